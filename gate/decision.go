@@ -1,0 +1,61 @@
+package gate
+
+import "time"
+
+// Outcome is what the door shows: the feedback pattern follows from it.
+type Outcome int
+
+const (
+	Pass        Outcome = iota // admitted and counted
+	AlreadyIn                  // admitted, not counted twice
+	Fail                       // refused; Reason says why
+	DeviceFault                // the device cannot decide safely: see staff
+)
+
+func (o Outcome) String() string {
+	switch o {
+	case Pass:
+		return "pass"
+	case AlreadyIn:
+		return "already"
+	case Fail:
+		return "fail"
+	case DeviceFault:
+		return "fault"
+	}
+	return "unknown"
+}
+
+// Reason is the stable machine name of why a decision was made. These
+// strings are stored, uploaded and shown in status: never rename one.
+type Reason string
+
+const (
+	ReasonPass          Reason = "pass"
+	ReasonAlreadyIn     Reason = "already_checked_in"
+	ReasonMalformed     Reason = "malformed"
+	ReasonUnknownIssuer Reason = "unknown_issuer"
+	ReasonBadSignature  Reason = "bad_signature"
+	ReasonExpired       Reason = "expired"
+	ReasonNotYetValid   Reason = "not_yet_valid"
+	ReasonRevoked       Reason = "revoked"
+	ReasonIssuerVenue   Reason = "issuer_not_trusted_for_venue"
+	ReasonCategory      Reason = "category_not_admitted"
+	ReasonTrustStale    Reason = "trust_data_stale"
+	ReasonClock         Reason = "clock_not_trustworthy"
+	ReasonDeviceFault   Reason = "device_fault"
+	ReasonLogged        Reason = "logged" // log-only mode: any code is recorded and admitted
+)
+
+// Decision is the gate's answer for one presented code.
+type Decision struct {
+	Outcome   Outcome
+	Reason    Reason
+	Name      string // masked display name from the card (王*英), "" when unknown
+	Category  string // elder, child, companion, staff, or ""
+	CardID    string // card id (cti, hex); "" when the code did not parse
+	Group     int64  // companion group id, 0 when none
+	Source    string
+	SeenAt    time.Time // when the code was seen
+	DecidedAt time.Time
+}
