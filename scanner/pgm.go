@@ -80,7 +80,9 @@ func parsePGM(data []byte) (pix []byte, w, h int, err error) {
 	return pix, w, h, nil
 }
 
-func isPGMSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' }
+func isPGMSpace(c byte) bool {
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
+}
 
 // pgmToken returns the next whitespace-separated token at or after p,
 // skipping '#' comments.
