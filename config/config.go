@@ -1,0 +1,381 @@
+// Package config reads scangate.toml, the one file a technician edits (on the
+// device it sits on the FAT boot partition, editable from any PC).
+//
+// Parsing is strict: an unknown key or a bad value is an error that names the
+// file, the line and the key, because a typo that silently falls back to a
+// default would leave a kiosk at a door doing the wrong thing. Defaults work
+// with one USB camera and the GPIO pins documented in scangate.example.toml.
+//
+// The package holds plain values only; cmd/scangated maps them onto the
+// drivers' own option types, so no driver depends on the file format.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/pelletier/go-toml/v2"
+)
+
+// MaxSize bounds the config file: it is outside input on a FAT partition.
+const MaxSize = 256 << 10
+
+// Duration is a time.Duration written as "500ms", "10m", "672h".
+type Duration struct{ time.Duration }
+
+// UnmarshalText parses Go duration syntax; negative durations are refused.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("not a duration (use e.g. \"500ms\", \"10m\", \"672h\"): %q", b)
+	}
+	if v < 0 {
+		return fmt.Errorf("negative duration %q", b)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText writes the duration back in Go syntax.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.Duration.String()), nil }
+
+// Config is the whole of scangate.toml.
+type Config struct {
+	Device  Device  `toml:"device"`
+	Trust   Trust   `toml:"trust"`
+	Policy  Policy  `toml:"policy"`
+	Scanner Scanner `toml:"scanner"`
+	Camera  Camera  `toml:"camera"`
+	Serial  Serial  `toml:"serial"`
+	HID     HID     `toml:"hid"`
+	GPIO    GPIO    `toml:"gpio"`
+	Screen  Screen  `toml:"screen"`
+	Voice   Voice   `toml:"voice"`
+	Uplink  Uplink  `toml:"uplink"`
+	Status  Status  `toml:"status"`
+	Log     Log     `toml:"log"`
+}
+
+// Device is the kiosk's identity and storage.
+type Device struct {
+	Name          string `toml:"name"`           // shown in status; not secret
+	Venue         string `toml:"venue"`          // venue id, checked against issuers' venue lists
+	Data          string `toml:"data"`           // data directory: database, keys, control socket
+	RetentionDays int    `toml:"retention_days"` // uploaded check-ins older than this are purged
+	FailOpen      bool   `toml:"fail_open"`      // on a storage fault: admit (true) or refuse (false, default)
+}
+
+// Trust names the trust data used until a collector provides it.
+type Trust struct {
+	File        string   `toml:"file"`        // signed trust list (scangate keygen writes trust.json)
+	Revocations string   `toml:"revocations"` // signed revocation list
+	ListKeys    []string `toml:"list_keys"`   // pinned list-signing public keys (PEM files or base64); empty: the trust list's own signer
+}
+
+// Policy is the venue's admission policy (the collector may override it).
+type Policy struct {
+	Mode            string   `toml:"mode"`             // "verify" or "log-only"
+	DuplicateWindow Duration `toml:"duplicate_window"` // same card within this is "already checked in"
+	MaxTrustAge     Duration `toml:"max_trust_age"`    // older trust data is refused as stale
+	Categories      []string `toml:"categories"`       // admitted categories; empty admits all
+	CompanionWindow Duration `toml:"companion_window"` // cards following a companion card within this join its group
+	MaxClockSkew    Duration `toml:"max_clock_skew"`   // unsynchronised clock tolerated for this long after boot
+}
+
+// Scanner tunes decoding and debouncing.
+type Scanner struct {
+	RearmAbsent Duration `toml:"rearm_absent"` // the same code re-arms after being absent this long
+	Reread      Duration `toml:"reread"`       // or after being held this long
+}
+
+// Camera is the V4L2 camera.
+type Camera struct {
+	Enabled  bool             `toml:"enabled"`
+	Device   string           `toml:"device"` // prefer /dev/v4l/by-id/... paths
+	Width    int              `toml:"width"`
+	Height   int              `toml:"height"`
+	FPS      int              `toml:"fps"`
+	Buffers  int              `toml:"buffers"`
+	Input    int              `toml:"input"`    // V4L2 input index; -1 keeps the driver's
+	Controls map[string]int64 `toml:"controls"` // by name ("exposure_absolute") or id ("0x00f0f025")
+}
+
+// Serial is a UART or USB-CDC barcode scanner.
+type Serial struct {
+	Enabled      bool     `toml:"enabled"`
+	Device       string   `toml:"device"` // prefer /dev/serial/by-id/...
+	Baud         int      `toml:"baud"`
+	DataBits     int      `toml:"data_bits"`
+	Parity       string   `toml:"parity"` // none, even, odd
+	StopBits     int      `toml:"stop_bits"`
+	Terminator   string   `toml:"terminator"` // "cr", "lf", "crlf", "any" or a literal suffix
+	CharTimeout  Duration `toml:"char_timeout"`
+	FlushPartial bool     `toml:"flush_partial"` // a line cut by the timeout: deliver (true) or drop (false)
+}
+
+// HID is a USB keyboard-wedge scanner.
+type HID struct {
+	Enabled    bool     `toml:"enabled"`
+	Device     string   `toml:"device"` // /dev/input/by-id/...-event-kbd or an event node
+	Name       string   `toml:"name"`   // or choose by device name
+	EndTimeout Duration `toml:"end_timeout"`
+}
+
+// GPIO names the feedback lines.
+type GPIO struct {
+	Enabled   bool   `toml:"enabled"`
+	Chip      string `toml:"chip"` // gpiochip0
+	Green     string `toml:"green"`
+	Red       string `toml:"red"`
+	Amber     string `toml:"amber"`
+	Buzzer    string `toml:"buzzer"`
+	Button    string `toml:"button"`
+	ActiveLow bool   `toml:"active_low"`
+	PWMChip   int    `toml:"pwm_chip"`    // passive buzzer on /sys/class/pwm/pwmchipN; -1 none
+	PWMChan   int    `toml:"pwm_channel"` //
+	ToneHz    int    `toml:"tone_hz"`
+}
+
+// Screen is the text output.
+type Screen struct {
+	Type  string `toml:"type"` // none, hd44780, ssd1306, fb
+	Bus   string `toml:"bus"`  // I2C bus, e.g. /dev/i2c-1
+	Addr  int    `toml:"addr"` // I2C address, e.g. 0x27
+	Cols  int    `toml:"cols"`
+	Rows  int    `toml:"rows"`
+	SMBus bool   `toml:"smbus"` // adapter speaks SMBus only
+	FB    string `toml:"fb"`    // framebuffer device
+}
+
+// Voice is the optional spoken prompt per outcome.
+type Voice struct {
+	Enabled bool              `toml:"enabled"`
+	Player  string            `toml:"player"` // aplay
+	Files   map[string]string `toml:"files"`  // outcome → WAV file
+}
+
+// Uplink is the collector connection.
+type Uplink struct {
+	Enabled      bool     `toml:"enabled"`
+	URL          string   `toml:"url"`
+	CollectorKey string   `toml:"collector_key"` // pinned collector public key (PEM file or base64)
+	EnrollToken  string   `toml:"enroll_token"`  // one-time token from the administrator
+	PollInterval Duration `toml:"poll_interval"`
+}
+
+// Status is the local status page.
+type Status struct {
+	Listen string `toml:"listen"` // e.g. ":8080"; empty disables the page
+}
+
+// Log sets the log level.
+type Log struct {
+	Level string `toml:"level"` // debug, info, warn, error
+}
+
+// Default is the configuration with nothing set: one USB camera, the GPIO
+// pins of docs/wiring, no screen, no uplink.
+func Default() Config {
+	return Config{
+		Device: Device{Name: "kiosk", Data: "/data/scangate", RetentionDays: 90},
+		Trust:  Trust{File: "trust.json", Revocations: "revocations.json"},
+		Policy: Policy{
+			Mode:            "verify",
+			DuplicateWindow: Duration{10 * time.Minute},
+			MaxTrustAge:     Duration{28 * 24 * time.Hour},
+			CompanionWindow: Duration{30 * time.Second},
+			MaxClockSkew:    Duration{0},
+		},
+		Scanner: Scanner{RearmAbsent: Duration{500 * time.Millisecond}, Reread: Duration{3 * time.Second}},
+		Camera:  Camera{Enabled: true, Device: "/dev/video0", Width: 640, Height: 480, FPS: 30, Buffers: 3, Input: -1},
+		Serial: Serial{Device: "/dev/ttyUSB0", Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1,
+			Terminator: "any", CharTimeout: Duration{100 * time.Millisecond}},
+		HID:    HID{EndTimeout: Duration{150 * time.Millisecond}},
+		GPIO:   GPIO{Enabled: true, Chip: "gpiochip0", Green: "GPIO17", Red: "GPIO27", Buzzer: "GPIO22", PWMChip: -1, ToneHz: 2700},
+		Screen: Screen{Type: "none", Bus: "/dev/i2c-1", Addr: 0x27, Cols: 16, Rows: 2, FB: "/dev/fb0"},
+		Voice:  Voice{Player: "aplay"},
+		Uplink: Uplink{PollInterval: Duration{30 * time.Second}},
+		Log:    Log{Level: "info"},
+	}
+}
+
+// Load reads and validates the file at path over the defaults.
+func Load(path string) (Config, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	data, err := readCapped(f)
+	if err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+func readCapped(f *os.File) ([]byte, error) {
+	var buf bytes.Buffer
+	n, err := buf.ReadFrom(limitReader{f, MaxSize + 1})
+	if err != nil {
+		return nil, err
+	}
+	if n > MaxSize {
+		return nil, fmt.Errorf("file larger than %d bytes", MaxSize)
+	}
+	return buf.Bytes(), nil
+}
+
+type limitReader struct {
+	f *os.File
+	n int64
+}
+
+func (l limitReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > l.n {
+		p = p[:l.n]
+	}
+	return l.f.Read(p)
+}
+
+// Parse decodes data (named name in errors) over the defaults and validates it.
+func Parse(name string, data []byte) (Config, error) {
+	if len(data) > MaxSize {
+		return Config{}, fmt.Errorf("config %s: file larger than %d bytes", name, MaxSize)
+	}
+	c := Default()
+	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	if err := dec.Decode(&c); err != nil {
+		return Config{}, describe(name, err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("config %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// describe turns go-toml's errors into "file:line: key: problem".
+func describe(name string, err error) error {
+	var strict *toml.StrictMissingError
+	if errors.As(err, &strict) && len(strict.Errors) > 0 {
+		msgs := make([]string, 0, len(strict.Errors))
+		for _, e := range strict.Errors {
+			row, _ := e.Position()
+			msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %q", name, row, strings.Join(e.Key(), ".")))
+		}
+		return fmt.Errorf("config: %s", strings.Join(msgs, "; "))
+	}
+	var de *toml.DecodeError
+	if errors.As(err, &de) {
+		row, _ := de.Position()
+		key := strings.Join(de.Key(), ".")
+		if key != "" {
+			return fmt.Errorf("config: %s:%d: key %q: %s", name, row, key, de.Error())
+		}
+		return fmt.Errorf("config: %s:%d: %s", name, row, de.Error())
+	}
+	return fmt.Errorf("config: %s: %w", name, err)
+}
+
+// Validate checks values that parse but make no sense. Each message names the key.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("key %q: %s", key, fmt.Sprintf(format, a...)))
+	}
+	if c.Device.Data == "" {
+		bad("device.data", "must not be empty")
+	}
+	if c.Device.RetentionDays < 1 {
+		bad("device.retention_days", "must be at least 1, got %d", c.Device.RetentionDays)
+	}
+	switch c.Policy.Mode {
+	case "verify", "log-only":
+	default:
+		bad("policy.mode", "must be \"verify\" or \"log-only\", got %q", c.Policy.Mode)
+	}
+	for _, cat := range c.Policy.Categories {
+		switch cat {
+		case "elder", "child", "companion", "staff":
+		default:
+			bad("policy.categories", "unknown category %q (elder, child, companion, staff)", cat)
+		}
+	}
+	if c.Policy.MaxTrustAge.Duration == 0 {
+		bad("policy.max_trust_age", "must be positive")
+	}
+	if c.Camera.Enabled {
+		if c.Camera.Device == "" {
+			bad("camera.device", "must not be empty when the camera is enabled")
+		}
+		if c.Camera.Width < 160 || c.Camera.Height < 120 || c.Camera.Width > 4096 || c.Camera.Height > 4096 {
+			bad("camera.width", "frame %dx%d out of range 160x120..4096x4096", c.Camera.Width, c.Camera.Height)
+		}
+		if c.Camera.FPS < 1 || c.Camera.FPS > 120 {
+			bad("camera.fps", "must be 1..120, got %d", c.Camera.FPS)
+		}
+		if c.Camera.Buffers < 2 || c.Camera.Buffers > 32 {
+			bad("camera.buffers", "must be 2..32, got %d", c.Camera.Buffers)
+		}
+	}
+	if c.Serial.Enabled {
+		if c.Serial.Device == "" {
+			bad("serial.device", "must not be empty when the serial scanner is enabled")
+		}
+		if c.Serial.Baud <= 0 {
+			bad("serial.baud", "must be positive, got %d", c.Serial.Baud)
+		}
+		if c.Serial.DataBits < 5 || c.Serial.DataBits > 8 {
+			bad("serial.data_bits", "must be 5..8, got %d", c.Serial.DataBits)
+		}
+		switch c.Serial.Parity {
+		case "none", "even", "odd":
+		default:
+			bad("serial.parity", "must be none, even or odd, got %q", c.Serial.Parity)
+		}
+		if c.Serial.StopBits != 1 && c.Serial.StopBits != 2 {
+			bad("serial.stop_bits", "must be 1 or 2, got %d", c.Serial.StopBits)
+		}
+		if c.Serial.Terminator == "" {
+			bad("serial.terminator", "must not be empty")
+		}
+	}
+	if c.HID.Enabled && c.HID.Device == "" && c.HID.Name == "" {
+		bad("hid.device", "set hid.device or hid.name when the HID scanner is enabled")
+	}
+	if c.GPIO.Enabled && c.GPIO.Green == "" && c.GPIO.Red == "" && c.GPIO.Buzzer == "" {
+		bad("gpio.green", "no GPIO line configured while gpio.enabled is true")
+	}
+	switch c.Screen.Type {
+	case "none", "fb":
+	case "hd44780", "ssd1306":
+		if c.Screen.Addr <= 0 || c.Screen.Addr > 0x7f {
+			bad("screen.addr", "I2C address must be 0x01..0x7f, got %#x", c.Screen.Addr)
+		}
+		if c.Screen.Type == "hd44780" && !((c.Screen.Cols == 16 && c.Screen.Rows == 2) || (c.Screen.Cols == 20 && c.Screen.Rows == 4)) {
+			bad("screen.cols", "HD44780 must be 16x2 or 20x4, got %dx%d", c.Screen.Cols, c.Screen.Rows)
+		}
+	default:
+		bad("screen.type", "must be none, hd44780, ssd1306 or fb, got %q", c.Screen.Type)
+	}
+	if c.Uplink.Enabled {
+		if !strings.HasPrefix(c.Uplink.URL, "https://") && !strings.HasPrefix(c.Uplink.URL, "http://") {
+			bad("uplink.url", "must be an http(s) URL, got %q", c.Uplink.URL)
+		}
+		if c.Uplink.CollectorKey == "" {
+			bad("uplink.collector_key", "must pin the collector's public key")
+		}
+		if p := c.Uplink.PollInterval.Duration; p < time.Second || p > 30*time.Second {
+			bad("uplink.poll_interval", "must be 1s..30s so revocations arrive within a minute, got %s", p)
+		}
+	}
+	switch c.Log.Level {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	return errors.Join(errs...)
+}
