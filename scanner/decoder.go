@@ -5,7 +5,8 @@ import (
 	"fmt"
 
 	"github.com/makiuchi-d/gozxing"
-	"github.com/makiuchi-d/gozxing/qrcode"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 
 	"github.com/scangate/scangate/drivers/camera"
 )
@@ -14,45 +15,183 @@ import (
 // buffers between frames, so it is not safe for concurrent use; give each
 // decoding goroutine its own.
 type Decoder struct {
-	reader gozxing.Reader
-	lum    frameLuminance
+	dec  *decoder.Decoder
+	bin  hybridBinarizer
+	bin2 hybridBinarizer // retries, so the first pass's matrix survives
+	sc   frameScaler
+	rot  *gozxing.BitMatrix
+	lum  frameLuminance
+	Opts DecodeOptions
 }
+
+// DecodeOptions selects the retries tried after the first pass fails.
+type DecodeOptions struct {
+	Invert    bool // retry on the inverted matrix (white-on-black codes)
+	Global    bool // retry with the global-histogram binarizer when finder patterns were seen
+	Downscale bool // retry at half size when finder patterns were seen
+	Upscale   bool // retry small frames at double size
+	Rotate    bool // retry on the matrix turned by 90° when finder patterns were seen
+}
+
+// DefaultDecodeOptions are the settings the daemon and scangate decode use.
+var DefaultDecodeOptions = DecodeOptions{Invert: true, Global: true, Downscale: true, Upscale: true, Rotate: true}
 
 // NewDecoder returns a decoder with the settings the daemon uses.
 func NewDecoder() *Decoder {
-	return &Decoder{reader: qrcode.NewQRCodeReader()}
+	return &Decoder{dec: decoder.NewDecoder(), Opts: DefaultDecodeOptions}
+}
+
+// Result is one decoded code and where it was found.
+type Result struct {
+	Text   string
+	Points []gozxing.ResultPoint // finder pattern centres, in frame coordinates
 }
 
 // Decode returns the text of the QR code in f, or ErrNotFound.
 func (d *Decoder) Decode(f camera.Frame) (string, error) {
-	if err := checkFrame(f); err != nil {
+	r, err := d.DecodeResult(f)
+	if err != nil {
 		return "", err
 	}
-	d.lum.f = f
-	defer func() { d.lum.f = camera.Frame{} }()
-	text, err := d.try(&d.lum)
-	if err == nil {
-		return text, nil
-	}
-	text, err2 := d.try(d.lum.Invert())
-	if err2 == nil {
-		return text, nil
-	}
-	return "", err
+	return r.Text, nil
 }
 
-func (d *Decoder) try(src gozxing.LuminanceSource) (string, error) {
-	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
-	if err != nil {
-		return "", fmt.Errorf("scanner: %w", err)
+// DecodeResult is Decode with the code's position.
+func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
+	if err := checkFrame(f); err != nil {
+		return Result{}, err
 	}
-	res, err := d.reader.Decode(bmp, nil)
-	if err != nil {
-		var nf gozxing.NotFoundException
-		if errors.As(err, &nf) {
-			return "", ErrNotFound
+	var m *gozxing.BitMatrix
+	if f.Width < 5*blockSize || f.Height < 5*blockSize {
+		d.lum.f = f
+		var err error
+		m, err = gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
+		d.lum.f = camera.Frame{}
+		if err != nil {
+			return Result{}, ErrNotFound
 		}
-		return "", fmt.Errorf("%w: %v", ErrNotFound, err)
+	} else {
+		m = d.bin.binarize(f)
 	}
-	return res.GetText(), nil
+	r, seen, err := d.decodeMatrix(m)
+	if err == nil {
+		return r, nil
+	}
+	if d.Opts.Invert {
+		m.FlipAll()
+		r, seenInv, err := d.decodeMatrix(m)
+		m.FlipAll()
+		if err == nil {
+			return r, nil
+		}
+		seen = seen || seenInv
+	}
+	if d.Opts.Upscale && f.Width*f.Height <= 400*400 {
+		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
+			return r, nil
+		}
+	}
+	if !seen {
+		return Result{}, ErrNotFound
+	}
+	if d.Opts.Downscale && f.Width >= 10*blockSize && f.Height >= 10*blockSize {
+		if r, _, err := d.decodeScaled(d.sc.half(f), 2); err == nil {
+			return r, nil
+		}
+	}
+	if d.Opts.Rotate {
+		if r, _, err := d.decodeMatrix(d.rotated(m)); err == nil {
+			w := float64(f.Width - 1)
+			for i, p := range r.Points {
+				r.Points[i] = gozxing.NewResultPoint(w-p.GetY(), p.GetX())
+			}
+			return r, nil
+		}
+	}
+	if d.Opts.Global {
+		d.lum.f = f
+		gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
+		d.lum.f = camera.Frame{}
+		if gerr == nil {
+			if r, _, err := d.decodeMatrix(gm); err == nil {
+				return r, nil
+			}
+		}
+		if d.Opts.Upscale && f.Width*f.Height <= 400*400 {
+			d.lum.f = d.sc.double(f)
+			gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
+			d.lum.f = camera.Frame{}
+			if gerr == nil {
+				if r, _, err := d.decodeMatrix(gm); err == nil {
+					for i, p := range r.Points {
+						r.Points[i] = gozxing.NewResultPoint(p.GetX()/2, p.GetY()/2)
+					}
+					return r, nil
+				}
+			}
+		}
+	}
+	return Result{}, ErrNotFound
+}
+
+// decodeScaled binarizes a resampled frame and maps the result's points
+// back by factor k.
+func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) {
+	r, seen, err := d.decodeMatrix(d.bin2.binarize(f))
+	if err != nil {
+		m := d.bin2.matrix
+		m.FlipAll()
+		r, seen, err = d.decodeMatrix(m)
+		if err != nil {
+			return r, seen, err
+		}
+	}
+	for i, p := range r.Points {
+		r.Points[i] = gozxing.NewResultPoint(p.GetX()*k, p.GetY()*k)
+	}
+	return r, seen, nil
+}
+
+// decodeMatrix runs detection and decoding on a binarized frame. seen
+// reports whether finder-pattern candidates were found, which is what makes
+// a more expensive retry worth trying.
+func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix) (r Result, seen bool, err error) {
+	finder := detector.NewFinderPatternFinder(m, nil)
+	info, ferr := finder.Find(nil)
+	seen = len(finder.GetPossibleCenters()) > 0
+	if ferr != nil {
+		return Result{}, seen, ErrNotFound
+	}
+	det, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
+	if err != nil {
+		return Result{}, true, ErrNotFound
+	}
+	dr, err := d.dec.Decode(det.GetBits(), nil)
+	if err != nil {
+		return Result{}, true, fmt.Errorf("%w: %v", ErrNotFound, err)
+	}
+	pts := det.GetPoints()
+	if md, ok := dr.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
+		md.ApplyMirroredCorrection(pts)
+	}
+	return Result{Text: dr.GetText(), Points: pts}, true, nil
+}
+
+var _ = errors.New
+
+func (d *Decoder) rotated(m *gozxing.BitMatrix) *gozxing.BitMatrix {
+	w, h := m.GetWidth(), m.GetHeight()
+	if d.rot == nil || d.rot.GetWidth() != h || d.rot.GetHeight() != w {
+		d.rot, _ = gozxing.NewBitMatrix(h, w)
+	} else {
+		d.rot.Clear()
+	}
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			if m.Get(x, y) {
+				d.rot.Set(y, w-1-x)
+			}
+		}
+	}
+	return d.rot
 }
