@@ -42,12 +42,12 @@ func TestBase45RoundTripAllBytes(t *testing.T) {
 
 func TestBase45Invalid(t *testing.T) {
 	for _, in := range []string{
-		"A",       // dangling single character
-		"BB8A",    // dangling after a full chunk
-		"GGW",     // 65536: overflows two bytes (RFC 9285 §4.2)
-		":::",     // 44+44*45+44*2025 overflows
-		"Z:",      // 35+44*45 = 2015 overflows one byte
-		"bb8",     // lower case is outside the alphabet
+		"A",    // dangling single character
+		"BB8A", // dangling after a full chunk
+		"GGW",  // 65536: overflows two bytes (RFC 9285 §4.2)
+		":::",  // 44+44*45+44*2025 overflows
+		"Z:",   // 35+44*45 = 2015 overflows one byte
+		"bb8",  // lower case is outside the alphabet
 		"QED8WE\x00",
 		"ÄBC",
 	} {
