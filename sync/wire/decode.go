@@ -1,0 +1,277 @@
+package wire
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+	"unicode/utf8"
+)
+
+// readCapped reads all of r, refusing more than limit bytes.
+func readCapped(r io.Reader, limit int64, what string) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "%s larger than %d bytes", what, mbe.Limit)
+		}
+		return nil, Errorf(http.StatusBadRequest, CodeBadRequest, "read %s: %v", what, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "%s larger than %d bytes", what, limit)
+	}
+	return b, nil
+}
+
+// Gunzip decompresses b, refusing output over limit bytes: a small gzip
+// bomb is stopped after limit+1 bytes of output.
+func Gunzip(b []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, CodeBadRequest, "gzip: %v", err)
+	}
+	zr.Multistream(false)
+	out, err := io.ReadAll(io.LimitReader(zr, limit+1))
+	if err != nil {
+		return nil, Errorf(http.StatusBadRequest, CodeBadRequest, "gzip: %v", err)
+	}
+	if int64(len(out)) > limit {
+		return nil, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "decompressed body larger than %d bytes", limit)
+	}
+	return out, nil
+}
+
+// decodeStrict unmarshals exactly one JSON value from b into v, refusing
+// unknown fields and trailing data.
+func decodeStrict(b []byte, v any, what string) error {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "%s: %v", what, err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "%s: trailing data after JSON value", what)
+	}
+	return nil
+}
+
+func checkText(field, s string, limit int, required bool) error {
+	switch {
+	case required && s == "":
+		return fmt.Errorf("%s missing", field)
+	case len(s) > limit:
+		return fmt.Errorf("%s longer than %d bytes", field, limit)
+	case !utf8.ValidString(s):
+		return fmt.Errorf("%s not UTF-8", field)
+	}
+	return nil
+}
+
+func badRequest(what string, err error) *Error {
+	return Errorf(http.StatusBadRequest, CodeBadRequest, "%s: %v", what, err)
+}
+
+// ReadBatch reads a POST /v1/checkins body: gzip when contentEncoding is
+// "gzip", plain JSON when it is empty. It enforces the compressed and the
+// decompressed caps, strict decoding and Check.
+func ReadBatch(body io.Reader, contentEncoding string) (CheckinBatch, error) {
+	var b CheckinBatch
+	switch contentEncoding {
+	case "gzip":
+		raw, err := readCapped(body, MaxCompressedBatchBytes, "batch body")
+		if err != nil {
+			return b, err
+		}
+		plain, err := Gunzip(raw, MaxBatchBytes)
+		if err != nil {
+			return b, err
+		}
+		return DecodeBatch(plain)
+	case "", "identity":
+		plain, err := readCapped(body, MaxBatchBytes, "batch body")
+		if err != nil {
+			return b, err
+		}
+		return DecodeBatch(plain)
+	}
+	return b, Errorf(http.StatusUnsupportedMediaType, CodeBadRequest, "content encoding %q, want gzip", contentEncoding)
+}
+
+// DecodeBatch decodes and checks an uncompressed batch.
+func DecodeBatch(plain []byte) (CheckinBatch, error) {
+	var b CheckinBatch
+	if len(plain) > MaxBatchBytes {
+		return CheckinBatch{}, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "batch larger than %d bytes", MaxBatchBytes)
+	}
+	if err := decodeStrict(plain, &b, "batch"); err != nil {
+		return CheckinBatch{}, err
+	}
+	if err := b.Check(); err != nil {
+		return CheckinBatch{}, err
+	}
+	return b, nil
+}
+
+// Check reports the first structural problem with b as an *Error.
+func (b *CheckinBatch) Check() error {
+	if b.Version != Version {
+		return Errorf(http.StatusBadRequest, CodeVersion, "batch version %d, want %d", b.Version, Version)
+	}
+	if err := checkText("device", b.Device, MaxIDLen, true); err != nil {
+		return badRequest("batch", err)
+	}
+	if err := checkText("boot_id", b.BootID, MaxIDLen, false); err != nil {
+		return badRequest("batch", err)
+	}
+	if len(b.Records) == 0 {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: no records")
+	}
+	if len(b.Records) > MaxBatchRecords {
+		return Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "batch: %d records, limit %d", len(b.Records), MaxBatchRecords)
+	}
+	for i := range b.Records {
+		if err := b.Records[i].Check(); err != nil {
+			return badRequest(fmt.Sprintf("batch: record %d", i), err)
+		}
+	}
+	return nil
+}
+
+// maxSeq keeps seq within PostgreSQL's bigint.
+const maxSeq = 1<<63 - 1
+
+// Check reports the first problem with r.
+func (r *Record) Check() error {
+	switch {
+	case r.Seq == 0 || r.Seq > maxSeq:
+		return fmt.Errorf("seq %d out of range", r.Seq)
+	case r.At.IsZero():
+		return fmt.Errorf("at missing")
+	case r.At.Year() < 1970 || r.At.Year() > 9999:
+		return fmt.Errorf("at %v out of range", r.At)
+	case r.CorrectedAt != nil && (r.CorrectedAt.Year() < 1970 || r.CorrectedAt.Year() > 9999):
+		return fmt.Errorf("corrected_at out of range")
+	case r.MonoNS < 0:
+		return fmt.Errorf("mono_ns negative")
+	}
+	switch r.Decision {
+	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault:
+	default:
+		return fmt.Errorf("decision %q unknown", r.Decision)
+	}
+	for _, f := range []struct {
+		name, v  string
+		limit    int
+		required bool
+	}{
+		{"boot_id", r.BootID, MaxIDLen, false},
+		{"source", r.Source, MaxIDLen, false},
+		{"reason", r.Reason, MaxIDLen, true},
+		{"card_id", r.CardID, MaxIDLen, false},
+		{"holder", r.Holder, MaxIDLen, false},
+		{"category", r.Category, MaxIDLen, false},
+		{"name", r.Name, MaxTextLen, false},
+	} {
+		if err := checkText(f.name, f.v, f.limit, f.required); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// EncodeBatch returns the gzip-compressed JSON of b, refusing a batch that
+// the collector would refuse for its size.
+func EncodeBatch(b CheckinBatch) ([]byte, error) {
+	if len(b.Records) > MaxBatchRecords {
+		return nil, fmt.Errorf("wire: batch has %d records, limit %d", len(b.Records), MaxBatchRecords)
+	}
+	plain, err := json.Marshal(b)
+	if err != nil {
+		return nil, fmt.Errorf("wire: encode batch: %w", err)
+	}
+	if len(plain) > MaxBatchBytes {
+		return nil, fmt.Errorf("wire: batch is %d bytes, limit %d", len(plain), MaxBatchBytes)
+	}
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	if _, err := zw.Write(plain); err != nil {
+		return nil, fmt.Errorf("wire: gzip batch: %w", err)
+	}
+	if err := zw.Close(); err != nil {
+		return nil, fmt.Errorf("wire: gzip batch: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// ReadJSON reads one strict JSON value of at most limit bytes from body
+// into v. It is used for the small bodies: enrollment, admin requests,
+// acks and errors.
+func ReadJSON(body io.Reader, limit int64, v any, what string) error {
+	b, err := readCapped(body, limit, what)
+	if err != nil {
+		return err
+	}
+	return decodeStrict(b, v, what)
+}
+
+// DecodeEnroll decodes and checks an enrollment body.
+func DecodeEnroll(b []byte) (Enroll, error) {
+	var e Enroll
+	if len(b) > MaxSmallBody {
+		return Enroll{}, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "enroll larger than %d bytes", MaxSmallBody)
+	}
+	if err := decodeStrict(b, &e, "enroll"); err != nil {
+		return Enroll{}, err
+	}
+	if e.Version != Version {
+		return Enroll{}, Errorf(http.StatusBadRequest, CodeVersion, "enroll version %d, want %d", e.Version, Version)
+	}
+	if err := checkText("token", e.Token, MaxIDLen, true); err != nil {
+		return Enroll{}, badRequest("enroll", err)
+	}
+	if len(e.PublicKey) != 32 {
+		return Enroll{}, Errorf(http.StatusBadRequest, CodeBadRequest, "enroll: public key is %d bytes, want 32", len(e.PublicKey))
+	}
+	if err := checkText("hardware", e.Hardware, MaxTextLen, false); err != nil {
+		return Enroll{}, badRequest("enroll", err)
+	}
+	return e, nil
+}
+
+// DecodeAck decodes a BatchAck, as the device reads it.
+func DecodeAck(b []byte) (BatchAck, error) {
+	var a BatchAck
+	if len(b) > MaxSmallBody {
+		return BatchAck{}, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "ack larger than %d bytes", MaxSmallBody)
+	}
+	if err := decodeStrict(b, &a, "ack"); err != nil {
+		return BatchAck{}, err
+	}
+	if a.Device == "" || a.AckSeq > maxSeq {
+		return BatchAck{}, Errorf(http.StatusBadRequest, CodeBadRequest, "ack: device missing or ack_seq out of range")
+	}
+	return a, nil
+}
+
+// DecodeError decodes an error body. Status is left for the caller to set.
+func DecodeError(b []byte) (*Error, error) {
+	var e Error
+	if len(b) > MaxSmallBody {
+		return nil, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "error body larger than %d bytes", MaxSmallBody)
+	}
+	if err := decodeStrict(b, &e, "error"); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// ParseServerTime reads ServerTimeHeader (RFC 3339 with nanoseconds).
+func ParseServerTime(h http.Header) (time.Time, bool) {
+	t, err := time.Parse(time.RFC3339Nano, h.Get(ServerTimeHeader))
+	return t, err == nil
+}
