@@ -83,7 +83,7 @@ type Policy struct {
 	MaxTrustAge     Duration `toml:"max_trust_age"`    // older trust data is refused as stale
 	Categories      []string `toml:"categories"`       // admitted categories; empty admits all
 	CompanionWindow Duration `toml:"companion_window"` // cards following a companion card within this join its group
-	MaxClockSkew    Duration `toml:"max_clock_skew"`   // unsynchronised clock tolerated for this long after boot
+	MaxUnsynced     Duration `toml:"max_unsynced"`     // refuse when the clock has gone unconfirmed this long; 0: no limit
 }
 
 // Scanner tunes decoding and debouncing.
@@ -188,7 +188,7 @@ func Default() Config {
 			DuplicateWindow: Duration{10 * time.Minute},
 			MaxTrustAge:     Duration{28 * 24 * time.Hour},
 			CompanionWindow: Duration{30 * time.Second},
-			MaxClockSkew:    Duration{0},
+			MaxUnsynced:     Duration{0},
 		},
 		Scanner: Scanner{RearmAbsent: Duration{500 * time.Millisecond}, Reread: Duration{3 * time.Second}},
 		Camera:  Camera{Enabled: true, Device: "/dev/video0", Width: 640, Height: 480, FPS: 30, Buffers: 3, Input: -1},

@@ -54,8 +54,13 @@ type Decision struct {
 	Name      string // masked display name from the card (王*英), "" when unknown
 	Category  string // elder, child, companion, staff, or ""
 	CardID    string // card id (cti, hex); "" when the code did not parse
-	Group     int64  // companion group id, 0 when none
+	Group     int64  // companion group id (the companion's check-in seq), 0 when none
+	Seq       int64  // the durable check-in's seq; 0 when nothing was recorded
 	Source    string
 	SeenAt    time.Time // when the code was seen
 	DecidedAt time.Time
+	Detail    string // for logs at debug level only: may name the card
 }
+
+// Admitted reports whether the door lets the person through.
+func (d Decision) Admitted() bool { return d.Outcome == Pass || d.Outcome == AlreadyIn }

@@ -1,0 +1,29 @@
+// Package gate owns the decision at the door: a scanned code goes in, a
+// Decision comes out, and when the decision admits someone the check-in is
+// already durable in the ledger (the store) before Decide returns.
+//
+// The gate never waits on the network: the trust list, the revocations and
+// the venue policy it needs are read from the store by the daemon and
+// handed in as an idcode.Trust. Every time rule (duplicate window, companion
+// window, card validity, clock plausibility) reads the injected clock, so
+// each has a deterministic test.
+//
+// Order of the checks, and why:
+//   - log-only mode admits any text, recorded only as a keyed hash;
+//   - parse (malformed) and idcode.Verify (trust data stale, unknown key,
+//     bad signature, issuer not trusted here, revoked, not yet valid,
+//     expired);
+//   - the clock: a verdict that depends on the time is only as good as the
+//     clock, so a clock earlier than the card's signed issue time, or
+//     earlier than the trust list's own date, or unconfirmed for longer
+//     than policy allows, turns time-dependent verdicts into
+//     clock_not_trustworthy;
+//   - category admitted at this venue;
+//   - already checked in (same card within the duplicate window: admitted,
+//     recorded, not counted twice);
+//   - companion grouping (cards following a companion card within the
+//     companion window share its group id).
+//
+// A ledger failure (disk full, read-only media) is a device fault: the door
+// refuses with "see staff" unless the venue chose fail-open.
+package gate

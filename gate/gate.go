@@ -1,0 +1,272 @@
+package gate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/idcode"
+	"github.com/scangate/scangate/scanner"
+)
+
+// Entry is one check-in as the gate hands it to the ledger.
+type Entry struct {
+	At       time.Time
+	Source   string
+	Outcome  Outcome
+	Reason   Reason
+	CardID   string // card id hex, or "" when the code did not parse
+	Holder   string // pseudonymous holder id (sub), or the keyed hash in log-only mode
+	Name     string // masked name
+	Category string
+	Group    int64
+	Synced   bool // the wall clock was confirmed when this was decided
+}
+
+// Ledger is where check-ins become durable; *store.Store satisfies it
+// through StoreLedger. Record must return only after the entry is committed.
+type Ledger interface {
+	Record(ctx context.Context, e Entry) (seq int64, err error)
+	// AdmittedSince reports whether card was admitted at or after since.
+	AdmittedSince(ctx context.Context, cardID string, since time.Time) (bool, error)
+	// Pseudonym is a keyed hash of text, for codes that must not be stored raw.
+	Pseudonym(text string) string
+}
+
+// TrustSource hands out the current trust data; nil when there is none.
+type TrustSource interface {
+	Trust() *idcode.Trust
+}
+
+// ClockState says whether the wall clock has been confirmed.
+type ClockState interface {
+	SinceSync() (d time.Duration, ok bool)
+}
+
+// Policy is the venue's admission policy.
+type Policy struct {
+	LogOnly         bool
+	DuplicateWindow time.Duration // default 10 min
+	Categories      []string      // admitted; empty admits all
+	CompanionWindow time.Duration // default 30 s
+	MaxUnsynced     time.Duration // 0: an unconfirmed but plausible clock is fine
+	FailOpen        bool          // admit (unrecorded) when the ledger fails
+}
+
+// Gate decides. It is safe for concurrent use; decisions are serialised so
+// that duplicate and companion rules see every earlier decision.
+type Gate struct {
+	ledger Ledger
+	trust  TrustSource
+	clock  clock.Clock
+	sync   ClockState
+	log    *slog.Logger
+
+	mu     sync.Mutex
+	policy Policy
+	group  struct {
+		id    int64
+		until time.Time
+	}
+}
+
+// Options wires a Gate.
+type Options struct {
+	Ledger Ledger
+	Trust  TrustSource
+	Clock  clock.Clock // default clock.Real
+	Sync   ClockState  // nil: the clock is never called unconfirmed
+	Policy Policy
+	Logger *slog.Logger
+}
+
+// New returns a Gate.
+func New(o Options) (*Gate, error) {
+	if o.Ledger == nil {
+		return nil, errors.New("gate: no ledger")
+	}
+	if o.Trust == nil && !o.Policy.LogOnly {
+		return nil, errors.New("gate: no trust source in verify mode")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	g := &Gate{ledger: o.Ledger, trust: o.Trust, clock: o.Clock, sync: o.Sync, log: o.Logger}
+	g.SetPolicy(o.Policy)
+	return g, nil
+}
+
+// SetPolicy replaces the policy (the collector may push a new one).
+func (g *Gate) SetPolicy(p Policy) {
+	if p.DuplicateWindow <= 0 {
+		p.DuplicateWindow = 10 * time.Minute
+	}
+	if p.CompanionWindow <= 0 {
+		p.CompanionWindow = 30 * time.Second
+	}
+	g.mu.Lock()
+	g.policy = p
+	g.mu.Unlock()
+}
+
+// Policy returns the policy in force.
+func (g *Gate) Policy() Policy {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.policy
+}
+
+// Decide turns one scanned code into a decision. Admitting decisions are
+// durable in the ledger when Decide returns.
+func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	now := g.clock.Now()
+	d := Decision{Source: code.Source, SeenAt: code.SeenAt}
+	e := Entry{At: now, Source: code.Source, Synced: g.synced()}
+
+	if g.policy.LogOnly {
+		e.Holder = g.ledger.Pseudonym(code.Text)
+		e.CardID = e.Holder
+		d.CardID = e.Holder
+		d.Outcome, d.Reason = Pass, ReasonLogged
+		if dup, err := g.ledger.AdmittedSince(ctx, e.CardID, now.Add(-g.policy.DuplicateWindow)); err != nil {
+			return g.fault(ctx, d, e, now, fmt.Errorf("duplicate lookup: %w", err))
+		} else if dup {
+			d.Outcome, d.Reason = AlreadyIn, ReasonAlreadyIn
+		}
+		return g.commit(ctx, d, e, now)
+	}
+
+	card, err := idcode.Parse(code.Text)
+	if err != nil {
+		d.Outcome, d.Reason, d.Detail = Fail, ReasonMalformed, err.Error()
+		return g.commit(ctx, d, e, now)
+	}
+	d.Name, d.Category, d.CardID = card.Name, card.Category, card.CardIDHex()
+	e.Name, e.Category, e.CardID, e.Holder = card.Name, card.Category, d.CardID, card.Subject
+
+	trust := g.trust.Trust()
+	v := idcode.Verify(card, trust, now)
+	d.Reason, d.Detail = verdictReason(v.Reason), v.Detail
+	if v.Reason == idcode.ReasonValid {
+		d.Reason = ReasonPass
+	}
+	// A verdict that depends on the time is only as good as the clock.
+	switch v.Reason {
+	case idcode.ReasonValid, idcode.ReasonExpired, idcode.ReasonNotYetValid, idcode.ReasonTrustStale:
+		if why := g.clockDoubt(now, card, trust, v.Reason == idcode.ReasonValid || v.Reason == idcode.ReasonNotYetValid || v.Reason == idcode.ReasonExpired); why != "" {
+			d.Reason, d.Detail = ReasonClock, why
+		}
+	}
+	if d.Reason != ReasonPass {
+		d.Outcome = Fail
+		return g.commit(ctx, d, e, now)
+	}
+	if len(g.policy.Categories) > 0 && !slices.Contains(g.policy.Categories, card.Category) {
+		d.Outcome, d.Reason = Fail, ReasonCategory
+		return g.commit(ctx, d, e, now)
+	}
+	d.Outcome = Pass
+	dup, err := g.ledger.AdmittedSince(ctx, d.CardID, now.Add(-g.policy.DuplicateWindow))
+	if err != nil {
+		return g.fault(ctx, d, e, now, fmt.Errorf("duplicate lookup: %w", err))
+	}
+	if dup {
+		d.Outcome, d.Reason = AlreadyIn, ReasonAlreadyIn
+	}
+	// Companions: a companion card opens a group; other cards within the
+	// window join it. Another companion starts a new group.
+	if card.Category != idcode.CategoryCompanion && g.group.id != 0 && now.Before(g.group.until) {
+		d.Group = g.group.id
+		g.group.until = now.Add(g.policy.CompanionWindow)
+	}
+	d = g.commit(ctx, d, e, now)
+	if card.Category == idcode.CategoryCompanion && d.Outcome == Pass && d.Seq != 0 {
+		g.group.id, g.group.until = d.Seq, now.Add(g.policy.CompanionWindow)
+	}
+	return d
+}
+
+// commit records the decision and returns it; a ledger failure becomes a
+// device fault (or an unrecorded admission under fail-open).
+func (g *Gate) commit(ctx context.Context, d Decision, e Entry, now time.Time) Decision {
+	e.Outcome, e.Reason, e.Group = d.Outcome, d.Reason, d.Group
+	seq, err := g.ledger.Record(ctx, e)
+	if err != nil {
+		return g.fault(ctx, d, e, now, fmt.Errorf("record check-in: %w", err))
+	}
+	d.Seq = seq
+	d.DecidedAt = g.clock.Now()
+	g.log.Info("decision", "outcome", d.Outcome.String(), "reason", string(d.Reason), "source", d.Source, "seq", seq)
+	g.log.Debug("decision detail", "card", d.CardID, "name", d.Name, "detail", d.Detail)
+	return d
+}
+
+func (g *Gate) fault(_ context.Context, d Decision, _ Entry, _ time.Time, err error) Decision {
+	g.log.Error("gate: ledger failed", "err", err, "fail_open", g.policy.FailOpen)
+	d.DecidedAt = g.clock.Now()
+	if g.policy.FailOpen && d.Admitted() {
+		d.Detail = "not recorded: " + err.Error()
+		return d
+	}
+	d.Outcome, d.Reason, d.Detail = DeviceFault, ReasonDeviceFault, err.Error()
+	return d
+}
+
+func (g *Gate) synced() bool {
+	if g.sync == nil {
+		return true
+	}
+	_, ok := g.sync.SinceSync()
+	return ok
+}
+
+// clockDoubt says why the clock cannot be trusted for a time-based verdict,
+// or "". signed tells whether card.IssuedAt is covered by a good signature.
+func (g *Gate) clockDoubt(now time.Time, card *idcode.Card, t *idcode.Trust, signed bool) string {
+	if signed && now.Before(card.IssuedAt) {
+		return "device clock " + now.UTC().Format(time.RFC3339) + " is earlier than the card's issue time"
+	}
+	if t != nil && t.List != nil && now.Before(t.List.IssuedAt) {
+		return "device clock is earlier than the trust list's issue time"
+	}
+	if g.policy.MaxUnsynced > 0 && g.sync != nil {
+		if d, ok := g.sync.SinceSync(); !ok || d > g.policy.MaxUnsynced {
+			return fmt.Sprintf("clock not confirmed for longer than %s", g.policy.MaxUnsynced)
+		}
+	}
+	return ""
+}
+
+func verdictReason(r idcode.Reason) Reason {
+	switch r {
+	case idcode.ReasonValid:
+		return ReasonPass
+	case idcode.ReasonMalformed:
+		return ReasonMalformed
+	case idcode.ReasonUnknownKey:
+		return ReasonUnknownIssuer
+	case idcode.ReasonBadSignature:
+		return ReasonBadSignature
+	case idcode.ReasonNotYetValid:
+		return ReasonNotYetValid
+	case idcode.ReasonExpired:
+		return ReasonExpired
+	case idcode.ReasonRevoked:
+		return ReasonRevoked
+	case idcode.ReasonIssuerVenue:
+		return ReasonIssuerVenue
+	case idcode.ReasonTrustStale:
+		return ReasonTrustStale
+	}
+	return ReasonMalformed
+}
