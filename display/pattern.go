@@ -1,0 +1,183 @@
+package display
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scangate/scangate/gate"
+)
+
+// Step is one segment of a pattern: which lights are on, whether the buzzer
+// sounds, and for how long.
+type Step struct {
+	Green, Red, Amber bool
+	Buzz              bool
+	For               time.Duration
+}
+
+// Pattern is a sequence of steps played Repeat times (0 counts as once).
+// Lights and buzzer are switched off when it ends.
+type Pattern struct {
+	Steps  []Step
+	Repeat int
+}
+
+// Limits that keep a configured pattern from holding the door for long.
+const (
+	maxStep    = time.Minute
+	maxTotal   = 5 * time.Minute
+	maxRepeat  = 100
+	maxStepsIn = 64
+)
+
+// Duration is the time one full play of the pattern takes.
+func (p Pattern) Duration() time.Duration {
+	var d time.Duration
+	for _, s := range p.Steps {
+		d += s.For
+	}
+	return d * time.Duration(max(1, p.Repeat))
+}
+
+// Default patterns. FailLongBuzz is the alternative to FailBeeps.
+var (
+	PassPattern = Pattern{Steps: []Step{
+		{Green: true, Buzz: true, For: 80 * time.Millisecond},
+		{Green: true, For: 920 * time.Millisecond},
+	}}
+	AlreadyInPattern = Pattern{Steps: []Step{
+		{Green: true, Buzz: true, For: 80 * time.Millisecond},
+		{Green: true, For: 80 * time.Millisecond},
+		{Green: true, Buzz: true, For: 80 * time.Millisecond},
+		{Green: true, For: 760 * time.Millisecond},
+	}}
+	FailBeeps = Pattern{Steps: []Step{
+		{Red: true, Buzz: true, For: 150 * time.Millisecond},
+		{Red: true, For: 100 * time.Millisecond},
+		{Red: true, Buzz: true, For: 150 * time.Millisecond},
+		{Red: true, For: 100 * time.Millisecond},
+		{Red: true, Buzz: true, For: 150 * time.Millisecond},
+		{Red: true, For: 1350 * time.Millisecond},
+	}}
+	FailLongBuzz = Pattern{Steps: []Step{
+		{Red: true, Buzz: true, For: 800 * time.Millisecond},
+		{Red: true, For: 1200 * time.Millisecond},
+	}}
+	// FaultPattern blinks amber for 10 s; on boards without an amber LED
+	// the gpio driver lights red and green together instead.
+	FaultPattern = Pattern{Steps: []Step{
+		{Amber: true, Buzz: true, For: 500 * time.Millisecond},
+		{For: 500 * time.Millisecond},
+	}, Repeat: 10}
+)
+
+// DefaultPatterns returns the built-in pattern for every outcome.
+func DefaultPatterns() map[gate.Outcome]Pattern {
+	return map[gate.Outcome]Pattern{
+		gate.Pass:        PassPattern,
+		gate.AlreadyIn:   AlreadyInPattern,
+		gate.Fail:        FailBeeps,
+		gate.DeviceFault: FaultPattern,
+	}
+}
+
+// ParsePattern reads the configuration form of a pattern: comma-separated
+// steps, each a '+'-joined set of green, red, amber, buzz (or "off") and a
+// Go duration, optionally followed by "xN" to repeat the whole pattern:
+//
+//	green+buzz 80ms, green 920ms
+//	amber+buzz 500ms, off 500ms, x10
+func ParsePattern(s string) (Pattern, error) {
+	var p Pattern
+	parts := strings.Split(s, ",")
+	for i, part := range parts {
+		part = strings.TrimSpace(part)
+		if i == len(parts)-1 && i > 0 && strings.HasPrefix(part, "x") {
+			n, err := strconv.Atoi(part[1:])
+			if err != nil || n < 1 || n > maxRepeat {
+				return Pattern{}, fmt.Errorf("display: pattern %q: repeat %q: want x1..x%d", s, part, maxRepeat)
+			}
+			p.Repeat = n
+			break
+		}
+		step, err := parseStep(part)
+		if err != nil {
+			return Pattern{}, fmt.Errorf("display: pattern %q: %w", s, err)
+		}
+		p.Steps = append(p.Steps, step)
+		if len(p.Steps) > maxStepsIn {
+			return Pattern{}, fmt.Errorf("display: pattern %q: more than %d steps", s, maxStepsIn)
+		}
+	}
+	if p.Duration() > maxTotal {
+		return Pattern{}, fmt.Errorf("display: pattern %q: lasts %v, longer than %v", s, p.Duration(), maxTotal)
+	}
+	return p, nil
+}
+
+func parseStep(s string) (Step, error) {
+	fields := strings.Fields(s)
+	if len(fields) != 2 {
+		return Step{}, fmt.Errorf("step %q: want OUTPUTS DURATION", s)
+	}
+	var st Step
+	d, err := time.ParseDuration(fields[1])
+	if err != nil || d <= 0 || d > maxStep {
+		return Step{}, fmt.Errorf("step %q: duration must be in (0, %v]", s, maxStep)
+	}
+	st.For = d
+	if fields[0] == "off" {
+		return st, nil
+	}
+	for name := range strings.SplitSeq(fields[0], "+") {
+		var flag *bool
+		switch name {
+		case "green":
+			flag = &st.Green
+		case "red":
+			flag = &st.Red
+		case "amber":
+			flag = &st.Amber
+		case "buzz":
+			flag = &st.Buzz
+		default:
+			return Step{}, fmt.Errorf("step %q: unknown output %q (green, red, amber, buzz, off)", s, name)
+		}
+		if *flag {
+			return Step{}, fmt.Errorf("step %q: %s named twice", s, name)
+		}
+		*flag = true
+	}
+	return st, nil
+}
+
+// String is the configuration form that ParsePattern reads back.
+func (p Pattern) String() string {
+	var b strings.Builder
+	for i, s := range p.Steps {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		var names []string
+		for _, o := range []struct {
+			on   bool
+			name string
+		}{{s.Green, "green"}, {s.Red, "red"}, {s.Amber, "amber"}, {s.Buzz, "buzz"}} {
+			if o.on {
+				names = append(names, o.name)
+			}
+		}
+		if len(names) == 0 {
+			names = []string{"off"}
+		}
+		b.WriteString(strings.Join(names, "+"))
+		b.WriteByte(' ')
+		b.WriteString(s.For.String())
+	}
+	if p.Repeat > 1 {
+		fmt.Fprintf(&b, ", x%d", p.Repeat)
+	}
+	return b.String()
+}
