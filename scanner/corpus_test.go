@@ -9,8 +9,13 @@ import (
 )
 
 // corpusDir holds ZXing's and zxing-cpp's QR black-box photos with their
-// expected texts (see its SOURCES.txt).
-const corpusDir = "../../shared/corpus/zxing-blackbox"
+// expected texts (see its SOURCES.txt); SCANGATE_CORPUS overrides it.
+var corpusDir = func() string {
+	if d := os.Getenv("SCANGATE_CORPUS"); d != "" {
+		return d
+	}
+	return "../../shared/corpus/zxing-blackbox"
+}()
 
 // corpusFloor is the decoded count of the 316 black-box photos first
 // measured with this decoder (2026-11-25); a change that decodes fewer is a

