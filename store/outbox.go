@@ -1,0 +1,168 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// OutboxRecord is one queued check-in with its durable sequence number.
+type OutboxRecord struct {
+	Seq int64 `json:"seq"`
+	Checkin
+	// CorrectedAt is the wall time derived from the monotonic clock once the
+	// clock was set (CorrectClock); zero when not corrected.
+	CorrectedAt time.Time `json:"corrected_at,omitzero"`
+	// Size is the length of the record's JSON encoding, what Outbox counts
+	// against maxBytes.
+	Size int `json:"-"`
+}
+
+// Outbox returns the oldest queued records, seq ascending: at most
+// maxRecords and, after the first, no more than maxBytes of JSON in total.
+// The first record is always returned, so one large record cannot stall
+// the queue.
+func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxRecord, error) {
+	if maxRecords <= 0 {
+		return nil, nil
+	}
+	r, err := s.reader()
+	if err != nil {
+		return nil, fmt.Errorf("store: outbox: %w", err)
+	}
+	rows, err := r.QueryContext(ctx, `SELECT c.seq, c.at_ns, c.boot_id, c.mono_ns, c.clock_synced, c.corrected_ns,
+		c.source, c.decision, c.reason, c.card_id, c.holder, c.category, c.grp, c.name
+		FROM outbox o JOIN checkins c ON c.seq = o.seq ORDER BY o.seq LIMIT ?`, maxRecords)
+	if err != nil {
+		return nil, classify("outbox", err)
+	}
+	defer rows.Close()
+	var out []OutboxRecord
+	total := 0
+	for rows.Next() {
+		var (
+			rec         OutboxRecord
+			atNs, mono  int64
+			correctedNs sql.NullInt64
+		)
+		if err := rows.Scan(&rec.Seq, &atNs, &rec.BootID, &mono, &rec.ClockSynced, &correctedNs,
+			&rec.Source, &rec.Decision, &rec.Reason, &rec.CardID, &rec.Holder, &rec.Category, &rec.Group, &rec.Name); err != nil {
+			return nil, classify("outbox", err)
+		}
+		rec.At = time.Unix(0, atNs)
+		rec.Mono = time.Duration(mono)
+		if correctedNs.Valid {
+			rec.CorrectedAt = time.Unix(0, correctedNs.Int64)
+		}
+		b, err := json.Marshal(rec)
+		if err != nil {
+			return nil, fmt.Errorf("store: outbox: size record %d: %w", rec.Seq, err)
+		}
+		rec.Size = len(b)
+		if len(out) > 0 && total+rec.Size > maxBytes {
+			break
+		}
+		total += rec.Size
+		out = append(out, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, classify("outbox", err)
+	}
+	return out, nil
+}
+
+// Ack removes the queued records with seq ≤ upTo (the collector's highest
+// contiguous seq) and marks their check-ins uploaded, which makes them
+// eligible for Purge. An ack beyond the last allocated seq changes nothing
+// and returns ErrAckAhead: the collector holds seqs this database never
+// made, e.g. after a corrupt database lost its counter.
+func (s *Store) Ack(ctx context.Context, upTo int64) (int, error) {
+	var n int64
+	err := s.write(ctx, "ack", func(tx *sql.Tx) error {
+		var last int64
+		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&last); err != nil {
+			return err
+		}
+		if upTo > last {
+			return fmt.Errorf("ack %d, last seq %d: %w", upTo, last, ErrAckAhead)
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE checkins SET uploaded_ns = ?
+			WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ?)`, s.opts.Now().UnixNano(), upTo); err != nil {
+			return err
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq <= ?`, upTo)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// OutboxStats describes the upload queue for status and metrics.
+type OutboxStats struct {
+	Depth   int       // queued records
+	Oldest  time.Time // wall time of the oldest queued check-in; zero when empty
+	LastSeq int64     // the last seq allocated
+}
+
+// OutboxStats reads the queue's depth and age.
+func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
+	var st OutboxStats
+	r, err := s.reader()
+	if err != nil {
+		return st, fmt.Errorf("store: outbox stats: %w", err)
+	}
+	var oldest sql.NullInt64
+	err = r.QueryRowContext(ctx, `SELECT
+		(SELECT count(*) FROM outbox),
+		(SELECT c.at_ns FROM outbox o JOIN checkins c ON c.seq = o.seq ORDER BY o.seq LIMIT 1),
+		(SELECT value FROM counters WHERE name = 'seq')`).Scan(&st.Depth, &oldest, &st.LastSeq)
+	if err != nil {
+		return st, classify("outbox stats", err)
+	}
+	if oldest.Valid {
+		st.Oldest = time.Unix(0, oldest.Int64)
+	}
+	return st, nil
+}
+
+// purgeBatch bounds one purge transaction so the writer is never held for
+// long while a card waits.
+const purgeBatch = 2000
+
+// Purge deletes check-ins that were uploaded and are older than
+// RetentionDays before now. A row still in the outbox is never deleted,
+// whatever its age. It returns how many rows went.
+func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
+	cutoff := now.Add(-time.Duration(s.opts.RetentionDays) * 24 * time.Hour).UnixNano()
+	total := 0
+	for {
+		var n int64
+		err := s.write(ctx, "purge", func(tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, `DELETE FROM checkins WHERE seq IN (
+				SELECT seq FROM checkins WHERE uploaded_ns IS NOT NULL AND at_ns < ?
+				AND seq NOT IN (SELECT seq FROM outbox) LIMIT ?)`, cutoff, purgeBatch)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE at_ns < ? AND id NOT IN (
+				SELECT id FROM events ORDER BY id DESC LIMIT 100)`, cutoff)
+			return err
+		})
+		total += int(n)
+		if err != nil {
+			return total, err
+		}
+		if n < purgeBatch {
+			return total, nil
+		}
+	}
+}
