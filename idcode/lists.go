@@ -229,6 +229,42 @@ func OpenTrustList(data []byte, pinned []ed25519.PublicKey) (*TrustList, error) 
 	return &p.TrustList, nil
 }
 
+// OpenSelfSignedTrustList opens a single-issuer trust list whose envelope is
+// signed by one of the issuer keys it lists, and returns that key too. It
+// proves the file is intact and self-consistent, not who made it: a device
+// pins the returned key (or a list key) and uses OpenTrustList from then on.
+func OpenSelfSignedTrustList(data []byte) (*TrustList, ed25519.PublicKey, error) {
+	kid, err := EnvelopeKID(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("idcode: open trust list: %w", err)
+	}
+	var env envelope
+	var p trustPayload
+	if err := json.Unmarshal(data, &env); err != nil {
+		return nil, nil, fmt.Errorf("idcode: open trust list: %w: %v", ErrListMalformed, err)
+	}
+	if err := json.Unmarshal(env.Payload, &p); err != nil {
+		return nil, nil, fmt.Errorf("idcode: open trust list: %w: %v", ErrListMalformed, err)
+	}
+	var pinned []ed25519.PublicKey
+	for _, is := range p.Issuers {
+		if len(is.PublicKey) == ed25519.PublicKeySize && KeyID(is.PublicKey) == kid {
+			pinned = append(pinned, is.PublicKey)
+		}
+	}
+	if len(pinned) == 0 {
+		return nil, nil, fmt.Errorf("idcode: open trust list: %w: kid %x is not a key in the list (give the list key)", ErrListKeyUnknown, kid)
+	}
+	for _, pub := range pinned {
+		if l, err := OpenTrustList(data, []ed25519.PublicKey{pub}); err == nil {
+			return l, pub, nil
+		} else if !errors.Is(err, ErrListSignature) {
+			return nil, nil, err
+		}
+	}
+	return nil, nil, fmt.Errorf("idcode: open trust list: %w: kid %x", ErrListSignature, kid)
+}
+
 // SignRevocations returns the signed JSON envelope of l. Card ids are
 // written in lower-case hex.
 func SignRevocations(l RevocationList, listKey ed25519.PrivateKey) ([]byte, error) {

@@ -119,3 +119,24 @@ func TestRevocationsRoundTrip(t *testing.T) {
 		t.Fatal("short card id signed")
 	}
 }
+
+func TestOpenSelfSignedTrustList(t *testing.T) {
+	l := testList()
+	data, err := SignTrustList(l, testKey(2)) // issuer B signs the list it is in
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, pub, err := OpenSelfSignedTrustList(data)
+	if err != nil || got.Version != l.Version || !bytes.Equal(pub, pubOf(testKey(2))) {
+		t.Fatalf("%v %v", got, err)
+	}
+	data, _ = SignTrustList(l, testKey(9)) // signed by a key not in the list
+	if _, _, err := OpenSelfSignedTrustList(data); !errors.Is(err, ErrListKeyUnknown) {
+		t.Fatalf("outside signer: %v", err)
+	}
+	data, _ = SignTrustList(l, testKey(2))
+	data = bytes.Replace(data, []byte(`"sig": "`), []byte(`"sig": "AA`), 1)
+	if _, _, err := OpenSelfSignedTrustList(data); err == nil {
+		t.Fatal("damaged signature accepted")
+	}
+}
