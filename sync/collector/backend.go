@@ -1,0 +1,150 @@
+package collector
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"time"
+
+	"github.com/scangate/scangate/sync/wire"
+)
+
+// Backend errors; implementations wrap or return them so the HTTP layer
+// can answer with the right status.
+var (
+	ErrNotFound   = errors.New("collector: not found")
+	ErrExists     = errors.New("collector: already exists")
+	ErrTokenUsed  = errors.New("collector: enrollment token already used")
+	ErrExpired    = errors.New("collector: enrollment token expired")
+	ErrRevoked    = errors.New("collector: device revoked")
+	ErrKeyInUse   = errors.New("collector: public key already enrolled")
+	ErrBadRequest = errors.New("collector: invalid value")
+)
+
+// Venue is a place with kiosks and one admission policy.
+type Venue struct {
+	ID     string      `json:"id"`
+	Name   string      `json:"name"`
+	Policy wire.Policy `json:"policy"`
+}
+
+// EnrollToken is a one-time enrollment token. Only its SHA-256 is stored.
+type EnrollToken struct {
+	Hash      string // hex SHA-256 of the token text
+	Venue     string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
+
+// Device is an enrolled kiosk.
+type Device struct {
+	ID         string
+	Venue      string
+	PublicKey  ed25519.PublicKey
+	Hardware   string
+	EnrolledAt time.Time
+	RevokedAt  time.Time // zero while the device may write
+	AckSeq     uint64    // highest contiguous seq held
+}
+
+// Checkin is one stored check-in: the device's record plus where it belongs.
+type Checkin struct {
+	Device   string
+	Venue    string
+	Received time.Time
+	wire.Record
+}
+
+// Time is the check-in's best known time: corrected when known.
+func (c *Checkin) Time() time.Time {
+	if c.CorrectedAt != nil {
+		return *c.CorrectedAt
+	}
+	return c.At
+}
+
+// Issuer is a trusted card issuer. PrivateKey is set when the collector
+// itself issues cards for it.
+type Issuer struct {
+	ID         string             `json:"id"`
+	Name       string             `json:"name,omitempty"`
+	PublicKey  ed25519.PublicKey  `json:"public_key"`
+	PrivateKey ed25519.PrivateKey `json:"-"`
+	NotBefore  time.Time          `json:"not_before,omitzero"`
+	NotAfter   time.Time          `json:"not_after,omitzero"`
+	Venues     []string           `json:"venues,omitempty"` // empty: every venue
+}
+
+// Card is the registry entry of a card the collector issued. The holder's
+// full name is never stored, only the masked one printed on the card.
+type Card struct {
+	ID       string    `json:"card_id"` // hex cti
+	Issuer   string    `json:"issuer"`
+	Holder   string    `json:"holder"`
+	Name     string    `json:"name"`
+	Category string    `json:"category"`
+	IssuedAt time.Time `json:"issued_at"`
+	Expires  time.Time `json:"expires"`
+}
+
+// Visit is one row of an answer to the two questions.
+type Visit struct {
+	Time        time.Time  `json:"time"` // corrected time when known, else device time
+	At          time.Time  `json:"at"`
+	CorrectedAt *time.Time `json:"corrected_at,omitempty"`
+	ClockSynced bool       `json:"clock_synced"`
+	Venue       string     `json:"venue"`
+	Device      string     `json:"device"`
+	Seq         uint64     `json:"seq"`
+	CardID      string     `json:"card_id"`
+	Holder      string     `json:"holder"`
+	Name        string     `json:"name"`
+	Category    string     `json:"category"`
+	Group       int64      `json:"group"`
+	Decision    string     `json:"decision"`
+	Reason      string     `json:"reason"`
+}
+
+// Backend is where a collector keeps all its state. Every method is safe
+// for concurrent use, and several collector processes may share one
+// backend (PostgreSQL). collectortest.RunBackendSuite states the semantics.
+type Backend interface {
+	CreateVenue(ctx context.Context, v Venue) error // ErrExists
+	Venue(ctx context.Context, id string) (Venue, error)
+	SetVenuePolicy(ctx context.Context, id string, p wire.Policy) error
+
+	CreateEnrollToken(ctx context.Context, t EnrollToken) error
+	// Enroll consumes the token with hash tokenHash and registers d (its
+	// Venue is taken from the token) in one transaction. It returns the
+	// device as stored, or ErrNotFound, ErrTokenUsed, ErrExpired, ErrKeyInUse.
+	Enroll(ctx context.Context, tokenHash string, d Device, now time.Time) (Device, error)
+	Device(ctx context.Context, id string) (Device, error)
+	RevokeDevice(ctx context.Context, id string, at time.Time) error
+
+	// InsertCheckins stores the records of device d idempotently on
+	// (device, seq): a record already held is left as it was. It returns
+	// the highest seq n such that 1..n are all held.
+	InsertCheckins(ctx context.Context, d Device, recs []Checkin) (uint64, error)
+	// BootAnchor returns the wall time at which boot bootID of the device
+	// started, as anchored to server time, if known.
+	BootAnchor(ctx context.Context, device, bootID string) (time.Time, bool, error)
+	// SaveBootAnchor records bootWall for the boot unless one is known.
+	SaveBootAnchor(ctx context.Context, device, bootID string, bootWall time.Time) error
+
+	PutIssuer(ctx context.Context, is Issuer) error // insert or replace by ID
+	DeleteIssuer(ctx context.Context, id string) error
+	Issuers(ctx context.Context) ([]Issuer, error) // ordered by ID
+	RecordCard(ctx context.Context, c Card) error
+	// RevokeCard adds a card id (hex) to the revocation list; idempotent.
+	RevokeCard(ctx context.Context, cardID string, at time.Time) error
+	Revocations(ctx context.Context) ([]string, error) // ordered
+
+	// Revision changes whenever the trust list, the revocations or any
+	// venue policy changes; bundles are cached and tagged by it.
+	Revision(ctx context.Context) (int64, error)
+
+	VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error)
+	VisitsOfCard(ctx context.Context, cardID string, from, to time.Time) ([]Visit, error)
+
+	Close() error
+}

@@ -1,0 +1,520 @@
+package collector
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+
+	"github.com/scangate/scangate/sync/wire"
+)
+
+// SQLite is the embedded Backend: one file, one collector process.
+type SQLite struct {
+	db *sql.DB
+	// wmu serialises write transactions; SQLite has one writer anyway and
+	// waiting here is cheaper than SQLITE_BUSY retries.
+	wmu sync.Mutex
+}
+
+var _ Backend = (*SQLite)(nil)
+
+const sqliteSchema = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', 1);
+CREATE TABLE IF NOT EXISTS venues (id TEXT PRIMARY KEY, name TEXT NOT NULL, policy TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS enroll_tokens (
+  hash TEXT PRIMARY KEY, venue TEXT NOT NULL REFERENCES venues(id),
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER, device TEXT);
+CREATE TABLE IF NOT EXISTS devices (
+  id TEXT PRIMARY KEY, venue TEXT NOT NULL REFERENCES venues(id), public_key BLOB NOT NULL UNIQUE,
+  hardware TEXT NOT NULL, enrolled_at INTEGER NOT NULL, revoked_at INTEGER, ack_seq INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS boot_anchors (
+  device TEXT NOT NULL, boot_id TEXT NOT NULL, boot_wall INTEGER NOT NULL, PRIMARY KEY (device, boot_id));
+CREATE TABLE IF NOT EXISTS checkins (
+  device TEXT NOT NULL, seq INTEGER NOT NULL, venue TEXT NOT NULL,
+  t INTEGER NOT NULL, at INTEGER NOT NULL, corrected_at INTEGER, received INTEGER NOT NULL,
+  boot_id TEXT NOT NULL, mono_ns INTEGER NOT NULL, clock_synced INTEGER NOT NULL,
+  source TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL, card_id TEXT NOT NULL,
+  holder TEXT NOT NULL, category TEXT NOT NULL, grp INTEGER NOT NULL, name TEXT NOT NULL,
+  PRIMARY KEY (device, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS checkins_venue_t ON checkins (venue, t);
+CREATE INDEX IF NOT EXISTS checkins_card_t ON checkins (card_id, t) WHERE card_id <> '';
+CREATE TABLE IF NOT EXISTS issuers (
+  id TEXT PRIMARY KEY, name TEXT NOT NULL, public_key BLOB NOT NULL, private_key BLOB,
+  not_before INTEGER, not_after INTEGER, venues TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cards (
+  id TEXT PRIMARY KEY, issuer TEXT NOT NULL, holder TEXT NOT NULL, name TEXT NOT NULL,
+  category TEXT NOT NULL, issued_at INTEGER NOT NULL, expires INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS revocations (card_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
+`
+
+// OpenSQLite opens (creating if needed) the collector database at path.
+// Commits are durable (WAL, synchronous=FULL): a device deletes its copy
+// once acknowledged, so an acknowledged check-in must survive a power cut.
+func OpenSQLite(path string) (*SQLite, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_synchronous", "FULL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	q.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("collector: open sqlite %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(8)
+	if _, err := db.Exec(sqliteSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("collector: sqlite schema %s: %w", path, err)
+	}
+	return &SQLite{db: db}, nil
+}
+
+// Close closes the database.
+func (s *SQLite) Close() error { return s.db.Close() }
+
+func nanos(t time.Time) int64 { return t.UnixNano() }
+
+func nullNanos(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
+
+func fromNullNanos(n sql.NullInt64) time.Time {
+	if !n.Valid {
+		return time.Time{}
+	}
+	return fromNanos(n.Int64)
+}
+
+// write runs fn in one write transaction.
+func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("collector: sqlite begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("collector: sqlite commit: %w", err)
+	}
+	return nil
+}
+
+func bumpRevision(ctx context.Context, tx *sql.Tx) error {
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET v = v + 1 WHERE k = 'revision'`)
+	if err != nil {
+		return fmt.Errorf("collector: bump revision: %w", err)
+	}
+	return nil
+}
+
+func isUnique(err error) bool {
+	var se sqlite3.Error
+	return errors.As(err, &se) && se.Code == sqlite3.ErrConstraint &&
+		(se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey)
+}
+
+func (s *SQLite) CreateVenue(ctx context.Context, v Venue) error {
+	pol, err := json.Marshal(v.Policy)
+	if err != nil {
+		return fmt.Errorf("collector: venue policy: %w", err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO venues (id, name, policy) VALUES (?, ?, ?)`, v.ID, v.Name, string(pol))
+		if isUnique(err) {
+			return fmt.Errorf("venue %q: %w", v.ID, ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("collector: create venue: %w", err)
+		}
+		return bumpRevision(ctx, tx)
+	})
+}
+
+func (s *SQLite) Venue(ctx context.Context, id string) (Venue, error) {
+	v := Venue{ID: id}
+	var pol string
+	err := s.db.QueryRowContext(ctx, `SELECT name, policy FROM venues WHERE id = ?`, id).Scan(&v.Name, &pol)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Venue{}, fmt.Errorf("venue %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Venue{}, fmt.Errorf("collector: venue: %w", err)
+	}
+	if err := json.Unmarshal([]byte(pol), &v.Policy); err != nil {
+		return Venue{}, fmt.Errorf("collector: venue %q policy: %w", id, err)
+	}
+	return v, nil
+}
+
+func (s *SQLite) SetVenuePolicy(ctx context.Context, id string, p wire.Policy) error {
+	pol, err := json.Marshal(p)
+	if err != nil {
+		return fmt.Errorf("collector: venue policy: %w", err)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE venues SET policy = ? WHERE id = ?`, string(pol), id)
+		if err != nil {
+			return fmt.Errorf("collector: set policy: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("venue %q: %w", id, ErrNotFound)
+		}
+		return bumpRevision(ctx, tx)
+	})
+}
+
+func (s *SQLite) CreateEnrollToken(ctx context.Context, t EnrollToken) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var one int
+		if err := tx.QueryRowContext(ctx, `SELECT 1 FROM venues WHERE id = ?`, t.Venue).Scan(&one); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("venue %q: %w", t.Venue, ErrNotFound)
+		}
+		_, err := tx.ExecContext(ctx, `INSERT INTO enroll_tokens (hash, venue, created_at, expires_at) VALUES (?, ?, ?, ?)`,
+			t.Hash, t.Venue, nanos(t.CreatedAt), nanos(t.ExpiresAt))
+		if isUnique(err) {
+			return fmt.Errorf("enrollment token: %w", ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("collector: create enrollment token: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *SQLite) Enroll(ctx context.Context, tokenHash string, d Device, now time.Time) (Device, error) {
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		var venue string
+		var expires int64
+		var used sql.NullInt64
+		err := tx.QueryRowContext(ctx, `SELECT venue, expires_at, used_at FROM enroll_tokens WHERE hash = ?`, tokenHash).Scan(&venue, &expires, &used)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return fmt.Errorf("enrollment token: %w", ErrNotFound)
+		case err != nil:
+			return fmt.Errorf("collector: enroll: %w", err)
+		case used.Valid:
+			return ErrTokenUsed
+		case now.UnixNano() >= expires:
+			return ErrExpired
+		}
+		d.Venue, d.EnrolledAt = venue, now
+		if _, err := tx.ExecContext(ctx, `UPDATE enroll_tokens SET used_at = ?, device = ? WHERE hash = ?`, nanos(now), d.ID, tokenHash); err != nil {
+			return fmt.Errorf("collector: enroll: %w", err)
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO devices (id, venue, public_key, hardware, enrolled_at) VALUES (?, ?, ?, ?, ?)`,
+			d.ID, d.Venue, []byte(d.PublicKey), d.Hardware, nanos(now))
+		if isUnique(err) {
+			return ErrKeyInUse
+		}
+		if err != nil {
+			return fmt.Errorf("collector: enroll: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
+		return Device{}, err
+	}
+	return d, nil
+}
+
+func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
+	d := Device{ID: id}
+	var key []byte
+	var enrolled int64
+	var revoked sql.NullInt64
+	err := s.db.QueryRowContext(ctx, `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = ?`, id).
+		Scan(&d.Venue, &key, &d.Hardware, &enrolled, &revoked, &d.AckSeq)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Device{}, fmt.Errorf("device %q: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Device{}, fmt.Errorf("collector: device: %w", err)
+	}
+	d.PublicKey, d.EnrolledAt, d.RevokedAt = key, fromNanos(enrolled), fromNullNanos(revoked)
+	return d, nil
+}
+
+func (s *SQLite) RevokeDevice(ctx context.Context, id string, at time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE devices SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ?`, nanos(at), id)
+		if err != nil {
+			return fmt.Errorf("collector: revoke device: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("device %q: %w", id, ErrNotFound)
+		}
+		return nil
+	})
+}
+
+func (s *SQLite) InsertCheckins(ctx context.Context, d Device, recs []Checkin) (uint64, error) {
+	var ack uint64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT ack_seq FROM devices WHERE id = ?`, d.ID).Scan(&ack); err != nil {
+			if errors.Is(err, sql.ErrNoRows) {
+				return fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
+			}
+			return fmt.Errorf("collector: insert checkins: %w", err)
+		}
+		st, err := tx.PrepareContext(ctx, `INSERT INTO checkins (device, seq, venue, t, at, corrected_at, received,
+			boot_id, mono_ns, clock_synced, source, decision, reason, card_id, holder, category, grp, name)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING`)
+		if err != nil {
+			return fmt.Errorf("collector: insert checkins: %w", err)
+		}
+		defer st.Close()
+		for i := range recs {
+			c := &recs[i]
+			if c.Seq <= ack {
+				continue // already held, and so are all before it
+			}
+			var corrected any
+			if c.CorrectedAt != nil {
+				corrected = nanos(*c.CorrectedAt)
+			}
+			if _, err := st.ExecContext(ctx, d.ID, int64(c.Seq), d.Venue, nanos(c.Time()), nanos(c.At), corrected, nanos(c.Received),
+				c.BootID, c.MonoNS, c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name); err != nil {
+				return fmt.Errorf("collector: insert checkin: %w", err)
+			}
+		}
+		next, err := advanceAck(ctx, tx, d.ID, ack)
+		if err != nil {
+			return err
+		}
+		if next != ack {
+			ack = next
+			if _, err := tx.ExecContext(ctx, `UPDATE devices SET ack_seq = ? WHERE id = ?`, int64(ack), d.ID); err != nil {
+				return fmt.Errorf("collector: update ack: %w", err)
+			}
+		}
+		return nil
+	})
+	return ack, err
+}
+
+// advanceAck walks the held seqs above ack while they are contiguous.
+func advanceAck(ctx context.Context, tx *sql.Tx, device string, ack uint64) (uint64, error) {
+	for {
+		rows, err := tx.QueryContext(ctx, `SELECT seq FROM checkins WHERE device = ? AND seq > ? ORDER BY seq LIMIT 1024`, device, int64(ack))
+		if err != nil {
+			return 0, fmt.Errorf("collector: advance ack: %w", err)
+		}
+		n, gap := 0, false
+		for rows.Next() {
+			var seq uint64
+			if err := rows.Scan(&seq); err != nil {
+				rows.Close()
+				return 0, fmt.Errorf("collector: advance ack: %w", err)
+			}
+			n++
+			if seq != ack+1 {
+				gap = true
+				break
+			}
+			ack = seq
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("collector: advance ack: %w", err)
+		}
+		if gap || n < 1024 {
+			return ack, nil
+		}
+	}
+}
+
+func (s *SQLite) BootAnchor(ctx context.Context, device, bootID string) (time.Time, bool, error) {
+	var n int64
+	err := s.db.QueryRowContext(ctx, `SELECT boot_wall FROM boot_anchors WHERE device = ? AND boot_id = ?`, device, bootID).Scan(&n)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, false, nil
+	}
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("collector: boot anchor: %w", err)
+	}
+	return fromNanos(n), true, nil
+}
+
+func (s *SQLite) SaveBootAnchor(ctx context.Context, device, bootID string, bootWall time.Time) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO boot_anchors (device, boot_id, boot_wall) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+			device, bootID, nanos(bootWall))
+		if err != nil {
+			return fmt.Errorf("collector: save boot anchor: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *SQLite) PutIssuer(ctx context.Context, is Issuer) error {
+	venues, _ := json.Marshal(is.Venues)
+	var priv any
+	if is.PrivateKey != nil {
+		priv = []byte(is.PrivateKey)
+	}
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO issuers (id, name, public_key, private_key, not_before, not_after, venues)
+			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, public_key = excluded.public_key,
+			private_key = excluded.private_key, not_before = excluded.not_before, not_after = excluded.not_after, venues = excluded.venues`,
+			is.ID, is.Name, []byte(is.PublicKey), priv, nullNanos(is.NotBefore), nullNanos(is.NotAfter), string(venues))
+		if err != nil {
+			return fmt.Errorf("collector: put issuer: %w", err)
+		}
+		return bumpRevision(ctx, tx)
+	})
+}
+
+func (s *SQLite) DeleteIssuer(ctx context.Context, id string) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM issuers WHERE id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("collector: delete issuer: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("issuer %q: %w", id, ErrNotFound)
+		}
+		return bumpRevision(ctx, tx)
+	})
+}
+
+func (s *SQLite) Issuers(ctx context.Context) ([]Issuer, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT id, name, public_key, private_key, not_before, not_after, venues FROM issuers ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("collector: issuers: %w", err)
+	}
+	defer rows.Close()
+	var out []Issuer
+	for rows.Next() {
+		var is Issuer
+		var pub, priv []byte
+		var nb, na sql.NullInt64
+		var venues string
+		if err := rows.Scan(&is.ID, &is.Name, &pub, &priv, &nb, &na, &venues); err != nil {
+			return nil, fmt.Errorf("collector: issuers: %w", err)
+		}
+		is.PublicKey, is.NotBefore, is.NotAfter = pub, fromNullNanos(nb), fromNullNanos(na)
+		if priv != nil {
+			is.PrivateKey = priv
+		}
+		if err := json.Unmarshal([]byte(venues), &is.Venues); err != nil {
+			return nil, fmt.Errorf("collector: issuer %q venues: %w", is.ID, err)
+		}
+		out = append(out, is)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("collector: issuers: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) RecordCard(ctx context.Context, c Card) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO cards (id, issuer, holder, name, category, issued_at, expires) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			c.ID, c.Issuer, c.Holder, c.Name, c.Category, nanos(c.IssuedAt), nanos(c.Expires))
+		if isUnique(err) {
+			return fmt.Errorf("card %s: %w", c.ID, ErrExists)
+		}
+		if err != nil {
+			return fmt.Errorf("collector: record card: %w", err)
+		}
+		return nil
+	})
+}
+
+func (s *SQLite) RevokeCard(ctx context.Context, cardID string, at time.Time) error {
+	cardID = strings.ToLower(cardID)
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `INSERT INTO revocations (card_id, revoked_at) VALUES (?, ?) ON CONFLICT DO NOTHING`, cardID, nanos(at))
+		if err != nil {
+			return fmt.Errorf("collector: revoke card: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // already revoked: the bundle is unchanged
+		}
+		return bumpRevision(ctx, tx)
+	})
+}
+
+func (s *SQLite) Revocations(ctx context.Context) ([]string, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT card_id FROM revocations ORDER BY card_id`)
+	if err != nil {
+		return nil, fmt.Errorf("collector: revocations: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("collector: revocations: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+func (s *SQLite) Revision(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'revision'`).Scan(&v); err != nil {
+		return 0, fmt.Errorf("collector: revision: %w", err)
+	}
+	return v, nil
+}
+
+const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, seq, card_id, holder, name, category, grp, decision, reason`
+
+func (s *SQLite) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
+	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE venue = ? AND t >= ? AND t < ? ORDER BY t, device, seq`, venue, from, to)
+}
+
+func (s *SQLite) VisitsOfCard(ctx context.Context, cardID string, from, to time.Time) ([]Visit, error) {
+	if cardID == "" {
+		return nil, nil
+	}
+	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE card_id = ? AND t >= ? AND t < ? ORDER BY t, device, seq`, strings.ToLower(cardID), from, to)
+}
+
+func (s *SQLite) visits(ctx context.Context, q, key string, from, to time.Time) ([]Visit, error) {
+	rows, err := s.db.QueryContext(ctx, q, key, nanos(from), nanos(to))
+	if err != nil {
+		return nil, fmt.Errorf("collector: visits: %w", err)
+	}
+	defer rows.Close()
+	out := []Visit{}
+	for rows.Next() {
+		var v Visit
+		var t, at int64
+		var corr sql.NullInt64
+		var seq int64
+		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
+			return nil, fmt.Errorf("collector: visits: %w", err)
+		}
+		v.Time, v.At, v.Seq = fromNanos(t), fromNanos(at), uint64(seq)
+		if corr.Valid {
+			c := fromNanos(corr.Int64)
+			v.CorrectedAt = &c
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("collector: visits: %w", err)
+	}
+	return out, nil
+}
