@@ -112,11 +112,11 @@ func (m *measurer) close() {
 const (
 	marginPx  = 40
 	bandPx    = 132 // height of the category band
-	photoW    = 200 // 17 mm × 21.7 mm, the 35:45 passport-photo aspect
-	photoH    = 256
+	photoW    = 192 // 16.3 mm × 20.8 mm, the 35:45 passport-photo aspect
+	photoH    = 246
 	photoTop  = bandPx + 34
-	gutterPx  = 28
-	qrRightPx = 14 // from the card edge to the quiet zone
+	gutterPx  = 24
+	qrRightPx = 10 // from the card edge to the quiet zone
 )
 
 var (
@@ -150,11 +150,10 @@ func drawCard(cv canvas, m *measurer, c *Card, cat Category, q *QR, photo *image
 	if side > HeightPx-bandPx {
 		return fmt.Errorf("cards: QR text of %d characters needs version %d, too large for a card", len(c.QRText), q.Version)
 	}
-	qx := WidthPx - qrRightPx - side
-	qy := bandPx + (HeightPx-bandPx-side)/2
+	qx, qy := qrOrigin(q)
 	cv.qr(qx, qy, q)
-	// Text may run into the quiet zone's outer half only.
-	textRight := float64(qx + QuietZone*ModulePx/2)
+	// Text stays out of the quiet zone: a scanner needs it blank.
+	textRight := float64(qx)
 
 	// Photo, or an empty box to paste one into.
 	pr := image.Rect(marginPx, photoTop, marginPx+photoW, photoTop+photoH)
@@ -174,7 +173,7 @@ func drawCard(cv canvas, m *measurer, c *Card, cat Category, q *QR, photo *image
 
 	// Name block beside the photo.
 	tx := float64(pr.Max.X + gutterPx)
-	tw := textRight - tx
+	tw := nameColumn(q)
 	label := textStyle{size: 27, colour: labelGrey}
 	y := float64(photoTop) + 22
 	cv.text(tx, y, "姓名 Name", label)
@@ -213,6 +212,19 @@ func drawCard(cv canvas, m *measurer, c *Card, cat Category, q *QR, photo *image
 		cv.text(marginPx+m.width(lbl, small), y, c.Number, textStyle{size: 30, colour: ink})
 	}
 	return nil
+}
+
+// qrOrigin is the top-left corner of the QR's quiet zone on the card:
+// against the right edge, centred in the body under the band.
+func qrOrigin(q *QR) (x, y int) {
+	side := q.SidePx()
+	return WidthPx - qrRightPx - side, bandPx + (HeightPx-bandPx-side)/2
+}
+
+// nameColumn is the width of the name beside the photo.
+func nameColumn(q *QR) float64 {
+	qx, _ := qrOrigin(q)
+	return float64(qx - (marginPx + photoW + gutterPx))
 }
 
 // fitLine shrinks st down to minSize until s fits width, then shortens s
