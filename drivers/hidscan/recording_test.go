@@ -124,7 +124,7 @@ func recordings() []recording {
 			stats: DecoderStats{Codes: 2, PartialFlushed: 1},
 		},
 		{
-			name: "missing_enter_at_end",
+			name:  "missing_enter_at_end",
 			rec:   newRecorder().tap(k1, k2, k3),
 			want:  []string{"123"},
 			stats: DecoderStats{Codes: 1, PartialFlushed: 1},
