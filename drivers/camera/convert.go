@@ -12,7 +12,7 @@ import (
 
 // deinterleaveYUYV copies the Y samples of a packed 4:2:2 frame (Y0 U Y1 V,
 // rows stride bytes apart) into dst, rows w bytes apart. It works eight
-// pixels at a time through 64-bit words, about 4× a byte loop; the words
+// pixels at a time through 64-bit words, about 2× a byte loop; the words
 // are read little-endian, so the byte order in memory is what counts.
 //
 // Why copy at all: Frame cannot express a pixel step of 2, and gozxing's
@@ -24,14 +24,14 @@ func deinterleaveYUYV(dst, src []byte, w, h, stride int) {
 	for y := 0; y < h; y++ {
 		s := src[y*stride : y*stride+2*w]
 		d := dst[y*w : y*w+w]
-		i, j := 0, 0
-		for ; i+16 <= len(s); i, j = i+16, j+8 {
-			a := binary.LittleEndian.Uint64(s[i:])
-			b := binary.LittleEndian.Uint64(s[i+8:])
-			binary.LittleEndian.PutUint64(d[j:], uint64(evenBytes(a))|uint64(evenBytes(b))<<32)
+		for len(s) >= 16 && len(d) >= 8 {
+			a := binary.LittleEndian.Uint64(s[:8])
+			b := binary.LittleEndian.Uint64(s[8:16])
+			binary.LittleEndian.PutUint64(d[:8], uint64(evenBytes(a))|uint64(evenBytes(b))<<32)
+			s, d = s[16:], d[8:]
 		}
-		for ; j < w; i, j = i+2, j+1 {
-			d[j] = s[i]
+		for j := range d {
+			d[j] = s[2*j]
 		}
 	}
 }
