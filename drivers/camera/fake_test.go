@@ -12,6 +12,13 @@ import (
 	"time"
 )
 
+// Both the driver and the fake are the scanner's frame source.
+var _ = []interface {
+	NextFrame(context.Context) (Frame, func(), error)
+	State() State
+	Close() error
+}{(*Camera)(nil), (*Fake)(nil)}
+
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 func newTestFake(t *testing.T, cfg FakeConfig) *Fake {
@@ -23,7 +30,7 @@ func newTestFake(t *testing.T, cfg FakeConfig) *Fake {
 		cfg.FPS = 500
 	}
 	if cfg.FrameTimeout == 0 {
-		cfg.FrameTimeout = 200 * time.Millisecond
+		cfg.FrameTimeout = 5 * time.Second
 	}
 	if cfg.Logger == nil {
 		cfg.Logger = quietLog
@@ -130,6 +137,19 @@ func TestFakeRingExhaustion(t *testing.T) {
 	if f.State().Status != StatusStreaming {
 		t.Errorf("a held ring must not restart the stream: %+v", f.State())
 	}
+	// Frames are lost while the ring is held; wait until some were.
+	for i := 0; i < 1000; i++ {
+		f.dev.mu.Lock()
+		s := f.dev.cur
+		f.dev.mu.Unlock()
+		s.mu.Lock()
+		seq := uint64(s.seq)
+		s.mu.Unlock()
+		if seq > last+2 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	for _, r := range rels {
 		r()
 	}
@@ -150,7 +170,7 @@ func TestFakeNewestFrame(t *testing.T) {
 	f := newTestFake(t, FakeConfig{Buffers: 4, FPS: 200})
 	fr, rel := next(t, f)
 	rel()
-	time.Sleep(50 * time.Millisecond) // ~10 frame times: every buffer done
+	waitDone(t, f, 4) // every buffer done, later frames lost
 	fr2, rel2 := next(t, f)
 	rel2()
 	if fr2.Seq < fr.Seq+4 {
@@ -159,6 +179,24 @@ func TestFakeNewestFrame(t *testing.T) {
 	if f.State().Dropped < 3 {
 		t.Errorf("Dropped = %d, want ≥ 3", f.State().Dropped)
 	}
+}
+
+// waitDone waits until n buffers of the current stream are done.
+func waitDone(t *testing.T, f *Fake, n int) {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		f.dev.mu.Lock()
+		s := f.dev.cur
+		f.dev.mu.Unlock()
+		s.mu.Lock()
+		done := len(s.done)
+		s.mu.Unlock()
+		if done >= n {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Fatalf("fewer than %d buffers done after 5 s", n)
 }
 
 func TestFakeYUYV(t *testing.T) {
