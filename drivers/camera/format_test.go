@@ -78,8 +78,8 @@ func TestParsePixFormat(t *testing.T) {
 		t.Fatalf("YUYV without bytesperline: %+v, %v", pf, err)
 	}
 	for _, b := range [][]byte{
-		pixBytes(640, 480, FormatYUYV, 640, 0),             // bytesperline < 2×width
-		pixBytes(0, 480, FormatGrey, 0, 0),                 // no width
+		pixBytes(640, 480, FormatYUYV, 640, 0),               // bytesperline < 2×width
+		pixBytes(0, 480, FormatGrey, 0, 0),                   // no width
 		pixBytes(640, 480, fourcc('R', 'G', 'B', '3'), 0, 0), // not ours
 		make([]byte, 10),
 	} {
