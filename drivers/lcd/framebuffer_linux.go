@@ -40,15 +40,15 @@ type fbVarScreenInfo struct {
 
 // fbFixScreenInfo is struct fb_fix_screeninfo; Go's alignment matches C's.
 type fbFixScreenInfo struct {
-	ID                              [16]byte
-	SmemStart                       uintptr
-	SmemLen, Type, TypeAux, Visual  uint32
-	XPanStep, YPanStep, YWrapStep   uint16
-	LineLength                      uint32
-	MMIOStart                       uintptr
-	MMIOLen, Accel                  uint32
-	Capabilities                    uint16
-	Reserved                        [2]uint16
+	ID                             [16]byte
+	SmemStart                      uintptr
+	SmemLen, Type, TypeAux, Visual uint32
+	XPanStep, YPanStep, YWrapStep  uint16
+	LineLength                     uint32
+	MMIOStart                      uintptr
+	MMIOLen, Accel                 uint32
+	Capabilities                   uint16
+	Reserved                       [2]uint16
 }
 
 // Geometry is what a framebuffer's pixels look like in memory.
