@@ -230,3 +230,22 @@ func openFDs(t *testing.T) int {
 	}
 	return len(ents)
 }
+
+// BenchmarkFIFORoundTrip measures one typed code from the write of its key
+// records to ReadText's return.
+func BenchmarkFIFORoundTrip(b *testing.B) {
+	sim, err := NewSimulated(Config{Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		if err := sim.Type("SG1:6BFOXN*TS0BI$ZD.2K5L-9:QO8B+M"); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := sim.ReadText(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

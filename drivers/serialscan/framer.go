@@ -189,3 +189,20 @@ func (f *Framer) endLine(at time.Time, emit func(text []byte, at time.Time), par
 	}
 	emit(line, at) // counted first: the receiver may read the stats
 }
+
+// SuffixFor maps the configuration's terminator names to a Config.Suffix:
+// "any" (or "") is CR, LF or CRLF; "cr", "lf" and "crlf" are those bytes
+// alone; anything else is taken literally.
+func SuffixFor(terminator string) string {
+	switch terminator {
+	case "", "any":
+		return ""
+	case "cr":
+		return "\r"
+	case "lf":
+		return "\n"
+	case "crlf":
+		return "\r\n"
+	}
+	return terminator
+}

@@ -246,8 +246,8 @@ func (s *Scanner) run() {
 			}
 			continue
 		}
-		bo.Reset()
 		lastErr = ""
+		opened := time.Now()
 		s.log.Info("serial scanner open", "device", dev)
 		err = s.readPort(port, fr, buf)
 		fr.Reset()
@@ -264,6 +264,20 @@ func (s *Scanner) run() {
 			return
 		}
 		s.log.Warn("serial scanner disconnected", "err", err)
+		// A device that fails straight after opening would otherwise be
+		// reopened in a busy loop; one that worked for a while is retried
+		// at once.
+		if time.Since(opened) >= time.Second {
+			bo.Reset()
+			continue
+		}
+		t := time.NewTimer(bo.NextBackOff())
+		select {
+		case <-s.done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
 }
 

@@ -273,3 +273,30 @@ func openFDs(t *testing.T) int {
 	}
 	return len(ents)
 }
+
+func TestSuffixFor(t *testing.T) {
+	for in, want := range map[string]string{"any": "", "": "", "cr": "\r", "lf": "\n", "crlf": "\r\n", "#END": "#END"} {
+		if got := SuffixFor(in); got != want {
+			t.Errorf("SuffixFor(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// BenchmarkPTYRoundTrip measures one code from the master's write to
+// ReadText's return through the tty layer and the reader goroutine.
+func BenchmarkPTYRoundTrip(b *testing.B) {
+	sim, err := NewSimulated(Config{Logger: quiet})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sim.Close()
+	ctx := context.Background()
+	for b.Loop() {
+		if err := sim.Type("SG1:6BFOXN*TS0BI$ZD.2K5L-9:QO8B+M"); err != nil {
+			b.Fatal(err)
+		}
+		if _, _, err := sim.ReadText(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
