@@ -23,6 +23,10 @@ type Config struct {
 	// (the library's default is 256). 0 means 3: one held by the decoder,
 	// two queued so the driver never stalls while a frame is decoded.
 	Buffers int
+	// Format forces a pixel format (FormatGrey, FormatYUYV, FormatMJPEG);
+	// 0 lets chooseFormat pick. vivid loops output to capture only when
+	// both use the same fourcc, so the VM test sets YUYV.
+	Format PixelFormat
 	// Input is the V4L2 input index selected with VIDIOC_S_INPUT before the
 	// format is set; -1 keeps the driver's. vivid's HDMI loopback is 3.
 	Input int
@@ -59,6 +63,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Buffers < 2 || c.Buffers > 32 {
 		return c, fmt.Errorf("camera: buffer count %d out of range 2..32", c.Buffers)
+	}
+	if c.Format != 0 && formatRank(c.Format) < 0 {
+		return c, fmt.Errorf("camera: format %s not supported (GREY, YUYV, MJPG)", c.Format)
 	}
 	if c.FrameTimeout <= 0 {
 		c.FrameTimeout = 2 * time.Second

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // PixelFormat is a V4L2 fourcc.
@@ -30,6 +31,24 @@ func (p PixelFormat) String() string {
 		}
 	}
 	return string(b)
+}
+
+// ParseFormat reads a format name from configuration: "" or "auto"
+// (0: let the driver choose), "GREY", "YUYV", "MJPG"/"MJPEG"/"JPEG".
+func ParseFormat(s string) (PixelFormat, error) {
+	switch strings.ToUpper(strings.TrimSpace(s)) {
+	case "", "AUTO":
+		return 0, nil
+	case "GREY", "GRAY", "Y8":
+		return FormatGrey, nil
+	case "YUYV", "YUY2":
+		return FormatYUYV, nil
+	case "MJPG", "MJPEG":
+		return FormatMJPEG, nil
+	case "JPEG":
+		return FormatJPEG, nil
+	}
+	return 0, fmt.Errorf("camera: format %q: want auto, GREY, YUYV or MJPG", s)
 }
 
 // formatRank orders the formats by the cost of getting at luminance:
@@ -125,6 +144,18 @@ func chooseFormat(opts []FormatOption, wantW, wantH, wantFPS int) (FormatChoice,
 		return FormatChoice{}, ErrNoUsableFormat
 	}
 	return best.c, nil
+}
+
+// onlyFormat keeps the options in format f (MJPG and JPEG alike).
+func onlyFormat(opts []FormatOption, f PixelFormat) []FormatOption {
+	jpegLike := func(p PixelFormat) bool { return p == FormatMJPEG || p == FormatJPEG }
+	var out []FormatOption
+	for _, o := range opts {
+		if o.Format == f || jpegLike(o.Format) && jpegLike(f) {
+			out = append(out, o)
+		}
+	}
+	return out
 }
 
 // less compares (a0, a1, ...) with (b0, b1, ...) lexicographically; the

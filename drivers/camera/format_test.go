@@ -57,6 +57,25 @@ func TestChooseFormat(t *testing.T) {
 	}
 }
 
+func TestChooseForcedFormat(t *testing.T) {
+	opts := []FormatOption{
+		{Format: FormatGrey, Sizes: []FrameSize{discrete(1280, 720, 30)}},
+		{Format: FormatYUYV, Sizes: []FrameSize{{}}}, // vivid's HDMI input enumerates no sizes
+		{Format: FormatJPEG, Sizes: []FrameSize{discrete(640, 480, 30)}},
+	}
+	got, err := chooseFormat(onlyFormat(opts, FormatYUYV), 1280, 720, 30)
+	if err != nil || got.Format != FormatYUYV {
+		t.Errorf("forced YUYV: %+v, %v", got, err)
+	}
+	got, err = chooseFormat(onlyFormat(opts, FormatMJPEG), 1280, 720, 30)
+	if err != nil || got.Format != FormatJPEG {
+		t.Errorf("forced MJPG on a JPEG camera: %+v, %v", got, err)
+	}
+	if _, err := chooseFormat(onlyFormat(opts[:1], FormatYUYV), 640, 480, 30); !errors.Is(err, ErrNoUsableFormat) {
+		t.Errorf("forced format the camera lacks: %v", err)
+	}
+}
+
 func pixBytes(w, h uint32, f PixelFormat, bpl, size uint32) []byte {
 	b := make([]byte, 200)
 	for i, v := range []uint32{w, h, uint32(f), 1, bpl, size} {
@@ -121,5 +140,28 @@ func TestPixelFormatString(t *testing.T) {
 	}
 	if s := PixelFormat(0x01).String(); s != "????" {
 		t.Errorf("unprintable fourcc = %q", s)
+	}
+}
+
+func FuzzParseFormat(f *testing.F) {
+	for _, s := range []string{"", "auto", "GREY", "yuyv", " MJPEG ", "JPEG", "RGB3", "\x00"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p, err := ParseFormat(s)
+		if err == nil && p != 0 && formatRank(p) < 0 {
+			t.Fatalf("ParseFormat(%q) = %s, which the driver cannot read", s, p)
+		}
+	})
+}
+
+func TestParseFormat(t *testing.T) {
+	for in, want := range map[string]PixelFormat{"": 0, "Auto": 0, "grey": FormatGrey, "YUYV": FormatYUYV, "mjpeg": FormatMJPEG} {
+		if got, err := ParseFormat(in); err != nil || got != want {
+			t.Errorf("ParseFormat(%q) = %v, %v", in, got, err)
+		}
+	}
+	if _, err := ParseFormat("NV12"); err == nil {
+		t.Error("NV12 accepted")
 	}
 }

@@ -120,7 +120,11 @@ func setUp(w *webcam.Webcam, cfg Config, log *slog.Logger) (*v4l2Stream, error) 
 			return nil, fmt.Errorf("select input %d: %w", cfg.Input, err)
 		}
 	}
-	choice, err := chooseFormat(formatOptions(w), cfg.Width, cfg.Height, cfg.FPS)
+	opts := formatOptions(w)
+	if cfg.Format != 0 {
+		opts = onlyFormat(opts, cfg.Format)
+	}
+	choice, err := chooseFormat(opts, cfg.Width, cfg.Height, cfg.FPS)
 	if err != nil {
 		return nil, err
 	}
