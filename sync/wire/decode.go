@@ -76,30 +76,40 @@ func badRequest(what string, err error) *Error {
 	return Errorf(http.StatusBadRequest, CodeBadRequest, "%s: %v", what, err)
 }
 
+// ReadBody reads a whole request or response body of at most limit bytes;
+// a longer body is refused with a 413 *Error.
+func ReadBody(body io.Reader, limit int64, what string) ([]byte, error) {
+	return readCapped(body, limit, what)
+}
+
 // ReadBatch reads a POST /v1/checkins body: gzip when contentEncoding is
 // "gzip", plain JSON when it is empty. It enforces the compressed and the
 // decompressed caps, strict decoding and Check.
 func ReadBatch(body io.Reader, contentEncoding string) (CheckinBatch, error) {
-	var b CheckinBatch
+	raw, err := readCapped(body, MaxCompressedBatchBytes, "batch body")
+	if err != nil {
+		return CheckinBatch{}, err
+	}
+	return DecodeBatchBody(raw, contentEncoding)
+}
+
+// DecodeBatchBody is ReadBatch for a body already read (the collector reads
+// it first to check the request signature over the exact bytes).
+func DecodeBatchBody(raw []byte, contentEncoding string) (CheckinBatch, error) {
 	switch contentEncoding {
 	case "gzip":
-		raw, err := readCapped(body, MaxCompressedBatchBytes, "batch body")
-		if err != nil {
-			return b, err
+		if len(raw) > MaxCompressedBatchBytes {
+			return CheckinBatch{}, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "batch body larger than %d bytes", MaxCompressedBatchBytes)
 		}
 		plain, err := Gunzip(raw, MaxBatchBytes)
 		if err != nil {
-			return b, err
+			return CheckinBatch{}, err
 		}
 		return DecodeBatch(plain)
 	case "", "identity":
-		plain, err := readCapped(body, MaxBatchBytes, "batch body")
-		if err != nil {
-			return b, err
-		}
-		return DecodeBatch(plain)
+		return DecodeBatch(raw)
 	}
-	return b, Errorf(http.StatusUnsupportedMediaType, CodeBadRequest, "content encoding %q, want gzip", contentEncoding)
+	return CheckinBatch{}, Errorf(http.StatusUnsupportedMediaType, CodeBadRequest, "content encoding %q, want gzip", contentEncoding)
 }
 
 // DecodeBatch decodes and checks an uncompressed batch.

@@ -1,0 +1,387 @@
+package collector
+
+import (
+	"crypto/ed25519"
+	"encoding/csv"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scangate/scangate/idcode"
+	"github.com/scangate/scangate/sync/wire"
+)
+
+// Admin API request and response bodies.
+type (
+	// VenueRequest creates a venue; a nil Policy means wire.DefaultPolicy.
+	VenueRequest struct {
+		ID     string       `json:"id"`
+		Name   string       `json:"name"`
+		Policy *wire.Policy `json:"policy,omitempty"`
+	}
+	// TokenRequest asks for a one-time enrollment token; TTL 0 means 7 days.
+	TokenRequest struct {
+		TTL wire.Duration `json:"ttl,omitempty"`
+	}
+	// TokenResponse carries the token text, shown once and stored hashed.
+	TokenResponse struct {
+		Token     string    `json:"token"`
+		Venue     string    `json:"venue"`
+		ExpiresAt time.Time `json:"expires_at"`
+	}
+	// IssuerRequest adds or replaces a trusted issuer. Without PublicKey
+	// the collector makes a key pair and holds the private key, so it can
+	// issue cards for this issuer.
+	IssuerRequest struct {
+		ID        string    `json:"id"`
+		Name      string    `json:"name,omitempty"`
+		PublicKey []byte    `json:"public_key,omitempty"`
+		NotBefore time.Time `json:"not_before,omitzero"`
+		NotAfter  time.Time `json:"not_after,omitzero"`
+		Venues    []string  `json:"venues,omitempty"`
+	}
+	// CardRequest issues a card. Name is the holder's full name; only its
+	// masked form (idcode.MaskName) is put on the card or stored.
+	CardRequest struct {
+		Issuer   string        `json:"issuer"`
+		Holder   string        `json:"holder"`
+		Name     string        `json:"name"`
+		Category string        `json:"category"`
+		Valid    wire.Duration `json:"valid,omitempty"` // 0 means one year
+	}
+	// CardResponse carries the QR text to print.
+	CardResponse struct {
+		CardID  string    `json:"card_id"`
+		QR      string    `json:"qr"`
+		Name    string    `json:"name"`
+		Expires time.Time `json:"expires"`
+	}
+)
+
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
+
+func checkID(what, id string) error {
+	if !idPattern.MatchString(id) {
+		return wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%s %q: want 1-64 of A-Z a-z 0-9 . _ -", what, id)
+	}
+	return nil
+}
+
+func readAdmin(w http.ResponseWriter, r *http.Request, v any) error {
+	return wire.ReadJSON(http.MaxBytesReader(w, r.Body, wire.MaxSmallBody), wire.MaxSmallBody, v, "request body")
+}
+
+func (s *Server) handleCreateVenue(w http.ResponseWriter, r *http.Request) {
+	var req VenueRequest
+	if err := readAdmin(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("venue id", req.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := Venue{ID: req.ID, Name: req.Name, Policy: wire.DefaultPolicy()}
+	if req.Policy != nil {
+		v.Policy = *req.Policy
+	}
+	if err := v.Policy.Check(); err != nil {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err))
+		return
+	}
+	if err := s.cfg.Backend.CreateVenue(r.Context(), v); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: venue created", "venue", v.ID)
+	s.writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *Server) handleGetVenue(w http.ResponseWriter, r *http.Request) {
+	v, err := s.cfg.Backend.Venue(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) handleSetPolicy(w http.ResponseWriter, r *http.Request) {
+	var p wire.Policy
+	if err := readAdmin(w, r, &p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := p.Check(); err != nil {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err))
+		return
+	}
+	if err := s.cfg.Backend.SetVenuePolicy(r.Context(), r.PathValue("id"), p); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: venue policy set", "venue", r.PathValue("id"), "mode", p.Mode)
+	s.writeJSON(w, http.StatusOK, p)
+}
+
+func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
+	var req TokenRequest
+	if err := readAdmin(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ttl := time.Duration(req.TTL)
+	if ttl == 0 {
+		ttl = 7 * 24 * time.Hour
+	}
+	tok, err := randomID("sget-", 16)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now().UTC()
+	venue := r.PathValue("id")
+	sum := sha256Hex(tok)
+	if err := s.cfg.Backend.CreateEnrollToken(r.Context(), EnrollToken{Hash: sum, Venue: venue, CreatedAt: now, ExpiresAt: now.Add(ttl)}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: enrollment token created", "venue", venue, "expires", now.Add(ttl))
+	s.writeJSON(w, http.StatusCreated, TokenResponse{Token: tok, Venue: venue, ExpiresAt: now.Add(ttl)})
+}
+
+func (s *Server) handleRevokeDevice(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := s.cfg.Backend.RevokeDevice(r.Context(), id, s.now().UTC()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: device revoked", "device", id)
+	s.writeJSON(w, http.StatusOK, map[string]string{"device": id, "status": "revoked"})
+}
+
+func (s *Server) handleListIssuers(w http.ResponseWriter, r *http.Request) {
+	is, err := s.cfg.Backend.Issuers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if is == nil {
+		is = []Issuer{}
+	}
+	s.writeJSON(w, http.StatusOK, is)
+}
+
+func (s *Server) handlePutIssuer(w http.ResponseWriter, r *http.Request) {
+	var req IssuerRequest
+	if err := readAdmin(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := checkID("issuer id", req.ID); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, v := range req.Venues {
+		if err := checkID("venue id", v); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	is := Issuer{ID: req.ID, Name: req.Name, NotBefore: req.NotBefore, NotAfter: req.NotAfter, Venues: req.Venues}
+	switch len(req.PublicKey) {
+	case 0:
+		pub, priv, err := ed25519.GenerateKey(nil)
+		if err != nil {
+			s.writeError(w, r, fmt.Errorf("collector: issuer key: %w", err))
+			return
+		}
+		is.PublicKey, is.PrivateKey = pub, priv
+	case ed25519.PublicKeySize:
+		is.PublicKey = req.PublicKey
+	default:
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "public key is %d bytes, want %d", len(req.PublicKey), ed25519.PublicKeySize))
+		return
+	}
+	if !is.NotBefore.IsZero() && !is.NotAfter.IsZero() && !is.NotAfter.After(is.NotBefore) {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "not_after not after not_before"))
+		return
+	}
+	if err := s.cfg.Backend.PutIssuer(r.Context(), is); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: issuer trusted", "issuer", is.ID, "holds_key", is.PrivateKey != nil)
+	s.writeJSON(w, http.StatusOK, is)
+}
+
+func (s *Server) handleDeleteIssuer(w http.ResponseWriter, r *http.Request) {
+	if err := s.cfg.Backend.DeleteIssuer(r.Context(), r.PathValue("id")); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: issuer removed", "issuer", r.PathValue("id"))
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) handleIssueCard(w http.ResponseWriter, r *http.Request) {
+	var req CardRequest
+	if err := readAdmin(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	issuers, err := s.cfg.Backend.Issuers(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var key ed25519.PrivateKey
+	for _, is := range issuers {
+		if is.ID == req.Issuer {
+			key = is.PrivateKey
+		}
+	}
+	if key == nil {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "issuer %q unknown or its key is not held by the collector", req.Issuer))
+		return
+	}
+	valid := time.Duration(req.Valid)
+	if valid == 0 {
+		valid = 365 * 24 * time.Hour
+	}
+	cti, err := idcode.NewCardID()
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now().UTC().Truncate(time.Second)
+	c := idcode.Claims{Issuer: req.Issuer, Subject: req.Holder, IssuedAt: now, Expires: now.Add(valid), CardID: cti,
+		Name: idcode.MaskName(req.Name), Category: req.Category}
+	qr, err := idcode.Sign(c, key)
+	if err != nil {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err))
+		return
+	}
+	card := Card{ID: hex.EncodeToString(cti), Issuer: req.Issuer, Holder: req.Holder, Name: c.Name, Category: c.Category, IssuedAt: now, Expires: c.Expires}
+	if err := s.cfg.Backend.RecordCard(r.Context(), card); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: card issued", "issuer", req.Issuer, "category", c.Category)
+	s.writeJSON(w, http.StatusCreated, CardResponse{CardID: card.ID, QR: qr, Name: c.Name, Expires: c.Expires})
+}
+
+func (s *Server) handleRevokeCard(w http.ResponseWriter, r *http.Request) {
+	id := strings.ToLower(r.PathValue("id"))
+	if _, err := idcode.ParseCardID(id); err != nil {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err))
+		return
+	}
+	if err := s.cfg.Backend.RevokeCard(r.Context(), id, s.now().UTC()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rev, err := s.cfg.Backend.Revision(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: card revoked", "revision", rev)
+	s.log.Debug("collector: card revoked detail", "card", id)
+	s.writeJSON(w, http.StatusOK, map[string]string{"card_id": id, "status": "revoked", "etag": s.etag(rev)})
+}
+
+// window reads ?from= and ?to= (RFC 3339); the window is [from, to).
+func window(r *http.Request) (time.Time, time.Time, error) {
+	q := r.URL.Query()
+	from, err := time.Parse(time.RFC3339Nano, q.Get("from"))
+	if err != nil {
+		return time.Time{}, time.Time{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "from: want RFC 3339 time, e.g. 2026-03-01T00:00:00Z")
+	}
+	to, err := time.Parse(time.RFC3339Nano, q.Get("to"))
+	if err != nil {
+		return time.Time{}, time.Time{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "to: want RFC 3339 time, e.g. 2026-03-02T00:00:00Z")
+	}
+	if !to.After(from) {
+		return time.Time{}, time.Time{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "to not after from")
+	}
+	return from, to, nil
+}
+
+func (s *Server) handleVenueVisits(w http.ResponseWriter, r *http.Request) {
+	from, to, err := window(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vs, err := s.cfg.Backend.VisitsAtVenue(r.Context(), r.PathValue("id"), from, to)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: query venue visits", "venue", r.PathValue("id"), "rows", len(vs))
+	s.writeVisits(w, r, vs)
+}
+
+func (s *Server) handleCardVisits(w http.ResponseWriter, r *http.Request) {
+	from, to, err := window(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	vs, err := s.cfg.Backend.VisitsOfCard(r.Context(), r.PathValue("id"), from, to)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: query card visits", "rows", len(vs))
+	s.writeVisits(w, r, vs)
+}
+
+// VisitCSVHeader is the first row of a CSV answer.
+var VisitCSVHeader = []string{"time", "at", "corrected_at", "clock_synced", "venue", "device", "seq",
+	"card_id", "holder", "name", "category", "group", "decision", "reason"}
+
+func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit) {
+	switch r.URL.Query().Get("format") {
+	case "", "json":
+		if vs == nil {
+			vs = []Visit{}
+		}
+		s.writeJSON(w, http.StatusOK, vs)
+	case "csv":
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		cw := csv.NewWriter(w)
+		cw.Write(VisitCSVHeader)
+		for _, v := range vs {
+			corr := ""
+			if v.CorrectedAt != nil {
+				corr = v.CorrectedAt.Format(time.RFC3339Nano)
+			}
+			cw.Write([]string{v.Time.Format(time.RFC3339Nano), v.At.Format(time.RFC3339Nano), corr, strconv.FormatBool(v.ClockSynced),
+				cell(v.Venue), cell(v.Device), strconv.FormatUint(v.Seq, 10), cell(v.CardID), cell(v.Holder), cell(v.Name),
+				cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason)})
+		}
+		cw.Flush()
+	default:
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "format %q: want json or csv", r.URL.Query().Get("format")))
+	}
+}
+
+// cell keeps a device-supplied value from being run as a spreadsheet
+// formula when the CSV is opened.
+func cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+func sha256Hex(s string) string {
+	sum := sha256Sum([]byte(s))
+	return hex.EncodeToString(sum[:])
+}
