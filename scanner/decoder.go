@@ -58,6 +58,10 @@ func (d *Decoder) Decode(f camera.Frame) (string, error) {
 
 // DecodeResult is Decode with the code's position.
 func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
+	return d.decode(f, d.Opts)
+}
+
+func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	if err := checkFrame(f); err != nil {
 		return Result{}, err
 	}
@@ -77,7 +81,7 @@ func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
 	if err == nil {
 		return r, nil
 	}
-	if d.Opts.Invert {
+	if opts.Invert {
 		m.FlipAll()
 		r, seenInv, err := d.decodeMatrix(m)
 		m.FlipAll()
@@ -86,7 +90,7 @@ func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
 		}
 		seen = seen || seenInv
 	}
-	if d.Opts.Upscale && f.Width*f.Height <= 400*400 {
+	if opts.Upscale && f.Width*f.Height <= 400*400 {
 		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
 			return r, nil
 		}
@@ -94,12 +98,12 @@ func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
 	if !seen {
 		return Result{}, ErrNotFound
 	}
-	if d.Opts.Downscale && f.Width >= 10*blockSize && f.Height >= 10*blockSize {
+	if opts.Downscale && f.Width >= 10*blockSize && f.Height >= 10*blockSize {
 		if r, _, err := d.decodeScaled(d.sc.half(f), 2); err == nil {
 			return r, nil
 		}
 	}
-	if d.Opts.Rotate {
+	if opts.Rotate {
 		if r, _, err := d.decodeMatrix(d.rotated(m)); err == nil {
 			w := float64(f.Width - 1)
 			for i, p := range r.Points {
@@ -108,7 +112,7 @@ func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
 			return r, nil
 		}
 	}
-	if d.Opts.Global {
+	if opts.Global {
 		d.lum.f = f
 		gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
 		d.lum.f = camera.Frame{}
@@ -117,7 +121,7 @@ func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
 				return r, nil
 			}
 		}
-		if d.Opts.Upscale && f.Width*f.Height <= 400*400 {
+		if opts.Upscale && f.Width*f.Height <= 400*400 {
 			d.lum.f = d.sc.double(f)
 			gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
 			d.lum.f = camera.Frame{}

@@ -1,0 +1,374 @@
+package scanner
+
+import (
+	"context"
+	"errors"
+
+	"image"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/scangate/scangate/drivers/camera"
+)
+
+// FrameSource delivers camera frames. release must be called once the
+// frame is no longer needed; the driver holds only a few buffers.
+type FrameSource interface {
+	NextFrame(ctx context.Context) (f camera.Frame, release func(), err error)
+}
+
+// TextSource delivers whole codes from a serial or HID scanner, with the
+// time the line ended.
+type TextSource interface {
+	ReadText(ctx context.Context) (text string, at time.Time, err error)
+}
+
+// Config tunes the pipeline. The zero value is the daemon's default.
+type Config struct {
+	// RearmAbsent is how long a code must be out of view (or, for a text
+	// source, unread) before the same code counts again. Default 0.5 s.
+	RearmAbsent time.Duration
+	// Reread repeats an event for a code held in view that long. Default 3 s.
+	Reread time.Duration
+	// ROI restricts decoding to a fixed rectangle of each frame (a card
+	// slot); empty means the whole frame.
+	ROI image.Rectangle
+	// RetryBackoff is the pause after a source error before asking it
+	// again. Default 250 ms.
+	RetryBackoff time.Duration
+	// Now is the clock for text sources and frames without a capture
+	// time. Default time.Now.
+	Now func() time.Time
+	// Logger receives source errors. Default slog.Default().
+	Logger *slog.Logger
+}
+
+func (c Config) withDefaults() Config {
+	if c.RearmAbsent <= 0 {
+		c.RearmAbsent = 500 * time.Millisecond
+	}
+	if c.Reread <= 0 {
+		c.Reread = 3 * time.Second
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = 250 * time.Millisecond
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c
+}
+
+// SourceStats is what a status page and the watchdog need of one source.
+type SourceStats struct {
+	Name      string
+	Kind      string    // "camera" or "text"
+	Frames    uint64    // frames (or lines) received
+	Decoded   uint64    // frames in which a code was decoded (lines for text sources)
+	Dropped   uint64    // frames replaced by a newer one before decoding
+	Events    uint64    // codes emitted after debouncing
+	Errors    uint64    // source errors
+	LastFrame time.Time // capture time of the newest frame or line
+	LastError string    // newest source error, "" if none yet
+	ErrorAt   time.Time // when LastError happened; compare with LastFrame
+}
+
+// Stats holds one entry per source, sorted by name.
+type Stats struct {
+	Sources []SourceStats
+}
+
+// Scanner merges camera and text sources into one debounced stream of
+// codes.
+type Scanner struct {
+	cfg     Config
+	mu      sync.Mutex
+	cameras map[string]FrameSource
+	texts   map[string]TextSource
+	stats   map[string]*SourceStats
+	running bool
+}
+
+// New returns a scanner with cfg (zero fields take their defaults).
+func New(cfg Config) *Scanner {
+	return &Scanner{
+		cfg:     cfg.withDefaults(),
+		cameras: map[string]FrameSource{},
+		texts:   map[string]TextSource{},
+		stats:   map[string]*SourceStats{},
+	}
+}
+
+// AddCamera adds a camera source. Sources must be added before Run.
+func (s *Scanner) AddCamera(name string, src FrameSource) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustAdd(name, "camera")
+	s.cameras[name] = src
+}
+
+// AddText adds a serial or HID scanner source. Sources must be added
+// before Run.
+func (s *Scanner) AddText(name string, src TextSource) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mustAdd(name, "text")
+	s.texts[name] = src
+}
+
+func (s *Scanner) mustAdd(name, kind string) {
+	if s.running {
+		panic("scanner: source " + name + " added while running")
+	}
+	if _, dup := s.stats[name]; dup {
+		panic("scanner: duplicate source " + name)
+	}
+	s.stats[name] = &SourceStats{Name: name, Kind: kind}
+}
+
+// Stats returns a snapshot of every source's counters.
+func (s *Scanner) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := Stats{Sources: make([]SourceStats, 0, len(s.stats))}
+	for _, v := range s.stats {
+		st.Sources = append(st.Sources, *v)
+	}
+	sort.Slice(st.Sources, func(i, j int) bool { return st.Sources[i].Name < st.Sources[j].Name })
+	return st
+}
+
+func (s *Scanner) update(name string, fn func(*SourceStats)) {
+	s.mu.Lock()
+	fn(s.stats[name])
+	s.mu.Unlock()
+}
+
+// Run reads every source and sends debounced codes to out until ctx ends;
+// it returns ctx's error. Source errors are counted, logged and retried;
+// they never end Run.
+func (s *Scanner) Run(ctx context.Context, out chan<- Code) error {
+	s.mu.Lock()
+	if s.running {
+		s.mu.Unlock()
+		return errors.New("scanner: already running")
+	}
+	s.running = true
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.running = false
+		s.mu.Unlock()
+	}()
+
+	var wg sync.WaitGroup
+	for name, src := range s.cameras {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.runCamera(ctx, name, src, out)
+		}()
+	}
+	for name, src := range s.texts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.runText(ctx, name, src, out)
+		}()
+	}
+	<-ctx.Done()
+	wg.Wait()
+	return ctx.Err()
+}
+
+// sourceError records err and waits out the backoff; false when ctx ended.
+func (s *Scanner) sourceError(ctx context.Context, name string, err error) bool {
+	if ctx.Err() != nil {
+		return false
+	}
+	now := s.cfg.Now()
+	s.update(name, func(st *SourceStats) {
+		st.Errors++
+		st.LastError = err.Error()
+		st.ErrorAt = now
+	})
+	s.cfg.Logger.Warn("scanner source failed", "source", name, "err", err)
+	t := time.NewTimer(s.cfg.RetryBackoff)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+func (s *Scanner) emit(ctx context.Context, out chan<- Code, c Code) bool {
+	s.update(c.Source, func(st *SourceStats) { st.Events++ })
+	select {
+	case out <- c:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out chan<- Code) {
+	db := debouncer{rearm: s.cfg.RearmAbsent, reread: s.cfg.Reread}
+	for ctx.Err() == nil {
+		text, at, err := src.ReadText(ctx)
+		if err != nil {
+			if !s.sourceError(ctx, name, err) {
+				return
+			}
+			continue
+		}
+		if at.IsZero() {
+			at = s.cfg.Now()
+		}
+		s.update(name, func(st *SourceStats) {
+			st.Frames++
+			st.Decoded++
+			st.LastFrame = at
+		})
+		if db.seen(text, at) {
+			if !s.emit(ctx, out, Code{Text: text, Source: name, SeenAt: at}) {
+				return
+			}
+		}
+	}
+}
+
+// frameSlot hands the newest frame from the puller to the decoder; a frame
+// not yet taken is released and counted as dropped when a newer one comes.
+type frameSlot struct {
+	mu      sync.Mutex
+	f       camera.Frame
+	release func()
+	full    bool
+	ready   chan struct{} // capacity 1: "the slot has a frame"
+}
+
+func (fs *frameSlot) put(f camera.Frame, release func()) (dropped bool) {
+	fs.mu.Lock()
+	old, hadOld := fs.release, fs.full
+	fs.f, fs.release, fs.full = f, release, true
+	fs.mu.Unlock()
+	if hadOld && old != nil {
+		old()
+	}
+	select {
+	case fs.ready <- struct{}{}:
+	default:
+	}
+	return hadOld
+}
+
+func (fs *frameSlot) take() (camera.Frame, func(), bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if !fs.full {
+		return camera.Frame{}, nil, false
+	}
+	f, r := fs.f, fs.release
+	fs.f, fs.release, fs.full = camera.Frame{}, nil, false
+	return f, r, true
+}
+
+func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, out chan<- Code) {
+	slot := &frameSlot{ready: make(chan struct{}, 1)}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // puller: keeps only the newest frame
+		defer wg.Done()
+		for ctx.Err() == nil {
+			f, release, err := src.NextFrame(ctx)
+			if err != nil {
+				if !s.sourceError(ctx, name, err) {
+					return
+				}
+				continue
+			}
+			if f.At.IsZero() {
+				f.At = s.cfg.Now()
+			}
+			dropped := slot.put(f, release)
+			s.update(name, func(st *SourceStats) {
+				st.Frames++
+				st.LastFrame = f.At
+				if dropped {
+					st.Dropped++
+				}
+			})
+		}
+	}()
+	defer func() {
+		wg.Wait()
+		if _, r, ok := slot.take(); ok && r != nil {
+			r()
+		}
+	}()
+
+	fd := NewFrameDecoder()
+	fd.ROI = s.cfg.ROI
+	db := debouncer{rearm: s.cfg.RearmAbsent, reread: s.cfg.Reread}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-slot.ready:
+		}
+		f, release, ok := slot.take()
+		if !ok {
+			continue
+		}
+		res, err := fd.Decode(f)
+		if release != nil {
+			release()
+		}
+		if err != nil {
+			if !errors.Is(err, ErrNotFound) {
+				s.cfg.Logger.Debug("scanner frame rejected", "source", name, "err", err)
+			}
+			continue
+		}
+		s.update(name, func(st *SourceStats) { st.Decoded++ })
+		if db.seen(res.Text, f.At) {
+			if !s.emit(ctx, out, Code{Text: res.Text, Source: name, SeenAt: f.At, FrameSeq: f.Seq}) {
+				return
+			}
+		}
+	}
+}
+
+// debouncer turns a stream of sightings of codes into events the way
+// commercial readers do: a code in continuous view is one event, repeated
+// every reread; it re-arms after being absent for rearm; a different code
+// is always a new event.
+type debouncer struct {
+	rearm, reread time.Duration
+	text          string
+	lastSeen      time.Time
+	lastEvent     time.Time
+	armed         bool // false until the first sighting
+}
+
+// seen records a sighting at t and reports whether it is an event.
+func (d *debouncer) seen(text string, t time.Time) bool {
+	if d.armed && text == d.text && t.Sub(d.lastSeen) < d.rearm {
+		d.lastSeen = t
+		if t.Sub(d.lastEvent) >= d.reread {
+			d.lastEvent = t
+			return true
+		}
+		return false
+	}
+	d.armed = true
+	d.text, d.lastSeen, d.lastEvent = text, t, t
+	return true
+}
