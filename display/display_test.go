@@ -295,3 +295,17 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 	defer w.mu.Unlock()
 	return w.b.Write(p)
 }
+
+// BenchmarkShow measures what the gate pays per decision: Show only queues.
+func BenchmarkShow(b *testing.B) {
+	clock := clockwork.NewFakeClockAt(t0)
+	d, err := New(Config{Clock: clock}, NewRecorder(clock))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	dec := gate.Decision{Outcome: gate.Pass, Name: "王*英"}
+	for b.Loop() {
+		d.Show(dec)
+	}
+}

@@ -169,16 +169,17 @@ func (fb *Framebuffer) ShowText(bg color.Color, lines []string) error {
 // be at least g.Width×g.Height.
 func Pack(dst []byte, img *image.RGBA, g Geometry) {
 	bpp := g.BitsPerPixel / 8
+	xrgb, rgb565 := g == withSize(XRGB8888, g), g == withSize(RGB565, g)
 	for y := range g.Height {
 		src := img.Pix[y*img.Stride : y*img.Stride+g.Width*4]
 		row := dst[y*g.Stride : y*g.Stride+g.Width*bpp]
 		switch {
-		case g == withSize(XRGB8888, g):
+		case xrgb:
 			for x := range g.Width {
 				s := src[x*4 : x*4+4]
 				binary.LittleEndian.PutUint32(row[x*4:], 0xff000000|uint32(s[0])<<16|uint32(s[1])<<8|uint32(s[2]))
 			}
-		case g == withSize(RGB565, g):
+		case rgb565:
 			for x := range g.Width {
 				s := src[x*4 : x*4+4]
 				binary.LittleEndian.PutUint16(row[x*2:], uint16(s[0])>>3<<11|uint16(s[1])>>2<<5|uint16(s[2])>>3)

@@ -263,3 +263,15 @@ func BenchmarkFramebufferShowText(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkPack(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 800, 480))
+	for _, g := range []Geometry{withSize(RGB565, Geometry{Width: 800, Height: 480, Stride: 1600}), withSize(XRGB8888, Geometry{Width: 800, Height: 480, Stride: 3200})} {
+		dst := make([]byte, g.Stride*g.Height)
+		b.Run(map[int]string{16: "RGB565", 32: "XRGB8888"}[g.BitsPerPixel], func(b *testing.B) {
+			for b.Loop() {
+				Pack(dst, img, g)
+			}
+		})
+	}
+}

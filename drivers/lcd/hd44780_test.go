@@ -180,3 +180,16 @@ func TestHD44780BusErrorForcesRewrite(t *testing.T) {
 		t.Error("a failed write is remembered as shown")
 	}
 }
+
+func TestBusNumber(t *testing.T) {
+	for in, want := range map[string]int{"/dev/i2c-1": 1, "0": 0, "/dev/i2c-12": 12} {
+		if n, err := busNumber(in); err != nil || n != want {
+			t.Errorf("busNumber(%q) = %d, %v", in, n, err)
+		}
+	}
+	for _, bad := range []string{"", "i2c-1", "/dev/i2c-", "-1", "/dev/spidev0.0"} {
+		if _, err := busNumber(bad); err == nil {
+			t.Errorf("busNumber(%q) accepted", bad)
+		}
+	}
+}
