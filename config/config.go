@@ -100,6 +100,7 @@ type Camera struct {
 	Height   int              `toml:"height"`
 	FPS      int              `toml:"fps"`
 	Buffers  int              `toml:"buffers"`
+	Format   string           `toml:"format"`   // "" chooses (GREY, YUYV, MJPEG); or force one
 	Input    int              `toml:"input"`    // V4L2 input index; -1 keeps the driver's
 	Controls map[string]int64 `toml:"controls"` // by name ("exposure_absolute") or id ("0x00f0f025")
 }
