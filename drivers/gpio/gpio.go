@@ -38,6 +38,8 @@ type Outputs struct {
 	Tone              *PWM
 	ToneHz            int
 	Button            gpio.PinIn
+
+	lines []gpio.PinIO // as resolved, so Close can release them
 }
 
 // Open initialises periph's GPIO character-device driver and resolves the
@@ -104,6 +106,7 @@ func open(cfg Config, f lineFinder) (*Outputs, error) {
 		if err != nil {
 			return nil, err
 		}
+		o.lines = append(o.lines, p)
 		var pin gpio.PinOut = p
 		if activeLow {
 			pin = invertedOut{p}
@@ -126,6 +129,7 @@ func open(cfg Config, f lineFinder) (*Outputs, error) {
 		if err := p.In(pull, gpio.BothEdges); err != nil {
 			return nil, fmt.Errorf("gpio: button %s: %w", cfg.Button, err)
 		}
+		o.lines = append(o.lines, p)
 		o.Button = p
 		if activeLow {
 			o.Button = invertedIn{p}
@@ -189,12 +193,19 @@ func (o *Outputs) SetBuzzer(on bool) error {
 	return nil
 }
 
-// Close switches everything off and releases the PWM channel.
+// Close switches everything off and releases the lines (gpioioctl keeps
+// a line requested until closed) and the PWM channel.
 func (o *Outputs) Close() error {
 	errs := []error{o.SetLights(false, false, false), o.SetBuzzer(false)}
 	if o.Tone != nil {
 		errs = append(errs, o.Tone.Close())
 	}
+	for _, l := range o.lines {
+		if c, ok := l.(interface{ Close() }); ok {
+			c.Close()
+		}
+	}
+	o.lines = nil
 	return errors.Join(errs...)
 }
 

@@ -231,3 +231,38 @@ func FuzzResolve(f *testing.F) {
 		}
 	})
 }
+
+// closingPin counts Close calls like gpioioctl.GPIOLine releasing its request.
+type closingPin struct {
+	gpiotest.Pin
+	closed int
+}
+
+func (p *closingPin) Close() { p.closed++ }
+
+type closingChip struct{ pins map[string]*closingPin }
+
+func (c closingChip) byName(n string) gpio.PinIO {
+	if p, ok := c.pins[n]; ok {
+		return p
+	}
+	return nil
+}
+func (c closingChip) byOffset(string, int) gpio.PinIO { return nil }
+
+func TestCloseReleasesLines(t *testing.T) {
+	c := closingChip{pins: map[string]*closingPin{"G": {Pin: gpiotest.Pin{N: "G"}}, "B": {Pin: gpiotest.Pin{N: "B"}}}}
+	o, err := open(Config{Green: "G", Buzzer: "!B"}, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := o.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if c.pins["G"].closed != 1 || c.pins["B"].closed != 1 {
+		t.Errorf("lines closed %d and %d times, want once each", c.pins["G"].closed, c.pins["B"].closed)
+	}
+	if c.pins["B"].L != gpio.High {
+		t.Error("active-low buzzer left sounding at Close")
+	}
+}
