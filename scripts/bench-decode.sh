@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# bench-decode.sh: scangate's QR decoder beside zxing-cpp (Debian
+# libzxing-dev) on the same synthetic 640×480 gray frames, in the same run.
+# Times are CPU time of the decoding thread per frame (one core), so other
+# work on the machine does not skew the ratio; wall times are shown too.
+#
+# usage: scripts/bench-decode.sh [FRAMES_PER_RUN]   (default 400)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-400}
+tags=(-tags sqlite_omit_load_extension)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+if ! pkg-config --exists zxing; then
+	echo "bench-decode: libzxing-dev is missing (apt-get install -y libzxing-dev)" >&2
+	exit 2
+fi
+g++ -O2 -std=c++17 -o "$tmp/zxing-bench" bench/zxingcpp/main.cpp $(pkg-config --cflags --libs zxing)
+
+# The frames both decoders see: scanner's synthetic sets written as PGM.
+SCANGATE_BENCH_FRAMES="$tmp/frames" go test "${tags[@]}" -count=1 -run '^TestWriteBenchFrames$' ./scanner >/dev/null
+
+cards=$(ls "$tmp/frames/card"/*.pgm | wc -l)
+empties=$(ls "$tmp/frames/empty"/*.pgm | wc -l)
+zx_card=$("$tmp/zxing-bench" -reps $(( (n + cards - 1) / cards )) "$tmp/frames/card")
+zx_empty=$("$tmp/zxing-bench" -reps $(( (n + empties - 1) / empties )) "$tmp/frames/empty")
+go test "${tags[@]}" -count=1 -run '^$' -cpu 1 -benchmem -benchtime "${n}x" \
+	-bench '^BenchmarkDecode(Card|Idle|EmptyFull)$' ./scanner >"$tmp/go.txt"
+
+field() { sed -n "s/.*$2=\([0-9.]*\).*/\1/p" <<<"$1"; }
+metric() { awk -v b="$1" -v u="$2" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }' "$tmp/go.txt"; }
+
+go_card=$(metric BenchmarkDecodeCard cpu-ms/frame)
+go_card_wall=$(metric BenchmarkDecodeCard ms/frame)
+go_card_dec=$(metric BenchmarkDecodeCard decoded)
+go_card_allocs=$(metric BenchmarkDecodeCard allocs/op)
+go_card_bytes=$(metric BenchmarkDecodeCard B/op)
+go_idle=$(metric BenchmarkDecodeIdle cpu-ms/frame)
+go_idle_wall=$(metric BenchmarkDecodeIdle ms/frame)
+go_idle_allocs=$(metric BenchmarkDecodeIdle allocs/op)
+go_empty=$(metric BenchmarkDecodeEmptyFull cpu-ms/frame)
+
+printf '%-26s %12s %12s %8s\n' "frames ($n per run)" scangate zxing-cpp ratio
+printf '%-26s %12.3f %12.3f %8.2f\n' "with a card, cpu ms/frame" "$go_card" "$(field "$zx_card" cpu_ms)" \
+	"$(awk -v a="$go_card" -v b="$(field "$zx_card" cpu_ms)" 'BEGIN { print a / b }')"
+printf '%-26s %12.3f %12.3f\n' "  wall ms/frame" "$go_card_wall" "$(field "$zx_card" ms)"
+printf '%-26s %12.3f %12.3f %8.2f\n' "no code, cpu ms/frame" "$go_idle" "$(field "$zx_empty" cpu_ms)" \
+	"$(awk -v a="$go_idle" -v b="$(field "$zx_empty" cpu_ms)" 'BEGIN { print a / b }')"
+printf '%-26s %12.3f %12.3f\n' "  wall ms/frame" "$go_idle_wall" "$(field "$zx_empty" ms)"
+printf '%-26s %12.3f %12s\n' "  every frame decoded" "$go_empty" "(idle check off)"
+printf '%-26s %9s/%-3s %8s/%-3s\n' "synthetic cards decoded" "$go_card_dec" "$cards" "$(field "$zx_card" decoded)" "$cards"
+printf 'scangate allocations per frame: %s with a card (%s B), %s without\n' "$go_card_allocs" "$go_card_bytes" "$go_idle_allocs"
