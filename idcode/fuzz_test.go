@@ -1,6 +1,7 @@
 package idcode
 
 import (
+	"crypto/ed25519"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -135,6 +136,21 @@ func BenchmarkParseVerify(b *testing.B) {
 		}
 		if v := Verify(card, tr, testNow); !v.Valid {
 			b.Fatal(v)
+		}
+	}
+}
+
+// BenchmarkEd25519Verify is the floor under BenchmarkVerify: the bare
+// signature check, for a ratio that holds across machines.
+func BenchmarkEd25519Verify(b *testing.B) {
+	key := testKey(1)
+	msg := make([]byte, 110)
+	sig := ed25519.Sign(key, msg)
+	pub := key.Public().(ed25519.PublicKey)
+	b.ReportAllocs()
+	for b.Loop() {
+		if !ed25519.Verify(pub, msg, sig) {
+			b.Fatal("verify")
 		}
 	}
 }

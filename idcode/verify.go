@@ -74,6 +74,14 @@ func NewTrust(list *TrustList, revoked *RevocationList, opts TrustOptions) (*Tru
 	if list == nil {
 		return nil, fmt.Errorf("idcode: trust: no trust list")
 	}
+	if err := list.check(); err != nil {
+		return nil, fmt.Errorf("idcode: trust: trust list: %w", err)
+	}
+	if revoked != nil {
+		if err := revoked.check(); err != nil {
+			return nil, fmt.Errorf("idcode: trust: revocations: %w", err)
+		}
+	}
 	t := &Trust{List: list, Revoked: revoked, TrustOptions: opts,
 		byKID: make(map[[8]byte][]trustedKey, len(list.Issuers))}
 	for i := range list.Issuers {

@@ -176,3 +176,47 @@ func TestEveryCharacterTamperRefused(t *testing.T) {
 		}
 	}
 }
+
+// One Trust serves every camera and scanner goroutine at once.
+func TestVerifyConcurrent(t *testing.T) {
+	tr := vecTrust(t)
+	text, err := Sign(testClaims(), vecKey(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	card, err := Parse(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan Verdict)
+	for range 4 {
+		go func() {
+			var v Verdict
+			for range 20 {
+				v = Verify(card, tr, testNow)
+			}
+			done <- v
+		}()
+	}
+	for range 4 {
+		if v := <-done; !v.Valid {
+			t.Errorf("%+v", v)
+		}
+	}
+}
+
+func TestNewTrustRefusesInvalidLists(t *testing.T) {
+	good := &TrustList{Version: 1, IssuedAt: testNow, Expires: testNow.Add(time.Hour), Issuers: []Issuer{{ID: "a", PublicKey: pubOf(testKey(1))}}}
+	bad := *good
+	bad.Issuers = []Issuer{{ID: "a", PublicKey: make([]byte, 31)}}
+	if _, err := NewTrust(&bad, nil, TrustOptions{}); err == nil {
+		t.Error("31-byte key accepted")
+	}
+	if _, err := NewTrust(nil, nil, TrustOptions{}); err == nil {
+		t.Error("nil list accepted")
+	}
+	rev := &RevocationList{Version: 1, IssuedAt: testNow, Expires: testNow.Add(time.Hour), CardIDs: []string{"xyz"}}
+	if _, err := NewTrust(good, rev, TrustOptions{}); err == nil {
+		t.Error("bad card id accepted")
+	}
+}
