@@ -20,10 +20,15 @@
 //   - Lines longer than 4 KiB are dropped and counted; framing resynchronises at
 //     the next terminator. No QR code holds more than 2953 bytes.
 //   - USB scanners come and go. A read error (EIO/ENXIO when the USB device
-//     vanishes, end of file on a pseudo-terminal whose master closed) marks the
-//     scanner disconnected; it is reopened with backoff when the configured path
+//     vanishes, end of file on a pseudo-terminal whose master closed, which
+//     go.bug.st/serial reports as "Port has been closed") marks the scanner
+//     disconnected; it is reopened with backoff when the configured path
 //     reappears. Configure /dev/serial/by-id/... rather than /dev/ttyUSB0: the
 //     by-id name survives replugging, the number does not.
+//
+// go.bug.st/serial opens the port raw with CLOCAL (no modem-control hangups),
+// takes it exclusively (TIOCEXCL) and sets termios; all of that works on a
+// pseudo-terminal too, which is why the tests can use one.
 //
 // The Framer is the pure, allocation-free state machine that turns bytes and
 // their arrival times into codes; Scanner drives it from a real port, and Sim
