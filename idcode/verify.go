@@ -203,3 +203,13 @@ func Verify(card *Card, t *Trust, now time.Time) Verdict {
 	best.Valid = true
 	return best
 }
+
+// VerifyText parses text and verifies the card: a parse failure is the
+// verdict malformed, with the parse error as Detail.
+func VerifyText(text string, t *Trust, now time.Time) Verdict {
+	card, err := Parse(text)
+	if err != nil {
+		return Verdict{Reason: ReasonMalformed, Detail: err.Error()}
+	}
+	return Verify(card, t, now)
+}

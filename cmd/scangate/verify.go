@@ -117,12 +117,7 @@ func runVerify(args []string, stdout, stderr io.Writer) int {
 	} else {
 		text = rest[0]
 	}
-	var v idcode.Verdict
-	if card, err := idcode.Parse(text); err != nil {
-		v = idcode.Verdict{Reason: idcode.ReasonMalformed, Detail: err.Error()}
-	} else {
-		v = idcode.Verify(card, trust, now)
-	}
+	v := idcode.VerifyText(text, trust, now)
 	printVerdict(stdout, v, *asJSON)
 	if v.Valid {
 		return 0
