@@ -215,7 +215,7 @@ func TestRefusals(t *testing.T) {
 	}
 	good := gz(t, a.batch(records(3)))
 	plain, _ := json.Marshal(a.batch(records(3)))
-	bomb := gzipBytes(bytes.Repeat([]byte("{"), 50<<20))
+	bomb := gzipBytes(bytes.Repeat([]byte("{"), 4<<20))
 	unknown := gzipBytes(bytes.Replace(plain, []byte(`"device"`), []byte(`"admin":true,"device"`), 1))
 	var many []uint64
 	for s := uint64(3); s <= 3+wire.MaxBatchRecords; s++ {
@@ -234,7 +234,9 @@ func TestRefusals(t *testing.T) {
 		status int
 	}{
 		{"gzip bomb", func() *http.Request { return gzReq(t, a, bomb, time.Now()) }, http.StatusRequestEntityTooLarge},
-		{"oversize", func() *http.Request { return gzReq(t, a, bytes.Repeat([]byte{7}, wire.MaxCompressedBatchBytes+10), time.Now()) }, http.StatusRequestEntityTooLarge},
+		{"oversize", func() *http.Request {
+			return gzReq(t, a, bytes.Repeat([]byte{7}, wire.MaxCompressedBatchBytes+10), time.Now())
+		}, http.StatusRequestEntityTooLarge},
 		{"too many records", func() *http.Request { return gzReq(t, a, gzipBytes(tooMany), time.Now()) }, http.StatusRequestEntityTooLarge},
 		{"unknown field", func() *http.Request { return gzReq(t, a, unknown, time.Now()) }, http.StatusBadRequest},
 		{"not json", func() *http.Request { return gzReq(t, a, gzipBytes([]byte("seq=4")), time.Now()) }, http.StatusBadRequest},

@@ -22,6 +22,11 @@ type SQLite struct {
 	// wmu serialises write transactions; SQLite has one writer anyway and
 	// waiting here is cheaper than SQLITE_BUSY retries.
 	wmu sync.Mutex
+
+	inserts chan *insertReq // to the group committer
+	quit    chan struct{}
+	stopped chan struct{}
+	once    sync.Once
 }
 
 var _ Backend = (*SQLite)(nil)
@@ -75,11 +80,17 @@ func OpenSQLite(path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("collector: sqlite schema %s: %w", path, err)
 	}
-	return &SQLite{db: db}, nil
+	s := &SQLite{db: db, inserts: make(chan *insertReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+	go s.groupCommitter()
+	return s, nil
 }
 
-// Close closes the database.
-func (s *SQLite) Close() error { return s.db.Close() }
+// Close stops the group committer and closes the database.
+func (s *SQLite) Close() error {
+	s.once.Do(func() { close(s.quit) })
+	<-s.stopped
+	return s.db.Close()
+}
 
 func nanos(t time.Time) int64 { return t.UnixNano() }
 
@@ -265,15 +276,68 @@ func (s *SQLite) RevokeDevice(ctx context.Context, id string, at time.Time) erro
 	})
 }
 
+// InsertCheckins queues the batch for the group committer and waits for
+// its commit. Concurrent batches (many devices) share one transaction and
+// so one fsync, which is what lets a durable SQLite take tens of thousands
+// of check-ins a second; each batch runs in its own savepoint, so one
+// batch's failure does not touch the others.
 func (s *SQLite) InsertCheckins(ctx context.Context, d Device, recs []Checkin) (uint64, error) {
-	var ack uint64
-	err := s.write(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT ack_seq FROM devices WHERE id = ?`, d.ID).Scan(&ack); err != nil {
-			if errors.Is(err, sql.ErrNoRows) {
-				return fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
-			}
-			return fmt.Errorf("collector: insert checkins: %w", err)
+	req := &insertReq{d: d, recs: recs, done: make(chan insertRes, 1)}
+	select {
+	case s.inserts <- req:
+	case <-s.quit:
+		return 0, errors.New("collector: sqlite backend closed")
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	// Once queued the batch will be committed or refused; wait for which,
+	// so the answer never disagrees with the database.
+	r := <-req.done
+	return r.ack, r.err
+}
+
+type insertReq struct {
+	d    Device
+	recs []Checkin
+	done chan insertRes
+}
+
+type insertRes struct {
+	ack uint64
+	err error
+}
+
+// maxGroupRecords bounds one group commit, so a transaction stays short.
+const maxGroupRecords = 50000
+
+func (s *SQLite) groupCommitter() {
+	defer close(s.stopped)
+	for {
+		var first *insertReq
+		select {
+		case first = <-s.inserts:
+		case <-s.quit:
+			return
 		}
+		group, n := []*insertReq{first}, len(first.recs)
+	drain:
+		for n < maxGroupRecords {
+			select {
+			case r := <-s.inserts:
+				group = append(group, r)
+				n += len(r.recs)
+			default:
+				break drain
+			}
+		}
+		s.commitGroup(group)
+	}
+}
+
+func (s *SQLite) commitGroup(group []*insertReq) {
+	ctx := context.Background()
+	res := make([]insertRes, len(group))
+	err := s.write(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO checkins (device, seq, venue, t, at, corrected_at, received,
 			boot_id, mono_ns, clock_synced, source, decision, reason, card_id, holder, category, grp, name)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (device, seq) DO NOTHING`)
@@ -281,33 +345,62 @@ func (s *SQLite) InsertCheckins(ctx context.Context, d Device, recs []Checkin) (
 			return fmt.Errorf("collector: insert checkins: %w", err)
 		}
 		defer st.Close()
-		for i := range recs {
-			c := &recs[i]
-			if c.Seq <= ack {
-				continue // already held, and so are all before it
+		for i, r := range group {
+			if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
+				return fmt.Errorf("collector: savepoint: %w", err)
 			}
-			var corrected any
-			if c.CorrectedAt != nil {
-				corrected = nanos(*c.CorrectedAt)
+			res[i].ack, res[i].err = insertBatch(ctx, tx, st, r.d, r.recs)
+			if res[i].err != nil {
+				if _, err := tx.ExecContext(ctx, `ROLLBACK TO batch`); err != nil {
+					return fmt.Errorf("collector: rollback savepoint: %w", err)
+				}
 			}
-			if _, err := st.ExecContext(ctx, d.ID, int64(c.Seq), d.Venue, nanos(c.Time()), nanos(c.At), corrected, nanos(c.Received),
-				c.BootID, c.MonoNS, c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name); err != nil {
-				return fmt.Errorf("collector: insert checkin: %w", err)
-			}
-		}
-		next, err := advanceAck(ctx, tx, d.ID, ack)
-		if err != nil {
-			return err
-		}
-		if next != ack {
-			ack = next
-			if _, err := tx.ExecContext(ctx, `UPDATE devices SET ack_seq = ? WHERE id = ?`, int64(ack), d.ID); err != nil {
-				return fmt.Errorf("collector: update ack: %w", err)
+			if _, err := tx.ExecContext(ctx, `RELEASE batch`); err != nil {
+				return fmt.Errorf("collector: release savepoint: %w", err)
 			}
 		}
 		return nil
 	})
-	return ack, err
+	for i, r := range group {
+		if err != nil {
+			res[i] = insertRes{err: err}
+		}
+		r.done <- res[i]
+	}
+}
+
+func insertBatch(ctx context.Context, tx *sql.Tx, st *sql.Stmt, d Device, recs []Checkin) (uint64, error) {
+	var ack uint64
+	if err := tx.QueryRowContext(ctx, `SELECT ack_seq FROM devices WHERE id = ?`, d.ID).Scan(&ack); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return 0, fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
+		}
+		return 0, fmt.Errorf("collector: insert checkins: %w", err)
+	}
+	for i := range recs {
+		c := &recs[i]
+		if c.Seq <= ack {
+			continue // already held, and so are all before it
+		}
+		var corrected any
+		if c.CorrectedAt != nil {
+			corrected = nanos(*c.CorrectedAt)
+		}
+		if _, err := st.ExecContext(ctx, d.ID, int64(c.Seq), d.Venue, nanos(c.Time()), nanos(c.At), corrected, nanos(c.Received),
+			c.BootID, c.MonoNS, c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name); err != nil {
+			return 0, fmt.Errorf("collector: insert checkin: %w", err)
+		}
+	}
+	next, err := advanceAck(ctx, tx, d.ID, ack)
+	if err != nil {
+		return 0, err
+	}
+	if next != ack {
+		if _, err := tx.ExecContext(ctx, `UPDATE devices SET ack_seq = ? WHERE id = ?`, int64(next), d.ID); err != nil {
+			return 0, fmt.Errorf("collector: update ack: %w", err)
+		}
+	}
+	return next, nil
 }
 
 // advanceAck walks the held seqs above ack while they are contiguous.

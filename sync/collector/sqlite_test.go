@@ -8,7 +8,7 @@ import (
 	"github.com/scangate/scangate/sync/collector/collectortest"
 )
 
-func newSQLite(t *testing.T) collector.Backend {
+func newSQLite(t testing.TB) collector.Backend {
 	b, err := collector.OpenSQLite(filepath.Join(t.TempDir(), "collector.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -17,5 +17,5 @@ func newSQLite(t *testing.T) collector.Backend {
 }
 
 func TestSQLiteSemantics(t *testing.T) {
-	collectortest.RunBackendSuite(t, newSQLite)
+	collectortest.RunBackendSuite(t, func(t *testing.T) collector.Backend { return newSQLite(t) })
 }
