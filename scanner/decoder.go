@@ -65,17 +65,9 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	if err := checkFrame(f); err != nil {
 		return Result{}, err
 	}
-	var m *gozxing.BitMatrix
-	if f.Width < 5*blockSize || f.Height < 5*blockSize {
-		d.lum.f = f
-		var err error
-		m, err = gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
-		d.lum.f = camera.Frame{}
-		if err != nil {
-			return Result{}, ErrNotFound
-		}
-	} else {
-		m = d.bin.binarize(f)
+	m, err := d.matrix(&d.bin, f)
+	if err != nil {
+		return Result{}, err
 	}
 	r, seen, err := d.decodeMatrix(m)
 	if err == nil {
@@ -138,12 +130,30 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	return Result{}, ErrNotFound
 }
 
+// matrix binarizes f with b, or with gozxing's global-histogram binarizer
+// when f is too small for 5×5 blocks (as zxing does).
+func (d *Decoder) matrix(b *hybridBinarizer, f camera.Frame) (*gozxing.BitMatrix, error) {
+	if f.Width >= 5*blockSize && f.Height >= 5*blockSize {
+		return b.binarize(f), nil
+	}
+	d.lum.f = f
+	m, err := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
+	d.lum.f = camera.Frame{}
+	if err != nil {
+		return nil, ErrNotFound
+	}
+	return m, nil
+}
+
 // decodeScaled binarizes a resampled frame and maps the result's points
 // back by factor k.
 func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) {
-	r, seen, err := d.decodeMatrix(d.bin2.binarize(f))
+	m, err := d.matrix(&d.bin2, f)
 	if err != nil {
-		m := d.bin2.matrix
+		return Result{}, false, err
+	}
+	r, seen, err := d.decodeMatrix(m)
+	if err != nil {
 		m.FlipAll()
 		r, seen, err = d.decodeMatrix(m)
 		if err != nil {

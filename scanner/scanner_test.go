@@ -323,7 +323,7 @@ func TestDebouncerReread(t *testing.T) {
 	}
 }
 
-func TestAddAfterRunPanics(t *testing.T) {
+func TestDuplicateSourcePanics(t *testing.T) {
 	s := New(Config{})
 	s.AddText("a", &scriptedText{})
 	defer func() {
