@@ -1,0 +1,181 @@
+package uplink
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/scangate/scangate/store"
+	"github.com/scangate/scangate/sync/wire"
+)
+
+// batchBytes is what the uplink asks of store.Outbox: the wire cap less
+// room for the batch envelope and the difference between the store's and
+// the wire's JSON of a record.
+const batchBytes = wire.MaxBatchBytes - 16<<10
+
+// drainLoop uploads until the outbox is empty, then waits for the next
+// commit (or PollInterval, in case a signal was missed). After a failure it
+// waits out the backoff and ignores commits: an offline device must not
+// try once per check-in.
+func (u *Uplink) drainLoop(ctx context.Context) {
+	rp := u.newRetryPolicy()
+	idle := time.NewTimer(u.opts.PollInterval)
+	defer idle.Stop()
+	for {
+		more, err := u.drainOnce(ctx)
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			u.failed("upload", err)
+			if !wait(ctx, rp.next(err)) {
+				return
+			}
+			continue
+		}
+		rp.reset()
+		if more {
+			continue
+		}
+		idle.Reset(u.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+			return
+		case <-u.opts.Store.Committed():
+		case <-idle.C:
+		}
+	}
+}
+
+// errNoProgress is a batch whose ack did not move.
+var errNoProgress = errors.New("uplink: collector did not take the batch")
+
+// drainOnce sends one batch. more is true when it sent a batch (the next
+// call may find more).
+func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
+	recs, err := u.opts.Store.Outbox(ctx, u.opts.BatchRecords, batchBytes)
+	if err != nil {
+		return false, fmt.Errorf("uplink: read outbox: %w", err)
+	}
+	if len(recs) == 0 {
+		return false, nil
+	}
+	mono, err := u.opts.SinceBoot()
+	if err != nil {
+		mono = 0 // the collector then anchors from the records' own boot, if known
+	}
+	batch := wire.CheckinBatch{Version: wire.Version, Device: u.ident(), BootID: u.opts.BootID, MonoNS: int64(mono)}
+	var body []byte
+	for n := len(recs); ; n /= 2 {
+		batch.Records = toWire(recs[:n], u)
+		body, err = wire.EncodeBatch(batch)
+		if err == nil || n == 1 {
+			recs = recs[:n]
+			break
+		}
+	}
+	if err != nil {
+		return false, fmt.Errorf("uplink: record %d cannot be sent: %w", recs[0].Seq, err)
+	}
+	resp, err := u.do(ctx, http.MethodPost, "/v1/checkins", body,
+		http.Header{"Content-Encoding": {"gzip"}}, wire.MaxSmallBody)
+	if err != nil {
+		var he *httpError
+		if errors.As(err, &he) && he.refusedDevice() {
+			u.setRefused(ctx, he)
+		}
+		return false, err
+	}
+	u.clearRefused(ctx)
+	var ack wire.BatchAck
+	if err := wire.ReadJSON(strings.NewReader(string(resp.body)), wire.MaxSmallBody, &ack, "batch ack"); err != nil {
+		return false, fmt.Errorf("uplink: %w", err)
+	}
+	if ack.Device != batch.Device {
+		return false, fmt.Errorf("uplink: ack for device %q, sent as %q", ack.Device, batch.Device)
+	}
+	first, last := recs[0].Seq, recs[len(recs)-1].Seq
+	if ack.AckSeq+1 < uint64(first) {
+		// The collector lacks records this device already deleted after an
+		// earlier ack: its database lost data. Nothing here can resend them.
+		return false, fmt.Errorf("uplink: collector holds only up to seq %d, the outbox starts at %d: the collector lost acknowledged check-ins", ack.AckSeq, first)
+	}
+	if ack.AckSeq < uint64(first) {
+		return false, fmt.Errorf("%w (records %d..%d, ack %d)", errNoProgress, first, last, ack.AckSeq)
+	}
+	n, err := u.opts.Store.Ack(ctx, int64(ack.AckSeq))
+	if err != nil {
+		if errors.Is(err, store.ErrAckAhead) {
+			return false, fmt.Errorf("uplink: collector acked seq %d this device never made: %w", ack.AckSeq, err)
+		}
+		return false, fmt.Errorf("uplink: ack: %w", err)
+	}
+	u.mu.Lock()
+	u.uploaded += uint64(n)
+	u.batches++
+	u.mu.Unlock()
+	u.succeeded()
+	u.log.Debug("uplink: batch acked", "records", len(recs), "ack", ack.AckSeq, "rtt", resp.rtt)
+	return true, nil
+}
+
+// toWire converts outbox records, repairing what the collector would
+// refuse: one unreadable record must not stall the queue behind it.
+func toWire(recs []store.OutboxRecord, u *Uplink) []wire.Record {
+	out := make([]wire.Record, len(recs))
+	for i, r := range recs {
+		w := wire.Record{
+			Seq: uint64(r.Seq), At: r.At, BootID: r.BootID, MonoNS: int64(r.Mono), ClockSynced: r.ClockSynced,
+			Source: r.Source, Decision: r.Decision, Reason: r.Reason, CardID: r.CardID, Holder: r.Holder,
+			Category: r.Category, Group: r.Group, Name: r.Name,
+		}
+		if !r.CorrectedAt.IsZero() {
+			c := r.CorrectedAt.UTC()
+			w.CorrectedAt = &c
+		}
+		if w.Check() != nil {
+			repair(&w)
+			u.log.Warn("uplink: repaired a record the collector would refuse", "seq", r.Seq)
+		}
+		out[i] = w
+	}
+	return out
+}
+
+// repair makes w acceptable to wire.Record.Check, keeping what it can.
+func repair(w *wire.Record) {
+	clip := func(s string, n int) string {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+		for len(s) > n {
+			_, size := utf8.DecodeLastRuneInString(s)
+			s = s[:len(s)-size]
+		}
+		return s
+	}
+	w.BootID, w.Source, w.CardID = clip(w.BootID, wire.MaxIDLen), clip(w.Source, wire.MaxIDLen), clip(w.CardID, wire.MaxIDLen)
+	w.Holder, w.Category = clip(w.Holder, wire.MaxIDLen), clip(w.Category, wire.MaxIDLen)
+	w.Reason, w.Name = clip(w.Reason, wire.MaxIDLen), clip(w.Name, wire.MaxTextLen)
+	if w.Reason == "" {
+		w.Reason = "unknown"
+	}
+	switch w.Decision {
+	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault:
+	default:
+		w.Decision = wire.DecisionFault
+	}
+	if w.MonoNS < 0 {
+		w.MonoNS = 0
+	}
+	lo, hi := time.Unix(0, 0).UTC(), time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	if w.At.Before(lo) || w.At.After(hi) {
+		w.At = lo
+	}
+	if w.CorrectedAt != nil && (w.CorrectedAt.Before(lo) || w.CorrectedAt.After(hi)) {
+		w.CorrectedAt = nil
+	}
+}
