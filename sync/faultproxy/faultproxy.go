@@ -48,8 +48,10 @@ var (
 	Response503 = []byte("HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 50\r\n\r\n{\"code\":\"internal\",\"message\":\"injected fault 503\"}")
 )
 
-// Plan chooses the fault of the n-th request through the proxy (from 1).
-type Plan func(n int64) Fault
+// Plan chooses the fault of the n-th request through the proxy (from 1);
+// head is the first chunk the client sent, which holds the request line
+// ("POST /v1/checkins HTTP/1.1") and usually the headers.
+type Plan func(n int64, head []byte) Fault
 
 // Stats counts what the proxy did.
 type Stats struct {
@@ -274,7 +276,7 @@ func (c *conn) forward(dst net.Conn, b []byte, fromClient bool) error {
 		c.p.mu.Unlock()
 		c.fault = Fault{}
 		if pl != nil {
-			c.fault = pl(n)
+			c.fault = pl(n, b)
 		}
 	} else if !fromClient {
 		c.inRequest = false

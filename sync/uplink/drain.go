@@ -92,8 +92,8 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 		return false, err
 	}
 	u.clearRefused(ctx)
-	var ack wire.BatchAck
-	if err := wire.ReadJSON(strings.NewReader(string(resp.body)), wire.MaxSmallBody, &ack, "batch ack"); err != nil {
+	ack, err := wire.DecodeAck(resp.body)
+	if err != nil {
 		return false, fmt.Errorf("uplink: %w", err)
 	}
 	if ack.Device != batch.Device {
