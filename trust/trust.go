@@ -140,9 +140,10 @@ func (s *Source) Reload(ctx context.Context) error {
 	return nil
 }
 
-// InstallTrustList verifies data and, when it is newer than the list in
-// force, stores and applies it. fetchedAt is when the data was confirmed
-// current (now for a file, the server time for a bundle).
+// InstallTrustList verifies data and, when it is not older than the list
+// in force, stores and applies it. fetchedAt is when the data was confirmed
+// current (the server time for a bundle); zero means the list's own issue
+// time, for files, which prove nothing about freshness.
 func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string, fetchedAt time.Time) error {
 	pinned := s.Pinned()
 	tofu := false
@@ -159,6 +160,9 @@ func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string,
 	}
 	if cur := s.Trust(); cur != nil && cur.List != nil && list.Version < cur.List.Version {
 		return fmt.Errorf("trust: trust list v%d is older than v%d in force", list.Version, cur.List.Version)
+	}
+	if fetchedAt.IsZero() {
+		fetchedAt = list.IssuedAt // a file carries no proof of freshness
 	}
 	if tofu {
 		if err := s.blobs.SetSetting(ctx, settingPinned, base64.StdEncoding.EncodeToString(pinned[0])); err != nil {
@@ -182,6 +186,9 @@ func (s *Source) InstallRevocations(ctx context.Context, data []byte, etag strin
 	}
 	if cur := s.Trust(); cur != nil && cur.Revoked != nil && rev.Version < cur.Revoked.Version {
 		return fmt.Errorf("trust: revocation list v%d is older than v%d in force", rev.Version, cur.Revoked.Version)
+	}
+	if fetchedAt.IsZero() {
+		fetchedAt = rev.IssuedAt
 	}
 	if err := s.blobs.PutBlob(ctx, store.KindRevocations, rev.Version, data, etag, fetchedAt); err != nil {
 		return fmt.Errorf("trust: store revocations: %w", err)

@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/scangate/scangate/control"
+)
+
+const defaultDataDir = "/data/scangate"
+
+func init() {
+	register(command{name: "status", summary: "show a running kiosk's health (sources, outbox, trust data, clock)", run: runStatus})
+}
+
+// dataFlag adds the shared --data/--sim flags and resolves the socket path.
+func dataFlag(fs *flag.FlagSet) func() string {
+	data := fs.String("data", "", "kiosk data directory (default "+defaultDataDir+"; ./var with --sim)")
+	sim := fs.Bool("sim", false, "talk to a kiosk started with --sim (data directory ./var)")
+	return func() string {
+		d := *data
+		if d == "" {
+			d = defaultDataDir
+			if *sim {
+				d = "var"
+			}
+		}
+		return filepath.Join(d, control.SocketName)
+	}
+}
+
+func runStatus(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("status", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	sock := dataFlag(fs)
+	asJSON := fs.Bool("json", false, "print the status as JSON")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := control.NewClient(sock()).Status(ctx)
+	if err != nil {
+		return errorf(stderr, "%v", err)
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		enc.Encode(st)
+		return 0
+	}
+	printStatus(stdout, st)
+	return 0
+}
+
+func printStatus(w io.Writer, st control.Status) {
+	ready := "starting"
+	if st.Ready {
+		ready = "ready"
+	}
+	sim := ""
+	if st.Sim {
+		sim = " (simulated hardware)"
+	}
+	fmt.Fprintf(w, "scangate %s — %s, %s mode, %s%s, up %s\n", st.Version, st.Device, st.Mode, ready, sim,
+		time.Since(st.StartedAt).Round(time.Second))
+	fmt.Fprintln(w, "sources:")
+	for _, s := range st.Sources {
+		line := fmt.Sprintf("  %-8s %-7s %-13s codes %d", s.Name, s.Kind, s.State, s.Codes)
+		if s.Kind == "camera" {
+			line += fmt.Sprintf(", frames %d, dropped %d", s.Frames, s.Dropped)
+		}
+		if s.LastError != "" {
+			line += ", last error: " + s.LastError
+		}
+		fmt.Fprintln(w, line)
+	}
+	fmt.Fprintf(w, "store:    %s, %d check-ins, outbox %d", st.Store.Health, st.Store.Checkins, st.Store.OutboxDepth)
+	if st.Store.OutboxDepth > 0 {
+		fmt.Fprintf(w, " (oldest %s)", (time.Duration(st.Store.OldestAgeS * float64(time.Second))).Round(time.Second))
+	}
+	if st.Store.LastError != "" {
+		fmt.Fprintf(w, ", error: %s", st.Store.LastError)
+	}
+	fmt.Fprintln(w)
+	stale := ""
+	if st.Trust.Stale {
+		stale = " STALE: every card is refused until new trust data arrives"
+	}
+	fmt.Fprintf(w, "trust:    list v%d (%d issuers), revocations v%d, age %s%s\n", st.Trust.ListVersion, st.Trust.Issuers,
+		st.Trust.RevocationVersion, (time.Duration(st.Trust.AgeS * float64(time.Second))).Round(time.Minute), stale)
+	synced := "not confirmed"
+	if st.Clock.Synced {
+		synced = "synchronised"
+	}
+	fmt.Fprintf(w, "clock:    %s, %s\n", st.Clock.Now.Format(time.RFC3339), synced)
+	if u := st.Uplink; u != nil {
+		fmt.Fprintf(w, "uplink:   %s enrolled=%v last success %s", u.URL, u.Enrolled, fmtTime(u.LastSuccess))
+		if u.LastError != "" {
+			fmt.Fprintf(w, ", last error: %s", u.LastError)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(st.Last) > 0 {
+		fmt.Fprintln(w, "last decisions:")
+		for i := len(st.Last) - 1; i >= 0; i-- {
+			d := st.Last[i]
+			fmt.Fprintf(w, "  %s %-7s %-28s %-8s %s %.1f ms\n", d.At.Format("15:04:05"), d.Outcome, d.Reason,
+				d.Source, strings.TrimSpace(d.Name+" "+d.Category), d.LatencyMS)
+		}
+	}
+}
+
+func fmtTime(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	return t.Format(time.RFC3339)
+}

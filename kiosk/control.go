@@ -1,0 +1,201 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/scanner"
+	"github.com/scangate/scangate/version"
+)
+
+func (k *Kiosk) controlHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		control.WriteJSON(w, http.StatusOK, k.Status(r.Context()))
+	})
+	mux.HandleFunc("POST /v1/present", k.handlePresent)
+	return mux
+}
+
+// Status gathers the kiosk's state. It holds no personal data.
+func (k *Kiosk) Status(ctx context.Context) control.Status {
+	now := k.clock.Now()
+	st := control.Status{
+		Version: version.Version, Device: k.cfg.Device.Name, Mode: k.cfg.Policy.Mode, Sim: k.opts.Sim,
+		StartedAt: k.started, Ready: k.ready.Load(), Last: k.bus.recent(),
+	}
+	stats := map[string]scanner.SourceStats{}
+	for _, s := range k.scanner.Stats().Sources {
+		stats[s.Name] = s
+	}
+	for _, c := range k.hw.cameras {
+		cs := c.state()
+		ss := stats[c.name]
+		src := control.SourceStatus{Name: c.name, Kind: "camera", State: string(cs.Status), Frames: ss.Frames,
+			Dropped: ss.Dropped, Codes: ss.Events, LastInput: ss.LastFrame}
+		if cs.LastErr != nil {
+			src.LastError = cs.LastErr.Error()
+		}
+		st.Sources = append(st.Sources, src)
+	}
+	for _, t := range k.hw.texts {
+		status, lastErr, codes := t.state()
+		ss := stats[t.name]
+		st.Sources = append(st.Sources, control.SourceStatus{Name: t.name, Kind: t.kind, State: status,
+			Codes: codes, LastInput: ss.LastFrame, LastError: lastErr})
+	}
+	h := k.store.Health()
+	st.Store = control.StoreStatus{Health: string(h.State), LastError: h.Err}
+	if h.Recovered != "" {
+		st.Store.LastError = strings.TrimSpace(st.Store.LastError + " database was corrupt, moved to " + h.Recovered)
+	}
+	if ob, err := k.store.OutboxStats(ctx); err == nil {
+		st.Store.OutboxDepth = ob.Depth
+		st.Store.Checkins = ob.LastSeq
+		if !ob.Oldest.IsZero() {
+			st.Store.OldestAgeS = now.Sub(ob.Oldest).Seconds()
+		}
+	} else {
+		st.Store.LastError = err.Error()
+	}
+	if t := k.trust.Trust(); t != nil {
+		st.Trust.ListVersion = t.List.Version
+		st.Trust.Issuers = len(t.List.Issuers)
+		ref := t.FetchedAt
+		if ref.IsZero() {
+			ref = t.List.IssuedAt
+		}
+		st.Trust.AgeS = now.Sub(ref).Seconds()
+		if t.Revoked != nil {
+			st.Trust.RevocationVersion = t.Revoked.Version
+		}
+		st.Trust.Stale = (t.MaxAge > 0 && now.Sub(ref) > t.MaxAge) || !now.Before(t.List.Expires)
+	} else {
+		st.Trust.Stale = true
+	}
+	st.Clock = control.ClockStatus{Now: now, BootID: k.bootID}
+	if d, ok := k.sync.SinceSync(); ok {
+		st.Clock.Synced = true
+		st.Clock.SinceSyncS = d.Seconds()
+	}
+	return st
+}
+
+// handlePresent shows an image to the simulated camera or types a text into
+// the simulated scanner, and answers with the decision that follows.
+func (k *Kiosk) handlePresent(w http.ResponseWriter, r *http.Request) {
+	if !k.opts.Sim {
+		control.WriteError(w, http.StatusConflict, "present works only on a kiosk started with --sim")
+		return
+	}
+	var req control.PresentRequest
+	if err := control.DecodeRequest(r, &req); err != nil {
+		control.WriteError(w, http.StatusBadRequest, "%v", err)
+		return
+	}
+	if (len(req.Image) == 0) == (req.Text == "") {
+		control.WriteError(w, http.StatusBadRequest, "give exactly one of image or text")
+		return
+	}
+	if req.Wait <= 0 {
+		req.Wait = 5 * time.Second
+	}
+	if req.Hold <= 0 {
+		req.Hold = time.Second
+	}
+	var img *image.Gray
+	source := "serial0"
+	if len(req.Image) > 0 {
+		f, err := scanner.FrameFromBytes(req.Image)
+		if err != nil {
+			control.WriteError(w, http.StatusBadRequest, "image: %v", err)
+			return
+		}
+		img = &image.Gray{Pix: f.Y, Stride: f.Stride, Rect: image.Rect(0, 0, f.Width, f.Height)}
+		source = "camera0"
+	}
+	sub, unsub := k.bus.subscribe()
+	defer unsub()
+	start := time.Now()
+	if img != nil {
+		k.hw.simCamera.Show(img)
+		k.clearAfter(req.Hold)
+	} else if err := k.hw.simSerial.Type(req.Text); err != nil {
+		control.WriteError(w, http.StatusInternalServerError, "type into simulated scanner: %v", err)
+		return
+	}
+	timeout := time.NewTimer(req.Wait)
+	defer timeout.Stop()
+	for {
+		select {
+		case d := <-sub:
+			if d.Source != source || d.ShownAt.Before(start) {
+				continue
+			}
+			control.WriteJSON(w, http.StatusOK, control.PresentResult{
+				Decision: d.Outcome.String(), Reason: string(d.Reason), Name: d.Name,
+				LatencyMS: float64(d.ShownAt.Sub(start).Microseconds()) / 1000,
+			})
+			return
+		case <-timeout.C:
+			control.WriteError(w, http.StatusGatewayTimeout, "no decision within %s: the code was not read (or the same card is still in its re-arm time)", req.Wait)
+			return
+		case <-r.Context().Done():
+			return
+		}
+	}
+}
+
+// clearAfter empties the simulated camera's view after hold, unless a newer
+// presentation replaced the image meanwhile.
+func (k *Kiosk) clearAfter(hold time.Duration) {
+	gen := k.presentGen.Add(1)
+	time.AfterFunc(hold, func() {
+		if k.presentGen.Load() == gen {
+			k.hw.simCamera.Show(nil)
+		}
+	})
+}
+
+// serveStatusPage serves the status JSON and a small page on TCP for
+// technicians on the venue's network.
+func (k *Kiosk) serveStatusPage(addr string) (stop func(), err error) {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: status page %s: %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		control.WriteJSON(w, http.StatusOK, k.Status(r.Context()))
+	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, statusPage)
+	})
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			k.log.Error("kiosk: status page", "err", err)
+		}
+	}()
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		srv.Shutdown(ctx)
+	}, nil
+}
+
+const statusPage = `<!doctype html><html lang="zh"><meta charset="utf-8"><title>scangate</title>
+<style>body{font:16px sans-serif;margin:2em}pre{background:#f4f4f4;padding:1em}</style>
+<h1>scangate 状态 / status</h1><pre id="s">…</pre>
+<script>
+async function f(){try{const r=await fetch('/v1/status');document.getElementById('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){document.getElementById('s').textContent=String(e)}}
+f();setInterval(f,2000)
+</script></html>`

@@ -1,0 +1,16 @@
+// Package kiosk wires a scangate kiosk together and runs it: sources →
+// scanner → gate → store → display, plus the control socket, the uplink and
+// the systemd readiness and watchdog notifications. cmd/scangated only
+// parses flags and calls Run.
+//
+// In simulation (Options.Sim) every hardware part is replaced by the fake
+// that lives beside its driver: the camera by camera.Fake (fed by `scangate
+// present --image`), the serial scanner by a real pseudo-terminal pair
+// (`scangate present --text`), and the LEDs, buzzer and screen by a
+// terminal renderer. Everything after the sources is the production code.
+//
+// Liveness for the watchdog is real, not a timer: the decision loop must
+// have turned within the last interval, and a camera that says it is
+// streaming must have delivered a frame recently. A camera that is
+// unplugged is reported, not a reason to reboot.
+package kiosk

@@ -1,0 +1,386 @@
+package kiosk
+
+import (
+	"context"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/config"
+	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/display"
+	"github.com/scangate/scangate/gate"
+	"github.com/scangate/scangate/idcode"
+	"github.com/scangate/scangate/scanner"
+	"github.com/scangate/scangate/store"
+	"github.com/scangate/scangate/trust"
+	"github.com/scangate/scangate/version"
+)
+
+// DBName is the database file inside the data directory.
+const DBName = "scangate.db"
+
+// Options are what cmd/scangated hands over after parsing flags.
+type Options struct {
+	Config    config.Config
+	DataDir   string    // overrides Config.Device.Data when set
+	Sim       bool      // every hardware part replaced by its fake
+	TrustFile string    // a trust list to install at start (overrides config)
+	Terminal  io.Writer // sim: where LEDs, buzzer and screen are drawn (default stdout)
+	Logger    *slog.Logger
+	Clock     clock.Clock // default clock.Real
+	// Ready, when set, is called once the kiosk is deciding (tests).
+	Ready func(k *Kiosk)
+}
+
+// Kiosk is a running kiosk. Its methods are safe for concurrent use.
+type Kiosk struct {
+	opts    Options
+	cfg     config.Config
+	dataDir string
+	log     *slog.Logger
+	clock   clock.Clock
+	started time.Time
+	bootID  string
+
+	store   *store.Store
+	trust   *trust.Source
+	sync    *clock.Sync
+	gate    *gate.Gate
+	display *display.Display
+	scanner *scanner.Scanner
+	hw      *hardware
+	bus     *bus
+
+	ready      atomic.Bool
+	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
+	decisions  atomic.Int64
+	presentGen atomic.Int64 // sim: the newest presentation
+}
+
+// Run runs the kiosk until ctx ends, then drains and closes everything.
+func Run(ctx context.Context, opts Options) error {
+	k, err := open(ctx, opts)
+	if err != nil {
+		return err
+	}
+	return k.run(ctx)
+}
+
+func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Terminal == nil {
+		opts.Terminal = os.Stdout
+	}
+	cfg := opts.Config
+	dataDir := cfg.Device.Data
+	if opts.DataDir != "" {
+		dataDir = opts.DataDir
+	}
+	k = &Kiosk{opts: opts, cfg: cfg, dataDir: dataDir, log: opts.Logger, clock: opts.Clock,
+		started: opts.Clock.Now(), bus: newBus()}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("kiosk: data directory: %w", err)
+	}
+	closeOnErr := func(c io.Closer) {
+		if err != nil && c != nil {
+			c.Close()
+		}
+	}
+	if k.bootID, err = store.CurrentBootID(); err != nil {
+		k.log.Warn("kiosk: no boot id; records cannot be clock-corrected later", "err", err)
+		k.bootID = ""
+		err = nil
+	}
+	k.store, err = store.Open(filepath.Join(dataDir, DBName), store.Options{
+		RetentionDays: cfg.Device.RetentionDays, Logger: k.log, Now: k.clock.Now})
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	defer closeOnErr(k.store)
+	k.sync = clock.NewSync(nil, nil)
+
+	pinned, err := loadListKeys(cfg.Trust.ListKeys, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	k.trust, err = trust.New(ctx, k.store, trust.Options{Venue: cfg.Device.Venue,
+		MaxAge: cfg.Policy.MaxTrustAge.Duration, Pinned: pinned, Logger: k.log})
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	k.installTrustFiles(ctx)
+
+	k.gate, err = gate.New(gate.Options{
+		Ledger: &gate.StoreLedger{Store: k.store, BootID: k.bootID},
+		Trust:  k.trust, Clock: k.clock, Sync: k.sync, Logger: k.log,
+		Policy: policyFromConfig(cfg),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	k.hw, err = openHardware(cfg, opts, k.log)
+	if err != nil {
+		return nil, err
+	}
+	defer closeOnErr(k.hw)
+	k.display, err = display.New(display.Config{Logger: k.log, Voice: k.hw.voice, Player: cfg.Voice.Player}, k.hw.outputs...)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: display: %w", err)
+	}
+	k.scanner = scanner.New(scanner.Config{
+		RearmAbsent: cfg.Scanner.RearmAbsent.Duration, Reread: cfg.Scanner.Reread.Duration,
+		Now: k.clock.Now, Logger: k.log})
+	for _, c := range k.hw.cameras {
+		k.scanner.AddCamera(c.name, c.src)
+	}
+	for _, t := range k.hw.texts {
+		k.scanner.AddText(t.name, t.src)
+	}
+	return k, nil
+}
+
+func policyFromConfig(cfg config.Config) gate.Policy {
+	return gate.Policy{
+		LogOnly:         cfg.Policy.Mode == "log-only",
+		DuplicateWindow: cfg.Policy.DuplicateWindow.Duration,
+		Categories:      cfg.Policy.Categories,
+		CompanionWindow: cfg.Policy.CompanionWindow.Duration,
+		MaxUnsynced:     cfg.Policy.MaxUnsynced.Duration,
+		FailOpen:        cfg.Device.FailOpen,
+	}
+}
+
+// loadListKeys reads pinned list keys: PEM files (relative to the data
+// directory) or base64 raw keys.
+func loadListKeys(entries []string, dataDir string) ([]ed25519.PublicKey, error) {
+	var keys []ed25519.PublicKey
+	for _, e := range entries {
+		if k, err := idcode.ParsePublicKey([]byte(e)); err == nil {
+			keys = append(keys, k)
+			continue
+		}
+		p := e
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dataDir, p)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("kiosk: trust.list_keys: %w", err)
+		}
+		k, err := idcode.ParsePublicKey(b)
+		if err != nil {
+			return nil, fmt.Errorf("kiosk: trust.list_keys %s: %w", p, err)
+		}
+		keys = append(keys, k)
+	}
+	return keys, nil
+}
+
+// installTrustFiles applies the technician's trust files. A file that does
+// not verify or is older than what the store holds changes nothing: the
+// kiosk keeps deciding with the data it had (or refuses as stale).
+func (k *Kiosk) installTrustFiles(ctx context.Context) {
+	// Config paths are relative to the data directory; --trust is a path
+	// as the technician typed it, with revocations.json looked for beside it.
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(k.dataDir, p)
+	}
+	tf, rf := rel(k.cfg.Trust.File), rel(k.cfg.Trust.Revocations)
+	if k.opts.TrustFile != "" {
+		tf = k.opts.TrustFile
+		rf = filepath.Join(filepath.Dir(tf), "revocations.json")
+	}
+	for _, f := range []struct {
+		path    string
+		install func(context.Context, []byte, string, time.Time) error
+	}{{tf, k.trust.InstallTrustList}, {rf, k.trust.InstallRevocations}} {
+		if f.path == "" {
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if errors.Is(err, os.ErrNotExist) {
+			k.log.Info("kiosk: no trust file", "path", f.path)
+			continue
+		}
+		if err != nil {
+			k.log.Error("kiosk: trust file unreadable", "path", f.path, "err", err)
+			continue
+		}
+		// A file carries no proof of freshness: its age counts from the
+		// list's own issue date (zero fetchedAt).
+		if err := f.install(ctx, b, "", time.Time{}); err != nil {
+			k.log.Warn("kiosk: trust file not applied", "path", f.path, "err", err)
+			continue
+		}
+		k.log.Info("kiosk: trust file applied", "path", f.path)
+	}
+}
+
+func (k *Kiosk) run(ctx context.Context) error {
+	defer k.close()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	notify := newNotifier()
+
+	var wg sync.WaitGroup
+	codes := make(chan scanner.Code, 1)
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		k.scanner.Run(ctx, codes)
+	}()
+
+	sockPath := filepath.Join(k.dataDir, control.SocketName)
+	l, err := control.Listen(sockPath)
+	if err != nil {
+		return fmt.Errorf("kiosk: %w", err)
+	}
+	srv := &http.Server{Handler: k.controlHandler(), ReadHeaderTimeout: 5 * time.Second}
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			k.log.Error("kiosk: control socket", "err", err)
+		}
+	}()
+	defer func() {
+		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
+		defer c()
+		srv.Shutdown(sctx)
+		os.Remove(sockPath)
+	}()
+	if k.cfg.Status.Listen != "" {
+		stop, err := k.serveStatusPage(k.cfg.Status.Listen)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+
+	k.loopBeat.Store(time.Now().UnixNano())
+	k.ready.Store(true)
+	notify.send("READY=1\nSTATUS=deciding")
+	k.log.Info("kiosk: ready", "version", version.Version, "sim", k.opts.Sim, "data", k.dataDir,
+		"cameras", len(k.hw.cameras), "text_sources", len(k.hw.texts))
+	if k.opts.Ready != nil {
+		k.opts.Ready(k)
+	}
+	if notify.watchdog > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			k.watchdog(ctx, notify)
+		}()
+	}
+
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	idleSince := time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			notify.send("STOPPING=1")
+			k.log.Info("kiosk: stopping")
+			cancel()
+			wg.Wait()
+			return nil
+		case c := <-codes:
+			k.handle(ctx, c)
+			idleSince = time.Now()
+		case <-tick.C:
+			// Checkpoint the WAL while nobody is at the door (arch doc §9).
+			if time.Since(idleSince) > 5*time.Second {
+				if err := k.store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+					k.log.Warn("kiosk: checkpoint", "err", err)
+				}
+				idleSince = time.Now()
+			}
+		}
+		k.loopBeat.Store(time.Now().UnixNano())
+	}
+}
+
+// handle decides one code and shows it. The check-in is durable before
+// Show is called.
+func (k *Kiosk) handle(ctx context.Context, c scanner.Code) {
+	d := k.gate.Decide(ctx, c)
+	k.display.Show(d)
+	k.decisions.Add(1)
+	k.bus.publish(decided{Decision: d, ShownAt: time.Now()})
+}
+
+// watchdog pings systemd at half the interval while the kiosk is alive.
+func (k *Kiosk) watchdog(ctx context.Context, n *notifier) {
+	t := time.NewTicker(n.watchdog / 2)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if why := k.unhealthy(n.watchdog); why != "" {
+				k.log.Error("kiosk: not feeding the watchdog", "why", why)
+				continue
+			}
+			n.send("WATCHDOG=1")
+		}
+	}
+}
+
+// unhealthy says why the kiosk should be restarted, or "".
+func (k *Kiosk) unhealthy(window time.Duration) string {
+	beat := time.Unix(0, k.loopBeat.Load())
+	if time.Since(beat) > window {
+		return fmt.Sprintf("decision loop stuck for %s", time.Since(beat).Round(time.Second))
+	}
+	for _, c := range k.hw.cameras {
+		st := c.state()
+		if st.Status != "streaming" {
+			continue // unplugged or reopening: reported in status, handled by the driver
+		}
+		for _, s := range k.scanner.Stats().Sources {
+			if s.Name == c.name && !s.LastFrame.IsZero() && time.Since(s.LastFrame) > window {
+				return fmt.Sprintf("camera %s streaming but no frame for %s", c.name, time.Since(s.LastFrame).Round(time.Second))
+			}
+		}
+	}
+	return ""
+}
+
+func (k *Kiosk) close() {
+	if k.display != nil {
+		k.display.Close()
+	}
+	if k.hw != nil {
+		k.hw.Close()
+	}
+	if k.store != nil {
+		if err := k.store.Close(); err != nil {
+			k.log.Error("kiosk: close store", "err", err)
+		}
+	}
+}
+
+// Store returns the kiosk's store (tests and the uplink).
+func (k *Kiosk) Store() *store.Store { return k.store }
+
+// DataDir returns the data directory in use.
+func (k *Kiosk) DataDir() string { return k.dataDir }
