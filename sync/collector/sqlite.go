@@ -49,7 +49,7 @@ CREATE TABLE IF NOT EXISTS checkins (
   boot_id TEXT NOT NULL, mono_ns INTEGER NOT NULL, clock_synced INTEGER NOT NULL,
   source TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL, card_id TEXT NOT NULL,
   holder TEXT NOT NULL, category TEXT NOT NULL, grp INTEGER NOT NULL, name TEXT NOT NULL,
-  PRIMARY KEY (device, seq)) WITHOUT ROWID;
+  PRIMARY KEY (device, seq)); -- a rowid table: rows append, only the small key index scatters
 CREATE INDEX IF NOT EXISTS checkins_venue_t ON checkins (venue, t);
 CREATE INDEX IF NOT EXISTS checkins_card_t ON checkins (card_id, t) WHERE card_id <> '';
 CREATE TABLE IF NOT EXISTS issuers (
@@ -71,6 +71,7 @@ func OpenSQLite(path string) (*SQLite, error) {
 	q.Set("_busy_timeout", "10000")
 	q.Set("_foreign_keys", "on")
 	q.Set("_txlock", "immediate")
+	q.Set("_cache_size", "-65536") // 64 MiB: index pages of many devices stay in memory
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("collector: open sqlite %s: %w", path, err)
