@@ -74,10 +74,11 @@ func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxR
 }
 
 // Ack removes the queued records with seq ≤ upTo (the collector's highest
-// contiguous seq) and marks their check-ins uploaded, which makes them
-// eligible for Purge. An ack beyond the last allocated seq changes nothing
-// and returns ErrAckAhead: the collector holds seqs this database never
-// made, e.g. after a corrupt database lost its counter.
+// contiguous seq) and moves the uploaded watermark, which makes those
+// check-ins eligible for Purge. It only deletes, so it works on a full
+// card. An ack beyond the last allocated seq changes nothing and returns
+// ErrAckAhead: the collector holds seqs this database never made, e.g.
+// after a corrupt database lost its counter.
 func (s *Store) Ack(ctx context.Context, upTo int64) (int, error) {
 	var n int64
 	err := s.write(ctx, "ack", func(tx *sql.Tx) error {
@@ -88,15 +89,14 @@ func (s *Store) Ack(ctx context.Context, upTo int64) (int, error) {
 		if upTo > last {
 			return fmt.Errorf("ack %d, last seq %d: %w", upTo, last, ErrAckAhead)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE checkins SET uploaded_ns = ?
-			WHERE seq IN (SELECT seq FROM outbox WHERE seq <= ?)`, s.opts.Now().UnixNano(), upTo); err != nil {
-			return err
-		}
 		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq <= ?`, upTo)
 		if err != nil {
 			return err
 		}
-		n, err = res.RowsAffected()
+		if n, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE counters SET value = max(value, ?) WHERE name = 'acked'`, upTo)
 		return err
 	})
 	return int(n), err
@@ -107,6 +107,7 @@ type OutboxStats struct {
 	Depth   int       // queued records
 	Oldest  time.Time // wall time of the oldest queued check-in; zero when empty
 	LastSeq int64     // the last seq allocated
+	Acked   int64     // the highest seq the collector acknowledged
 }
 
 // OutboxStats reads the queue's depth and age.
@@ -120,7 +121,8 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	err = r.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM outbox),
 		(SELECT c.at_ns FROM outbox o JOIN checkins c ON c.seq = o.seq ORDER BY o.seq LIMIT 1),
-		(SELECT value FROM counters WHERE name = 'seq')`).Scan(&st.Depth, &oldest, &st.LastSeq)
+		(SELECT value FROM counters WHERE name = 'seq'),
+		(SELECT value FROM counters WHERE name = 'acked')`).Scan(&st.Depth, &oldest, &st.LastSeq, &st.Acked)
 	if err != nil {
 		return st, classify("outbox stats", err)
 	}
@@ -143,9 +145,12 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 	for {
 		var n int64
 		err := s.write(ctx, "purge", func(tx *sql.Tx) error {
+			// Old rows sit at low seqs, so a rowid walk up to the
+			// watermark finds them without an index on time.
 			res, err := tx.ExecContext(ctx, `DELETE FROM checkins WHERE seq IN (
-				SELECT seq FROM checkins WHERE uploaded_ns IS NOT NULL AND at_ns < ?
-				AND seq NOT IN (SELECT seq FROM outbox) LIMIT ?)`, cutoff, purgeBatch)
+				SELECT seq FROM checkins
+				WHERE seq <= (SELECT value FROM counters WHERE name = 'acked') AND at_ns < ?
+				AND seq NOT IN (SELECT seq FROM outbox) ORDER BY seq LIMIT ?)`, cutoff, purgeBatch)
 			if err != nil {
 				return err
 			}

@@ -36,10 +36,12 @@ var salvageSteps = []struct{ name, sql string }{
 	{"seq", `UPDATE main.counters SET value = max(value,
 		coalesce((SELECT value FROM old.counters WHERE name = 'seq'), 0),
 		coalesce((SELECT max(seq) FROM old.checkins), 0)) WHERE name = 'seq'`},
+	{"acked", `UPDATE main.counters SET value = max(value,
+		coalesce((SELECT value FROM old.counters WHERE name = 'acked'), 0)) WHERE name = 'acked'`},
 	{"checkins", `INSERT OR IGNORE INTO main.checkins (seq, at_ns, boot_id, mono_ns, clock_synced, corrected_ns,
-		source, decision, reason, card_id, holder, category, grp, name, uploaded_ns)
+		source, decision, reason, card_id, holder, category, grp, name)
 		SELECT seq, at_ns, boot_id, mono_ns, clock_synced, corrected_ns,
-		source, decision, reason, card_id, holder, category, grp, name, uploaded_ns
+		source, decision, reason, card_id, holder, category, grp, name
 		FROM old.checkins WHERE seq IN (SELECT seq FROM old.outbox)`},
 	{"outbox", `INSERT OR IGNORE INTO main.outbox (seq) SELECT seq FROM old.outbox WHERE seq IN (SELECT seq FROM main.checkins)`},
 }
@@ -49,13 +51,16 @@ var salvageSteps = []struct{ name, sql string }{
 // must keep working.
 func (s *Store) recovered(ctx context.Context, w *sql.DB, moved string) {
 	var got, lost []string
+	// One connection throughout: the writer pool has only one, and ATTACH
+	// is per connection.
 	conn, err := w.Conn(ctx)
-	if err == nil {
-		defer conn.Close()
-		old := (&Store{path: moved}).dsn(map[string][]string{"mode": {"ro"}})
-		_, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS old", old)
-	}
 	if err != nil {
+		s.log.Error("store: salvage", "err", err)
+		return
+	}
+	defer conn.Close()
+	old := (&Store{path: moved}).dsn(map[string][]string{"mode": {"ro"}})
+	if _, err = conn.ExecContext(ctx, "ATTACH DATABASE ? AS old", old); err != nil {
 		lost = append(lost, "all ("+err.Error()+")")
 	} else {
 		for _, st := range salvageSteps {
@@ -75,7 +80,7 @@ func (s *Store) recovered(ctx context.Context, w *sql.DB, moved string) {
 		s.log.Warn("store: corrupt database recovered", "detail", detail)
 	}
 	now := s.opts.Now()
-	if _, err := w.ExecContext(ctx, `INSERT INTO events (at_ns, kind, detail) VALUES (?, 'corrupt-recovered', ?)`,
+	if _, err := conn.ExecContext(ctx, `INSERT INTO events (at_ns, kind, detail) VALUES (?, 'corrupt-recovered', ?)`,
 		now.UnixNano(), detail); err != nil {
 		s.log.Error("store: record recovery event", "err", err)
 	}

@@ -108,17 +108,25 @@ func Open(path string, opts Options) (*Store, error) {
 		committed:  make(chan struct{}, 1),
 		checkpoint: make(chan struct{}, 1),
 		done:       make(chan struct{}),
+		health:     Health{State: StateOK},
 	}
 	ctx := context.Background()
 
-	w, err := s.openWriter(ctx)
+	// Check before any read-write connection touches the file: SQLite
+	// would discard a -wal it cannot match to the database, and that -wal
+	// is worth keeping for recovery.
+	checked, err := s.probe(ctx)
+	var w *sql.DB
+	if err == nil {
+		w, err = s.openWriter(ctx, !checked)
+	}
 	if errors.Is(err, ErrCorrupt) {
 		var moved string
 		moved, err = s.moveAside()
 		if err != nil {
 			return nil, err
 		}
-		if w, err = s.openWriter(ctx); err == nil {
+		if w, err = s.openWriter(ctx, false); err == nil {
 			s.recovered(ctx, w, moved)
 		}
 	}
@@ -149,9 +157,34 @@ func Open(path string, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// openWriter opens the single writer connection, checks the file and
-// migrates it. A corrupt file yields an error wrapping ErrCorrupt.
-func (s *Store) openWriter(ctx context.Context) (*sql.DB, error) {
+// probe runs quick_check on an existing file through a read-only
+// connection. It reports whether the check ran and passed; only corruption
+// is an error, anything else is left for the writer to find.
+func (s *Store) probe(ctx context.Context) (bool, error) {
+	if !fileExists(s.path) {
+		return false, nil
+	}
+	db, err := s.openDB(s.dsn(url.Values{"mode": {"ro"}}), 1, nil)
+	if err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			return false, err
+		}
+		return false, nil
+	}
+	defer db.Close()
+	if err := quickCheck(ctx, db); err != nil {
+		if errors.Is(err, ErrCorrupt) {
+			return false, err
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
+// openWriter opens the single writer connection, checks the file (unless
+// probe already did) and migrates it. A corrupt file yields an error
+// wrapping ErrCorrupt.
+func (s *Store) openWriter(ctx context.Context, check bool) (*sql.DB, error) {
 	pragmas := []string{
 		"PRAGMA journal_mode = WAL",
 		// FULL: every commit fsyncs the WAL, so a check-in the door has
@@ -166,9 +199,11 @@ func (s *Store) openWriter(ctx context.Context) (*sql.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := quickCheck(ctx, db); err != nil {
-		db.Close()
-		return nil, err
+	if check {
+		if err := quickCheck(ctx, db); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	from, err := migrate(ctx, db, -1)
 	if err != nil {

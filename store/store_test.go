@@ -119,7 +119,7 @@ func TestRecordOutboxAck(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Depth != 2 || !st.Oldest.Equal(sample(4).At) || st.LastSeq != 5 {
+	if st.Depth != 2 || !st.Oldest.Equal(sample(4).At) || st.LastSeq != 5 || st.Acked != 3 {
 		t.Errorf("stats %+v", st)
 	}
 	if n, _ := s.Ack(ctx, 3); n != 0 {

@@ -1,15 +1,18 @@
 -- Check-ins, the upload queue, downlink data and device settings.
 -- Times are Unix nanoseconds; durations are nanoseconds.
 
--- counters holds the per-device sequence. It is bumped in the same
+-- counters: 'seq' is the per-device sequence. It is bumped in the same
 -- transaction as the check-in it numbers, so a seq is never reused (rows
 -- are deleted by Ack and Purge, the counter never goes back) and never
 -- skipped (a failed transaction rolls the bump back with the row).
+-- 'acked' is the collector's highest contiguous seq: check-ins at or below
+-- it are uploaded. A watermark rather than a per-row flag, so an ack on a
+-- full card only frees pages and never needs a new one.
 CREATE TABLE counters (
     name  TEXT PRIMARY KEY,
     value INTEGER NOT NULL
 ) STRICT;
-INSERT INTO counters (name, value) VALUES ('seq', 0);
+INSERT INTO counters (name, value) VALUES ('seq', 0), ('acked', 0);
 
 CREATE TABLE checkins (
     seq          INTEGER PRIMARY KEY,
@@ -25,14 +28,11 @@ CREATE TABLE checkins (
     holder       TEXT    NOT NULL, -- keyed hash, never raw QR text
     category     TEXT    NOT NULL,
     grp          INTEGER NOT NULL,
-    name         TEXT    NOT NULL, -- masked display name
-    uploaded_ns  INTEGER           -- set by Ack
+    name         TEXT    NOT NULL  -- masked display name
 ) STRICT;
 
 -- The duplicate-window lookup: one seek per presented card.
 CREATE INDEX checkins_pass_by_card ON checkins (card_id, at_ns) WHERE decision = 'pass';
--- Retention: only uploaded rows are candidates.
-CREATE INDEX checkins_uploaded_by_time ON checkins (at_ns) WHERE uploaded_ns IS NOT NULL;
 
 -- outbox lists the check-ins not yet acknowledged by the collector.
 CREATE TABLE outbox (
