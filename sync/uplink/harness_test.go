@@ -126,11 +126,11 @@ func openStore(t testing.TB, path string) *store.Store {
 func record(t testing.TB, st *store.Store, n int, stamp func() (time.Time, time.Duration, bool)) {
 	t.Helper()
 	ctx := context.Background()
+	stats, err := st.OutboxStats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range n {
-		stats, err := st.OutboxStats(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
 		at, mono, synced := time.Now(), time.Duration(0), true
 		if stamp != nil {
 			at, mono, synced = stamp()
@@ -140,6 +140,7 @@ func record(t testing.TB, st *store.Store, n int, stamp func() (time.Time, time.
 			Holder: "h", Category: "elder", Name: "王*英"}); err != nil {
 			t.Fatal(err)
 		}
+		stats.LastSeq++
 	}
 }
 
