@@ -62,7 +62,12 @@ func TestEnrollment(t *testing.T) {
 // TestWholeStack runs enroll → batches with replays and gaps → bundle with
 // ETag/304 → card revocation reaching the bundle → both queries.
 func TestWholeStack(t *testing.T) {
-	c := collectortest.Start(t, collectortest.Options{})
+	t.Run("sqlite", func(t *testing.T) { testWholeStack(t, newSQLite(t)) })
+	t.Run("postgres", func(t *testing.T) { testWholeStack(t, newPostgres(t)) })
+}
+
+func testWholeStack(t *testing.T, be collector.Backend) {
+	c := collectortest.Start(t, collectortest.Options{Backend: be})
 	c.CreateVenue(t, "v1")
 	c.CreateVenue(t, "v2")
 	city := c.CreateIssuer(t, "city")
@@ -343,5 +348,73 @@ func TestClockCorrection(t *testing.T) {
 	got := vs[len(vs)-1]
 	if got.Seq != 3 || got.CorrectedAt == nil || got.CorrectedAt.Sub(fixed.CorrectedAt.Add(30*time.Second)).Abs() > time.Millisecond {
 		t.Fatalf("record 3 = %+v; want corrected 30 s after record 1", got)
+	}
+}
+
+func TestAdminChangesReachBundle(t *testing.T) {
+	c := collectortest.Start(t, collectortest.Options{})
+	c.CreateVenue(t, "v1")
+	a := mustEnroll(t, c, "v1")
+	_, _, etag := a.bundle(t, "")
+
+	p := wire.DefaultPolicy()
+	p.Mode, p.Categories = wire.ModeLogOnly, []string{"staff"}
+	if st := c.Admin(t, "PUT", "/v1/admin/venues/v1/policy", p, nil); st != http.StatusOK {
+		t.Fatalf("set policy: %d", st)
+	}
+	st, body, etag2 := a.bundle(t, etag)
+	if st != http.StatusOK || etag2 == etag {
+		t.Fatalf("after policy change: %d %q", st, etag2)
+	}
+	bun, err := wire.OpenBundle(body, c.PublicKey())
+	if err != nil || bun.Policy.Mode != wire.ModeLogOnly || !slices.Equal(bun.Policy.Categories, []string{"staff"}) {
+		t.Fatalf("policy in bundle: %+v %v", bun.Policy, err)
+	}
+
+	pub, _, _ := ed25519.GenerateKey(nil)
+	var is collector.Issuer
+	if st := c.Admin(t, "POST", "/v1/admin/issuers", collector.IssuerRequest{ID: "partner", PublicKey: pub, Venues: []string{"v1"}}, &is); st != http.StatusOK || !is.PublicKey.Equal(pub) {
+		t.Fatalf("put issuer: %d %+v", st, is)
+	}
+	_, body, etag3 := a.bundle(t, etag2)
+	bun, _ = wire.OpenBundle(body, c.PublicKey())
+	tl, err := idcode.OpenTrustList(bun.TrustList, []ed25519.PublicKey{c.PublicKey()})
+	if etag3 == etag2 || err != nil || len(tl.Issuers) != 1 || !slices.Equal(tl.Issuers[0].Venues, []string{"v1"}) {
+		t.Fatalf("trust list after put: %+v %v", tl, err)
+	}
+	// The collector cannot issue cards for an issuer whose key it lacks.
+	if st := c.Admin(t, "POST", "/v1/admin/cards", collector.CardRequest{Issuer: "partner", Holder: "h", Name: "Anna Li", Category: "elder"}, nil); st != http.StatusBadRequest {
+		t.Fatalf("card for external issuer: %d", st)
+	}
+	if st := c.Admin(t, "DELETE", "/v1/admin/issuers/partner", nil, nil); st != http.StatusNoContent {
+		t.Fatalf("delete issuer: %d", st)
+	}
+	if st, _, etag4 := a.bundle(t, etag3); st != http.StatusOK || etag4 == etag3 {
+		t.Fatalf("after delete: %d", st)
+	}
+
+	// Admin bodies are strict and bounded; ids are checked.
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		status       int
+	}{
+		{"POST", "/v1/admin/venues", map[string]any{"id": "v9", "evil": 1}, http.StatusBadRequest},
+		{"POST", "/v1/admin/venues", map[string]any{"id": "../etc"}, http.StatusBadRequest},
+		{"POST", "/v1/admin/venues", map[string]any{"id": "v1"}, http.StatusConflict},
+		{"POST", "/v1/admin/venues", map[string]any{"id": "v9", "name": strings.Repeat("x", wire.MaxSmallBody)}, http.StatusRequestEntityTooLarge},
+		{"PUT", "/v1/admin/venues/v1/policy", map[string]any{"mode": "open-door"}, http.StatusBadRequest},
+		{"PUT", "/v1/admin/venues/nope/policy", wire.DefaultPolicy(), http.StatusNotFound},
+		{"POST", "/v1/admin/venues/nope/enroll-tokens", map[string]any{}, http.StatusNotFound},
+		{"POST", "/v1/admin/devices/nope/revoke", nil, http.StatusNotFound},
+		{"POST", "/v1/admin/cards/not-hex/revoke", nil, http.StatusBadRequest},
+		{"POST", "/v1/admin/issuers", map[string]any{"id": "x", "public_key": "AAAA"}, http.StatusBadRequest},
+		{"GET", "/v1/admin/venues/v1/visits?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", nil, http.StatusBadRequest},
+		{"GET", "/v1/admin/venues/v1/visits?from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z&format=xml", nil, http.StatusBadRequest},
+		{"GET", "/v1/nothing", nil, http.StatusNotFound},
+	} {
+		if st := c.Admin(t, tc.method, tc.path, tc.body, nil); st != tc.status {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, st, tc.status)
+		}
 	}
 }
