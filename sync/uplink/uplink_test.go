@@ -161,3 +161,20 @@ func TestParseCollectorKey(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseCollectorKey(f *testing.F) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	pemText, _ := idcode.MarshalPublicKey(pub)
+	f.Add(base64.StdEncoding.EncodeToString(pub))
+	f.Add(string(pemText))
+	f.Add("AAAA")
+	f.Fuzz(func(t *testing.T, s string) {
+		if len(s) > 0 && s[0] == '/' {
+			return // a path: not outside input
+		}
+		k, err := uplink.ParseCollectorKey(s)
+		if err == nil && len(k) != ed25519.PublicKeySize {
+			t.Fatalf("%q gave a %d-byte key", s, len(k))
+		}
+	})
+}
