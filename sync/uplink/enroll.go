@@ -215,14 +215,14 @@ func (u *Uplink) setRefused(ctx context.Context, he *httpError) {
 	if msg == "" {
 		msg = http.StatusText(he.status)
 	}
-	u.mu.Lock()
-	u.refused = msg
-	u.mu.Unlock()
 	if he.status == http.StatusForbidden && he.message == "device revoked" {
 		if err := u.opts.Store.SetSettings(ctx, map[string]string{store.SettingEnrollment: revokedState}); err != nil {
 			u.log.Warn("uplink: record revocation", "err", err)
 		}
 	}
+	u.mu.Lock()
+	u.refused = msg
+	u.mu.Unlock()
 }
 
 // clearRefused forgets a refusal once the collector accepts the device.
