@@ -56,6 +56,9 @@ func loadCorpus(t testing.TB) []corpusImage {
 }
 
 func TestCorpus(t *testing.T) {
+	if raceEnabled {
+		t.Skip("decode counts are checked without -race (single goroutine, ten times slower under it)")
+	}
 	imgs := loadCorpus(t)
 	d := NewDecoder()
 	perSet := map[string][2]int{}
