@@ -2,7 +2,7 @@
 // directory of 8-bit PGM frames, the reference scripts/bench-decode.sh
 // compares scangate's decoder against.
 //
-// usage: zxing-bench [-reps N] DIR
+// usage: zxing-bench [-reps N] [-v] DIR   (-v: one line per frame, NAME 0|1)
 // For every DIR/NAME.pgm, DIR/NAME.txt (if present) holds the expected
 // text. Frames are loaded first; only ReadBarcode is timed, one thread.
 // Prints one line: frames=N decoded=N expected=N ms=F cpu_ms=F
@@ -46,10 +46,13 @@ static bool readPGM(const std::string& path, Frame& f)
 int main(int argc, char** argv)
 {
 	int reps = 1;
+	bool verbose = false;
 	std::string dir;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "-reps") && i + 1 < argc)
 			reps = std::max(1, atoi(argv[++i]));
+		else if (!strcmp(argv[i], "-v"))
+			verbose = true;
 		else
 			dir = argv[i];
 	}
@@ -96,8 +99,10 @@ int main(int argc, char** argv)
 		auto r = ZXing::ReadBarcode({f.pix.data(), f.w, f.h, ZXing::ImageFormat::Lum}, hints);
 		if (f.hasWant) {
 			expected++;
-			if (r.isValid() && r.text() == f.want)
-				decoded++;
+			bool ok = r.isValid() && r.text() == f.want;
+			decoded += ok;
+			if (verbose)
+				printf("%s %d\n", f.name.c_str(), int(ok));
 		}
 	}
 	auto threadCPU = [] {
