@@ -390,3 +390,28 @@ func TestBootClock(t *testing.T) {
 		t.Errorf("SinceBoot %v then %v", a, b)
 	}
 }
+
+func TestCheckpointSafetyNet(t *testing.T) {
+	s, path := openTemp(t, Options{CheckpointAfter: 5})
+	for i := 1; i <= 5; i++ {
+		record(t, s, sample(i))
+	}
+	// The background checkpoint runs on its own goroutine; wait for it.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		fi, err := os.Stat(path + "-wal")
+		if err == nil && fi.Size() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("WAL not checkpointed after CheckpointAfter commits: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	u, err := s.Usage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.DBBytes < 4096 || u.WALBytes != 0 || u.FreeBytes == 0 {
+		t.Errorf("usage %+v", u)
+	}
+}

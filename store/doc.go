@@ -1,0 +1,90 @@
+// Package store is the device's SQLite database (github.com/mattn/go-sqlite3,
+// cgo): check-ins and their upload queue, downlink data from the collector
+// (trust list, revocations, venue policy) and device settings. It is the
+// only package that speaks SQL. The gate writes check-ins and reads trust
+// data; sync/uplink drains the outbox, writes downlink blobs and keeps the
+// device's identity in settings.
+//
+// # Schema
+//
+//	counters  'seq': the last sequence number handed out; 'acked': the
+//	          collector's highest contiguous seq (the uploaded watermark)
+//	checkins  one row per decision: seq, wall time, boot id, monotonic time
+//	          since boot, clock-synced flag, corrected time (filled later),
+//	          source, decision, reason, card id, holder pseudonym, category,
+//	          companion group, masked name
+//	outbox    seq of every check-in not yet acknowledged
+//	blobs     downlink data as signed bytes, with version, ETag, fetched-at
+//	settings  key/value: device id, venue, enrollment state
+//	secrets   the pseudonym key
+//	events    what happened to the store itself (corrupt file recovered)
+//
+// Migrations are embedded SQL files (migrations/NNN_name.sql), forward only,
+// each applied in one transaction with its PRAGMA user_version. A file from
+// a newer build is refused (ErrSchemaTooNew) rather than guessed at.
+//
+// # Durability
+//
+// The database runs in WAL mode with synchronous=FULL: RecordCheckin
+// returns only after the check-in, its outbox row and the bumped counter
+// are committed in one transaction and the WAL is fsynced, so a pass shown
+// at the door survives a power cut. The seq comes from a counter row in
+// that same transaction: a failed transaction uses no number, a deleted row
+// frees none, so the collector can ack "everything up to N" and the device
+// can delete exactly that.
+//
+// Writes go through one connection (SQLite allows one writer; queuing in Go
+// is cheaper than SQLITE_BUSY retries); reads use a small pool that sees
+// every committed write.
+//
+// Checkpoints are explicit (wal_autocheckpoint = 0). SQLite in WAL mode can
+// only tear the main database file during a checkpoint, and SD cards and
+// USB sticks may lie about fsync; so the daemon checkpoints when the door
+// is idle (Checkpoint), Close checkpoints and truncates the WAL, and a
+// background checkpoint after CheckpointAfter commits is only a safety net
+// for a door that is never idle. An autocheckpoint would also put the main
+// file's fsync on the latency of whichever check-in crossed the threshold.
+//
+// # Faults
+//
+// Every storage fault returns a typed error the gate maps to its "device
+// fault, see staff" signal, and Health reports it until a write succeeds:
+//
+//   - SQLITE_FULL → ErrFull, StateFull. The failed transaction leaves
+//     nothing behind and uses no seq. Ack only deletes, so the uplink can
+//     still drain and Purge can free pages on a full database; once pages
+//     are free, writes resume. Tests fill the file for real by capping
+//     PRAGMA max_page_count. A partition with no free block at all also
+//     refuses WAL appends: watch Usage().FreeBytes in status.
+//   - SQLITE_READONLY → ErrReadOnly, StateReadOnly. Media that refuses
+//     writes at Open opens read-only (mode=ro, else immutable=1) so the
+//     gate still reads its trust data. Tests use PRAGMA query_only on the
+//     writer (what a kernel remount read-only looks like to SQLite) and the
+//     ext4 immutable flag on the file and directory (root cannot write
+//     through it).
+//   - A corrupt file at Open (PRAGMA quick_check fails, or not a database)
+//     is moved aside to path.corrupt-<time> with its -wal and -shm, a new
+//     database is started, and what still reads is salvaged: settings, the
+//     pseudonym key, downlink blobs, both counters (so no seq is reused)
+//     and the un-uploaded check-ins. Health.Recovered and an event record
+//     it. Corruption found while running (ErrCorrupt, StateCorrupt) is left
+//     for the next start to handle.
+//   - Other I/O errors → ErrIO, StateIO.
+//
+// The check runs through a read-only connection before any read-write one
+// opens the file, because SQLite discards a -wal that does not match its
+// database and that file is worth keeping.
+//
+// # Privacy
+//
+// Log-only venues accept any QR text; only Pseudonym(text), an HMAC-SHA256
+// under a per-device random key, is stored. Logs carry no card ids, names or
+// pseudonyms.
+//
+// # Time
+//
+// Each check-in keeps the wall time, CurrentBootID, SinceBoot
+// (CLOCK_BOOTTIME) and whether the clock was synchronised. When the clock
+// is later trusted, CorrectClock fills in a corrected time for the boot's
+// earlier rows from the monotonic offset, keeping the original beside it.
+package store
