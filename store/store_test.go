@@ -415,3 +415,20 @@ func TestCheckpointSafetyNet(t *testing.T) {
 		t.Errorf("usage %+v", u)
 	}
 }
+
+func TestCancelledWriteLeavesNothing(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	record(t, s, sample(1))
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := s.RecordCheckin(cctx, sample(2)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled write: %v", err)
+	}
+	if s.Health().Fault() {
+		t.Errorf("a cancelled write is not a storage fault: %+v", s.Health())
+	}
+	assertConsistent(t, s.r)
+	if seq := record(t, s, sample(3)); seq != 2 {
+		t.Errorf("seq %d after a cancelled write, want 2", seq)
+	}
+}
