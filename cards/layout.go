@@ -187,12 +187,11 @@ func drawCard(cv canvas, m *measurer, c *Card, cat Category, q *QR, photo *image
 		cv.text(tx, y, l, nameSt)
 	}
 
-	// Expiry under the name, pinned to the photo's lower half.
-	y = max(y+62, float64(photoTop)+178)
-	cv.text(tx, y, "有效期至 Valid until", label)
-	date := textStyle{size: 50, bold: true, colour: ink}
-	y += 56
-	cv.text(tx, y, c.Expires.Format("2006-01-02"), date)
+	// Expiry under the name, its baseline on the photo's lower edge; fitName
+	// keeps two-line names above it.
+	y = float64(pr.Max.Y) - 4
+	cv.text(tx, y-56, "有效期至 Valid until", label)
+	cv.text(tx, y, c.Expires.Format("2006-01-02"), textStyle{size: 50, bold: true, colour: ink})
 
 	// Issuer and card number along the bottom, under the photo.
 	y = float64(pr.Max.Y) + 56
@@ -247,6 +246,7 @@ func fitLine(m *measurer, s string, st textStyle, minSize, width float64) (textS
 const (
 	nameMax     = 100
 	nameMinOne  = 52
+	nameMaxWrap = 52 // two lines of 52 px end 20 px above the expiry label
 	nameMinWrap = 34
 )
 
@@ -261,7 +261,7 @@ func fitName(m *measurer, name string, width float64) ([]string, textStyle) {
 		}
 	}
 	breaks := breakPoints(name)
-	for st.size = nameMinOne + 8; st.size >= nameMinWrap; st.size -= 2 {
+	for st.size = nameMaxWrap; st.size >= nameMinWrap; st.size -= 2 {
 		for _, b := range breaks {
 			a, z := strings.TrimSpace(name[:b]), strings.TrimSpace(name[b:])
 			if m.width(a, st) <= width && m.width(z, st) <= width {

@@ -110,15 +110,16 @@ func (d *pdfDoc) card(x, y float64, c *Card) error {
 	if err != nil {
 		return err
 	}
-	q, err := EncodeQR(c.QRText)
-	if err != nil {
-		return err
-	}
 	var photo *image.RGBA
 	if c.Photo != nil {
 		if photo, err = preparePhoto(c.Photo, image.Rect(0, 0, photoW, photoH)); err != nil {
 			return err
 		}
+	}
+	// The raster twin of the card picks a QR mask that reads on the card.
+	_, q, err := renderChecked(c, cat, photo, d.m)
+	if err != nil {
+		return err
 	}
 	if err := drawCard(&pdfCanvas{doc: d, ox: x, oy: y}, d.m, c, cat, q, photo); err != nil {
 		return err

@@ -56,7 +56,7 @@ func readPDF(t *testing.T, data []byte) pdfFacts {
 }
 
 func TestSheetPDFPagesAndFonts(t *testing.T) {
-	for _, n := range []int{1, 8, 9, 17} {
+	for _, n := range []int{1, 9} {
 		t.Run(fmt.Sprint(n), func(t *testing.T) {
 			base := testCard(t, "欧阳娜娜", "elder")
 			cs := make([]Card, n)

@@ -23,10 +23,6 @@ func Render(c Card) (*image.RGBA, error) {
 	if err != nil {
 		return nil, err
 	}
-	q, err := EncodeQR(c.QRText)
-	if err != nil {
-		return nil, err
-	}
 	var photo *image.RGBA
 	if c.Photo != nil {
 		if photo, err = preparePhoto(c.Photo, image.Rect(0, 0, photoW, photoH)); err != nil {
@@ -35,11 +31,29 @@ func Render(c Card) (*image.RGBA, error) {
 	}
 	m := newMeasurer()
 	defer m.close()
-	img := image.NewRGBA(image.Rect(0, 0, WidthPx, HeightPx))
-	if err := drawCard(&rasterCanvas{img: img, m: m}, m, &c, cat, q, photo); err != nil {
-		return nil, err
+	img, _, err := renderChecked(&c, cat, photo, m)
+	return img, err
+}
+
+// renderChecked draws the card as a raster and returns it with the QR it
+// carries, choosing the QR's mask so that gozxing reads the whole card.
+func renderChecked(c *Card, cat Category, photo *image.RGBA, m *measurer) (*image.RGBA, *QR, error) {
+	var img *image.RGBA
+	var drawErr error
+	q, err := encodeQR(c.QRText, func(q *QR) error {
+		img = image.NewRGBA(image.Rect(0, 0, WidthPx, HeightPx))
+		if drawErr = drawCard(&rasterCanvas{img: img, m: m}, m, c, cat, q, photo); drawErr != nil {
+			return nil // no mask changes the layout: stop trying
+		}
+		return readsIn(img, c.QRText)
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	return img, nil
+	if drawErr != nil {
+		return nil, nil, drawErr
+	}
+	return img, q, nil
 }
 
 // WritePNG renders one card and writes it as a PNG that declares 300 dpi, so

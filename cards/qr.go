@@ -26,20 +26,26 @@ func (q *QR) Dark(x, y int) bool { return q.dark[y][x] }
 func (q *QR) SidePx() int { return (q.Size + 2*QuietZone) * ModulePx }
 
 // EncodeQR encodes text at error-correction level Q and checks that gozxing
-// reads the symbol back. Text outside the QR
-// alphanumeric set (0-9 A-Z space $%*+-./:) is refused: it would fall back
-// to byte mode and grow the symbol by about a third, and every identity code
-// is alphanumeric by construction.
-func EncodeQR(text string) (*QR, error) {
+// reads the symbol back. Text outside the QR alphanumeric set (0-9 A-Z
+// space $%*+-./:) is refused: it would fall back to byte mode and grow the
+// symbol by about a third, and every identity code is alphanumeric by
+// construction.
+func EncodeQR(text string) (*QR, error) { return encodeQR(text, nil) }
+
+// encodeQR is EncodeQR with a further check of each candidate symbol in
+// its place on the card (nil: none).
+//
+// The encoder's mask choice (lowest ISO 18004 penalty) leaves about one
+// symbol in forty that gozxing cannot locate even in a perfect image, and a
+// few more that it cannot locate beside the card's text: data that mimics a
+// finder pattern. Every symbol is read back, and the next mask is tried
+// until one reads.
+func encodeQR(text string, inCard func(*QR) error) (*QR, error) {
 	for i, r := range text {
 		if !isAlphanumeric(r) {
 			return nil, fmt.Errorf("cards: QR text has %q at %d, outside the QR alphanumeric set", r, i)
 		}
 	}
-	// The encoder's mask choice (lowest ISO 18004 penalty) leaves about one
-	// symbol in forty that gozxing cannot locate even in a perfect image:
-	// data that mimics a finder pattern. Every symbol is read back, and the
-	// next mask is tried until one reads.
 	var firstErr error
 	for attempt := -1; attempt < 8; attempt++ {
 		hints := map[gozxing.EncodeHintType]any{gozxing.EncodeHintType_ERROR_CORRECTION: decoder.ErrorCorrectionLevel_Q}
@@ -55,6 +61,9 @@ func EncodeQR(text string) (*QR, error) {
 		}
 		q := newQR(code)
 		err := q.readBack(text)
+		if err == nil && inCard != nil {
+			err = inCard(q)
+		}
 		if err == nil {
 			return q, nil
 		}
@@ -63,6 +72,25 @@ func EncodeQR(text string) (*QR, error) {
 		}
 	}
 	return nil, fmt.Errorf("cards: no mask gives a QR that reads back: %w", firstErr)
+}
+
+// readsIn checks that gozxing finds want in img, both in its quick mode and
+// trying harder: the two take different paths through the detector.
+func readsIn(img image.Image, want string) error {
+	for _, hints := range []map[gozxing.DecodeHintType]any{nil, {gozxing.DecodeHintType_TRY_HARDER: true}} {
+		bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(gozxing.NewLuminanceSourceFromImage(img)))
+		if err != nil {
+			return err
+		}
+		res, err := qrcode.NewQRCodeReader().Decode(bmp, hints)
+		if err != nil {
+			return err
+		}
+		if res.GetText() != want {
+			return fmt.Errorf("read a different text")
+		}
+	}
+	return nil
 }
 
 func newQR(code *encoder.QRCode) *QR {
@@ -99,16 +127,8 @@ func (q *QR) readBack(want string) error {
 			}
 		}
 	}
-	bmp, err := gozxing.NewBinaryBitmap(gozxing.NewHybridBinarizer(gozxing.NewLuminanceSourceFromImage(g)))
-	if err != nil {
-		return err
-	}
-	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
-	if err != nil {
+	if err := readsIn(g, want); err != nil {
 		return fmt.Errorf("read back mask %d: %w", q.Mask, err)
-	}
-	if res.GetText() != want {
-		return fmt.Errorf("read back mask %d: got different text", q.Mask)
 	}
 	return nil
 }
