@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -430,5 +431,27 @@ func TestCancelledWriteLeavesNothing(t *testing.T) {
 	assertConsistent(t, s.r)
 	if seq := record(t, s, sample(3)); seq != 2 {
 		t.Errorf("seq %d after a cancelled write, want 2", seq)
+	}
+}
+
+func TestConnectionSettings(t *testing.T) {
+	s, _ := openTemp(t, Options{})
+	for _, c := range []struct {
+		db     *sql.DB
+		pragma string
+		want   string
+	}{
+		{s.w, "journal_mode", "wal"},
+		{s.w, "synchronous", "2"}, // FULL
+		{s.w, "wal_autocheckpoint", "0"},
+		{s.w, "foreign_keys", "1"},
+		{s.w, "busy_timeout", "5000"},
+		{s.r, "query_only", "1"},
+		{s.r, "foreign_keys", "1"},
+	} {
+		var got string
+		if err := c.db.QueryRow("PRAGMA " + c.pragma).Scan(&got); err != nil || got != c.want {
+			t.Errorf("PRAGMA %s = %q, %v; want %q", c.pragma, got, err, c.want)
+		}
 	}
 }
