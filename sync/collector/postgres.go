@@ -30,7 +30,17 @@ type Postgres struct {
 
 	mu    sync.Mutex
 	parts map[string]bool // partitions known to exist
+	now   func() time.Time
 }
+
+// Months within this window of the server clock get their own partition;
+// check-ins timed outside it (a board that booted in 1970, a clock years
+// ahead) go to the default partition checkins_other, so a wrong device
+// clock cannot make the collector create partitions without bound.
+const (
+	partitionPast   = 3 * 365 * 24 * time.Hour
+	partitionFuture = 62 * 24 * time.Hour
+)
 
 var _ Backend = (*Postgres)(nil)
 
@@ -58,6 +68,7 @@ CREATE TABLE IF NOT EXISTS checkins (
   source text NOT NULL, decision text NOT NULL, reason text NOT NULL, card_id text NOT NULL,
   holder text NOT NULL, category text NOT NULL, grp bigint NOT NULL, name text NOT NULL
 ) PARTITION BY RANGE (t);
+CREATE TABLE IF NOT EXISTS checkins_other PARTITION OF checkins DEFAULT;
 CREATE INDEX IF NOT EXISTS checkins_venue_t ON checkins (venue, t);
 CREATE INDEX IF NOT EXISTS checkins_card_t ON checkins (card_id, t) WHERE card_id <> '';
 CREATE TABLE IF NOT EXISTS issuers (
@@ -85,7 +96,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 	if err != nil {
 		return nil, fmt.Errorf("collector: postgres connect: %w", err)
 	}
-	p := &Postgres{pool: pool, parts: map[string]bool{}}
+	p := &Postgres{pool: pool, parts: map[string]bool{}, now: time.Now}
 	err = pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
 			return err
@@ -115,8 +126,17 @@ func monthStart(t time.Time) time.Time {
 	return time.Date(t.Year(), t.Month(), 1, 0, 0, 0, 0, time.UTC)
 }
 
-// ensurePartition creates the check-in partition holding t's month.
+// ensurePartition creates the check-in partition holding t's month, when
+// that month is inside the partition window. Rows of that month already in
+// the default partition (they arrived while the month was still far in the
+// future) move into the new partition in the same transaction, since
+// PostgreSQL refuses a new partition whose range the default partition
+// holds rows of.
 func (p *Postgres) ensurePartition(ctx context.Context, t time.Time) error {
+	now := p.now()
+	if t.Before(now.Add(-partitionPast)) || t.After(now.Add(partitionFuture)) {
+		return nil
+	}
 	from := monthStart(t)
 	name := fmt.Sprintf("checkins_p%04d%02d", from.Year(), from.Month())
 	p.mu.Lock()
@@ -130,8 +150,19 @@ func (p *Postgres) ensurePartition(ctx context.Context, t time.Time) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE IF NOT EXISTS %s PARTITION OF checkins FOR VALUES FROM ('%s') TO ('%s')`,
-			name, from.Format(time.RFC3339), to.Format(time.RFC3339)))
+		var exists bool
+		if err := tx.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL`, name).Scan(&exists); err != nil || exists {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `CREATE TEMP TABLE moving ON COMMIT DROP AS
+			WITH m AS (DELETE FROM checkins_other WHERE t >= $1 AND t < $2 RETURNING *) SELECT * FROM m`, from, to); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf(`CREATE TABLE %s PARTITION OF checkins FOR VALUES FROM ('%s') TO ('%s')`,
+			name, from.Format(time.RFC3339), to.Format(time.RFC3339))); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO checkins SELECT * FROM moving`)
 		return err
 	})
 	if err != nil {

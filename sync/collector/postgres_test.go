@@ -2,16 +2,19 @@ package collector_test
 
 import (
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"encoding/hex"
 	"net/url"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/collector/collectortest"
+	"github.com/scangate/scangate/sync/wire"
 )
 
 // pgDSN returns the test database DSN. Without one the test is skipped,
@@ -67,4 +70,50 @@ func newPostgres(t testing.TB) collector.Backend {
 func TestPostgresSemantics(t *testing.T) {
 	pgDSN(t)
 	collectortest.RunBackendSuite(t, func(t *testing.T) collector.Backend { return newPostgres(t) })
+}
+
+func TestPostgresPartitionWindow(t *testing.T) {
+	be := newPostgres(t).(*collector.Postgres)
+	ctx := context.Background()
+	now := time.Date(2026, 3, 15, 12, 0, 0, 0, time.UTC)
+	collector.SetPostgresClock(be, func() time.Time { return now })
+	if err := be.CreateVenue(ctx, collector.Venue{ID: "v1", Policy: wire.DefaultPolicy()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := be.CreateEnrollToken(ctx, collector.EnrollToken{Hash: "h", Venue: "v1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	pub, _, _ := ed25519.GenerateKey(nil)
+	d, err := be.Enroll(ctx, "h", collector.Device{ID: "d1", PublicKey: pub}, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := func(seq uint64, ts time.Time) collector.Checkin {
+		return collector.Checkin{Device: "d1", Venue: "v1", Received: now, Record: wire.Record{Seq: seq, At: ts, Decision: "pass", Reason: "pass", CardID: "c"}}
+	}
+	future := time.Date(2029, 7, 4, 0, 0, 0, 0, time.UTC)
+	recs := []collector.Checkin{at(1, time.Unix(0, 0)), at(2, future), at(3, now)}
+	if ack, err := be.InsertCheckins(ctx, d, recs); err != nil || ack != 3 {
+		t.Fatalf("insert: %d %v", ack, err)
+	}
+	for seq, want := range map[uint64]string{1: "checkins_other", 2: "checkins_other", 3: "checkins_p202603"} {
+		if got, err := collector.PostgresPartitionOf(ctx, be, "d1", seq); err != nil || got != want {
+			t.Fatalf("seq %d in %q (%v), want %q", seq, got, err, want)
+		}
+	}
+	// Years later the future month is inside the window: its partition is
+	// created and the early row moves into it.
+	now = future.Add(-24 * time.Hour)
+	if ack, err := be.InsertCheckins(ctx, d, []collector.Checkin{at(4, future.Add(time.Hour))}); err != nil || ack != 4 {
+		t.Fatalf("insert later: %d %v", ack, err)
+	}
+	for _, seq := range []uint64{2, 4} {
+		if got, err := collector.PostgresPartitionOf(ctx, be, "d1", seq); err != nil || got != "checkins_p202907" {
+			t.Fatalf("seq %d in %q (%v), want checkins_p202907", seq, got, err)
+		}
+	}
+	vs, err := be.VisitsAtVenue(ctx, "v1", time.Unix(0, 0), future.AddDate(1, 0, 0))
+	if err != nil || len(vs) != 4 {
+		t.Fatalf("visits after the move: %d %v", len(vs), err)
+	}
 }
