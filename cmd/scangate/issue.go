@@ -28,9 +28,6 @@ func init() {
 	register(command{name: "issue", summary: "issue identity cards as PDF or PNG, one or a CSV batch", run: runIssue})
 }
 
-// trustFileName is the signed trust list keygen writes beside the key.
-const trustFileName = "trust.json"
-
 // defaultValidDays is how long a card is valid when neither --expires nor
 // the CSV row says: a year, so lost cards age out on their own.
 const defaultValidDays = 365
@@ -40,8 +37,8 @@ func runIssue(args []string, stdout, stderr io.Writer) int {
 	fl.SetOutput(stderr)
 	keyPath := fl.String("key", "", "issuer private key (PKCS#8 PEM, from scangate keygen)")
 	passFile := fl.String("passphrase-file", "", "file holding the key's passphrase, if the key is encrypted")
-	issuer := fl.String("issuer", "", "issuer id (default: from "+trustFileName+" beside the key)")
-	issuerName := fl.String("issuer-name", "", "issuer name printed on the card (default: from "+trustFileName+")")
+	issuer := fl.String("issuer", "", "issuer id (default: from "+keygenTrustName+" beside the key)")
+	issuerName := fl.String("issuer-name", "", "issuer name printed on the card (default: from "+keygenTrustName+")")
 	name := fl.String("name", "", "holder's full name, printed on the card (the QR holds it masked)")
 	category := fl.String("category", "", "elder, child, companion or staff (or 长者, 儿童, 陪同, 员工)")
 	photo := fl.String("photo", "", "holder's photo, JPEG or PNG (optional)")
@@ -198,16 +195,9 @@ type issuerInfo struct {
 }
 
 func loadIssuerKey(path, passFile string) (ed25519.PrivateKey, error) {
-	var pass []byte
-	if passFile != "" {
-		b, err := os.ReadFile(passFile)
-		if err != nil {
-			return nil, fmt.Errorf("read passphrase file: %w", err)
-		}
-		// The first line, as keygen reads it: editors and echo add a final
-		// newline that is not part of the passphrase.
-		line, _, _ := bytes.Cut(b, []byte("\n"))
-		pass = bytes.TrimSuffix(line, []byte("\r"))
+	pass, err := readPassphraseFile(passFile) // as keygen reads it
+	if err != nil {
+		return nil, err
 	}
 	key, err := idcode.LoadPrivateKey(path, pass)
 	switch {
@@ -229,7 +219,7 @@ func loadIssuerKey(path, passFile string) (ed25519.PrivateKey, error) {
 // trust list keygen wrote beside the key, which must list this very key.
 func resolveIssuer(keyPath string, key ed25519.PrivateKey, id, name string, stderr io.Writer) (issuerInfo, error) {
 	pub := key.Public().(ed25519.PublicKey)
-	tpath := filepath.Join(filepath.Dir(keyPath), trustFileName)
+	tpath := filepath.Join(filepath.Dir(keyPath), keygenTrustName)
 	var listed *idcode.Issuer
 	data, err := os.ReadFile(tpath)
 	switch {
