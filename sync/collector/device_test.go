@@ -4,8 +4,9 @@ import (
 	"bytes"
 	"compress/gzip"
 	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"testing"
@@ -93,7 +94,7 @@ func records(seqs ...uint64) []wire.Record {
 	for _, s := range seqs {
 		out = append(out, wire.Record{Seq: s, At: at.Add(time.Duration(s) * time.Second), BootID: "boot-1", MonoNS: int64(s) * 1e9,
 			ClockSynced: true, Source: "camera", Decision: wire.DecisionPass, Reason: "pass",
-			CardID: fmt.Sprintf("%032x", s), Holder: "h", Category: "elder", Name: "王*英"})
+			CardID: randomCardID(), Holder: "h", Category: "elder", Name: "王*英"})
 	}
 	return out
 }
@@ -149,3 +150,10 @@ func gzipBytes(b []byte) []byte {
 }
 
 func ioNopCloser(b []byte) io.ReadCloser { return io.NopCloser(bytes.NewReader(b)) }
+
+// randomCardID returns a card id as cards carry them: 16 random bytes, hex.
+func randomCardID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
