@@ -261,12 +261,13 @@ func (k *Kiosk) run(ctx context.Context) error {
 			k.log.Error("kiosk: control socket", "err", err)
 		}
 	}()
-	defer func() {
+	stopControl := func() {
 		sctx, c := context.WithTimeout(context.Background(), 2*time.Second)
 		defer c()
 		srv.Shutdown(sctx)
 		os.Remove(sockPath)
-	}()
+	}
+	defer stopControl()
 	if k.cfg.Status.Listen != "" {
 		stop, err := k.serveStatusPage(k.cfg.Status.Listen)
 		if err != nil {
@@ -300,6 +301,7 @@ func (k *Kiosk) run(ctx context.Context) error {
 			notify.send("STOPPING=1")
 			k.log.Info("kiosk: stopping")
 			cancel()
+			stopControl()
 			wg.Wait()
 			return nil
 		case c := <-codes:
