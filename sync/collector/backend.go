@@ -148,3 +148,19 @@ type Backend interface {
 
 	Close() error
 }
+
+// heldThrough returns the highest n >= ack such that every seq in ack+1..n
+// is in recs: once recs are stored, all of those are held, so the ack walk
+// over the database can start there instead of at ack.
+func heldThrough(ack uint64, recs []Checkin) uint64 {
+	in := make(map[uint64]struct{}, len(recs))
+	for i := range recs {
+		in[recs[i].Seq] = struct{}{}
+	}
+	for {
+		if _, ok := in[ack+1]; !ok {
+			return ack
+		}
+		ack++
+	}
+}

@@ -371,7 +371,7 @@ func (p *Postgres) InsertCheckins(ctx context.Context, d Device, recs []Checkin)
 				return fmt.Errorf("collector: copy checkins: %w", err)
 			}
 		}
-		next := ack
+		next := heldThrough(ack, recs)
 		for {
 			rows, err := tx.Query(ctx, `SELECT seq FROM checkin_seqs WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT 1024`, d.ID, int64(next))
 			if err != nil {

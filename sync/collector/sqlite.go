@@ -448,7 +448,7 @@ func insertBatch(ctx context.Context, tx *sql.Tx, st *sql.Stmt, d Device, recs [
 	if err := flush(); err != nil {
 		return 0, err
 	}
-	next, err := advanceAck(ctx, tx, d.ID, ack)
+	next, err := advanceAck(ctx, tx, d.ID, heldThrough(ack, recs))
 	if err != nil {
 		return 0, err
 	}
