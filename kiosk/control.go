@@ -80,6 +80,10 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	} else {
 		st.Trust.Stale = true
 	}
+	if k.uplink != nil {
+		us := k.uplink.Status().Control()
+		st.Uplink = &us
+	}
 	st.Clock = control.ClockStatus{Now: now, BootID: k.bootID}
 	if d, ok := k.sync.SinceSync(); ok {
 		st.Clock.Synced = true

@@ -22,6 +22,8 @@ import (
 	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/store"
+	"github.com/scangate/scangate/sync/uplink"
+	"github.com/scangate/scangate/sync/wire"
 	"github.com/scangate/scangate/trust"
 	"github.com/scangate/scangate/version"
 )
@@ -60,6 +62,7 @@ type Kiosk struct {
 	scanner *scanner.Scanner
 	hw      *hardware
 	bus     *bus
+	uplink  *uplink.Uplink // nil when no collector is configured
 
 	ready      atomic.Bool
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
@@ -133,6 +136,11 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
+	if cfg.Uplink.Enabled {
+		if k.uplink, err = k.openUplink(); err != nil {
+			return nil, err
+		}
+	}
 	k.hw, err = openHardware(cfg, opts, k.log)
 	if err != nil {
 		return nil, err
@@ -152,6 +160,42 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		k.scanner.AddText(t.name, t.src)
 	}
 	return k, nil
+}
+
+// openUplink connects the store's outbox and the trust data to the
+// collector. The collector's key signs bundles and lists, so it is pinned
+// as a list key too.
+func (k *Kiosk) openUplink() (*uplink.Uplink, error) {
+	uo, err := uplink.OptionsFromConfig(k.cfg.Uplink, k.dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	k.trust.AddPinned(uo.CollectorKey)
+	uo.Store, uo.Trust, uo.Clock, uo.Sync, uo.BootID, uo.Logger = k.store, k.trust, k.clock, k.sync, k.bootID, k.log
+	uo.ApplyPolicy = k.applyPolicy
+	if !k.opts.Sim {
+		uo.StepClock = stepClock
+	}
+	u, err := uplink.New(uo)
+	if err != nil {
+		return nil, fmt.Errorf("kiosk: %w", err)
+	}
+	return u, nil
+}
+
+// applyPolicy takes the venue policy of a verified bundle. Storage
+// fail-open stays the device's own setting: it is about this box's disk.
+func (k *Kiosk) applyPolicy(p wire.Policy) {
+	gp := k.gate.Policy()
+	gp.LogOnly = p.Mode == wire.ModeLogOnly
+	gp.DuplicateWindow = time.Duration(p.DuplicateWindow)
+	gp.CompanionWindow = time.Duration(p.CompanionWindow)
+	gp.Categories = p.Categories
+	k.gate.SetPolicy(gp)
+	if err := k.trust.SetPolicy(context.Background(), "", time.Duration(p.MaxTrustAge)); err != nil {
+		k.log.Warn("kiosk: trust policy", "err", err)
+	}
+	k.log.Info("kiosk: venue policy applied", "mode", p.Mode, "duplicate_window", gp.DuplicateWindow)
 }
 
 func policyFromConfig(cfg config.Config) gate.Policy {
@@ -284,6 +328,15 @@ func (k *Kiosk) run(ctx context.Context) error {
 	if k.opts.Ready != nil {
 		k.opts.Ready(k)
 	}
+	if k.uplink != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := k.uplink.Run(ctx); err != nil && ctx.Err() == nil {
+				k.log.Error("kiosk: uplink stopped", "err", err)
+			}
+		}()
+	}
 	if notify.watchdog > 0 {
 		wg.Add(1)
 		go func() {
@@ -295,6 +348,7 @@ func (k *Kiosk) run(ctx context.Context) error {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	idleSince := time.Now()
+	lastPurge := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -314,6 +368,15 @@ func (k *Kiosk) run(ctx context.Context) error {
 					k.log.Warn("kiosk: checkpoint", "err", err)
 				}
 				idleSince = time.Now()
+			}
+			// Retention: uploaded check-ins older than the configured days.
+			if time.Since(lastPurge) > time.Hour {
+				if n, err := k.store.Purge(ctx, k.clock.Now()); err != nil && ctx.Err() == nil {
+					k.log.Warn("kiosk: purge", "err", err)
+				} else if n > 0 {
+					k.log.Info("kiosk: purged uploaded check-ins", "rows", n)
+				}
+				lastPurge = time.Now()
 			}
 		}
 		k.loopBeat.Store(time.Now().UnixNano())

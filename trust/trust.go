@@ -107,8 +107,34 @@ func (s *Source) AddPinned(k ed25519.PublicKey) {
 	s.pinned = append(s.pinned, k)
 }
 
-// Reload rebuilds the index from the store.
+// SetPolicy changes the venue and the maximum trust-data age (the collector's
+// venue policy) and rebuilds the index.
+func (s *Source) SetPolicy(ctx context.Context, venue string, maxAge time.Duration) error {
+	s.mu.Lock()
+	if venue != "" {
+		s.opts.Venue = venue
+	}
+	if maxAge > 0 {
+		s.opts.MaxAge = maxAge
+	}
+	s.mu.Unlock()
+	if err := s.Reload(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	return nil
+}
+
+// Reload rebuilds the index from the store. The venue is the configured
+// one, else the one the device was bound to at enrollment.
 func (s *Source) Reload(ctx context.Context) error {
+	s.mu.Lock()
+	opts := s.opts
+	s.mu.Unlock()
+	if opts.Venue == "" {
+		if v, err := s.blobs.Setting(ctx, store.SettingVenue); err == nil {
+			opts.Venue = v
+		}
+	}
 	tb, err := s.blobs.Blob(ctx, store.KindTrustList)
 	if err != nil {
 		return fmt.Errorf("trust: load trust list: %w", err)
@@ -130,7 +156,7 @@ func (s *Source) Reload(ctx context.Context) error {
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("trust: load revocations: %w", err)
 	}
-	t, err := idcode.NewTrust(list, rev, idcode.TrustOptions{Venue: s.opts.Venue, MaxAge: s.opts.MaxAge, FetchedAt: fetched})
+	t, err := idcode.NewTrust(list, rev, idcode.TrustOptions{Venue: opts.Venue, MaxAge: opts.MaxAge, FetchedAt: fetched})
 	if err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}
