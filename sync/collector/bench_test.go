@@ -1,6 +1,8 @@
 package collector_test
 
 import (
+	"context"
+	"crypto/ed25519"
 	"flag"
 	"fmt"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/collector/collectortest"
+	"github.com/scangate/scangate/sync/wire"
 )
 
 var (
@@ -146,4 +149,78 @@ func BenchmarkIngest(b *testing.B) {
 	}
 	pg := newIngestEnv(b, newPostgres(b))
 	b.Run("postgres", func(b *testing.B) { pg.run(b, b.N) })
+}
+
+// BenchmarkInsertCheckins measures a backend alone, without HTTP, with
+// -ingest.workers batches of -ingest.batch records in flight from
+// -ingest.devices devices. One op is one batch.
+func BenchmarkInsertCheckins(b *testing.B) {
+	run := func(b *testing.B, be collector.Backend) {
+		ctx := context.Background()
+		if err := be.CreateVenue(ctx, collector.Venue{ID: "v1", Policy: wire.DefaultPolicy()}); err != nil {
+			b.Fatal(err)
+		}
+		now := time.Now()
+		devs := make([]collector.Device, *ingestDevices)
+		for i := range devs {
+			tok := fmt.Sprint("t", i)
+			if err := be.CreateEnrollToken(ctx, collector.EnrollToken{Hash: tok, Venue: "v1", CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+				b.Fatal(err)
+			}
+			pub, _, _ := ed25519.GenerateKey(nil)
+			d, err := be.Enroll(ctx, tok, collector.Device{ID: fmt.Sprintf("dev-%016x", i), PublicKey: pub}, now)
+			if err != nil {
+				b.Fatal(err)
+			}
+			devs[i] = d
+		}
+		next := make([]uint64, len(devs))
+		sent := 0
+		b.Run("run", func(b *testing.B) {
+			jobs := make([][]collector.Checkin, b.N)
+			for i := range jobs {
+				k := (sent + i) % len(devs)
+				for _, r := range records(seqRange(next[k]+1, *ingestBatch)...) {
+					jobs[i] = append(jobs[i], collector.Checkin{Device: devs[k].ID, Venue: "v1", Received: now, Record: r})
+				}
+				next[k] += uint64(*ingestBatch)
+			}
+			b.ResetTimer()
+			start := time.Now()
+			var wg sync.WaitGroup
+			var idx atomic.Int64
+			for range *ingestWorkers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for {
+						i := int(idx.Add(1) - 1)
+						if i >= len(jobs) {
+							return
+						}
+						k := (sent + i) % len(devs)
+						if _, err := be.InsertCheckins(ctx, devs[k], jobs[i]); err != nil {
+							b.Error(err)
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(b.N**ingestBatch)/time.Since(start).Seconds(), "checkins/s")
+			sent += b.N
+		})
+	}
+	b.Run("sqlite", func(b *testing.B) { run(b, newSQLite(b)) })
+	if os.Getenv("SCANGATE_TEST_PG_DSN") != "" {
+		b.Run("postgres", func(b *testing.B) { run(b, newPostgres(b)) })
+	}
+}
+
+func seqRange(from uint64, n int) []uint64 {
+	s := make([]uint64, n)
+	for i := range s {
+		s[i] = from + uint64(i)
+	}
+	return s
 }
