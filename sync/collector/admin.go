@@ -292,7 +292,7 @@ func (s *Server) handleRevokeCard(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("collector: card revoked", "revision", rev)
 	s.log.Debug("collector: card revoked detail", "card", id)
-	s.writeJSON(w, http.StatusOK, map[string]string{"card_id": id, "status": "revoked", "etag": s.etag(rev)})
+	s.writeJSON(w, http.StatusOK, map[string]string{"card_id": id, "status": "revoked", "etag": s.etag(rev, s.epoch(s.now()))})
 }
 
 // window reads ?from= and ?to= (RFC 3339); the window is [from, to).

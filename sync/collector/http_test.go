@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -416,5 +417,50 @@ func TestAdminChangesReachBundle(t *testing.T) {
 		if st := c.Admin(t, tc.method, tc.path, tc.body, nil); st != tc.status {
 			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, st, tc.status)
 		}
+	}
+}
+
+// TestListsReissued checks that the lists are re-dated every quarter of
+// their validity even without a change, with a new ETag and a higher
+// version, so an online device never holds lists near expiry.
+func TestListsReissued(t *testing.T) {
+	now := time.Now().UTC()
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	c := collectortest.Start(t, collectortest.Options{Now: clock})
+	c.CreateVenue(t, "v1")
+	a := mustEnroll(t, c, "v1")
+	get := func(at time.Time) (string, *idcode.TrustList) {
+		t.Helper()
+		mu.Lock()
+		now = at
+		mu.Unlock()
+		req := a.request(t, "GET", "/v1/devices/"+a.id+"/bundle", nil, at)
+		st, body, h := a.send(t, req)
+		if st != http.StatusOK {
+			t.Fatalf("bundle at %v: %d %s", at, st, body)
+		}
+		bun, err := wire.OpenBundle(body, c.PublicKey())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tl, err := idcode.OpenTrustList(bun.TrustList, []ed25519.PublicKey{c.PublicKey()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h.Get("ETag"), tl
+	}
+	// Just after the start of a 7.5-day epoch (a quarter of the default 30
+	// days), so an hour later is the same epoch.
+	epochLen := int64(30 * 24 * time.Hour / 4)
+	start := time.Unix(0, now.UnixNano()/epochLen*epochLen).Add(time.Minute)
+	e1, l1 := get(start)
+	e2, l2 := get(start.Add(time.Hour))
+	if e1 != e2 || l1.Version != l2.Version {
+		t.Fatalf("re-issued within an epoch: %s/%d vs %s/%d", e1, l1.Version, e2, l2.Version)
+	}
+	e3, l3 := get(start.Add(8 * 24 * time.Hour))
+	if e3 == e1 || l3.Version <= l1.Version || !l3.IssuedAt.After(l1.IssuedAt) || !l3.Expires.After(start.Add(31*24*time.Hour)) {
+		t.Fatalf("after 8 days: etag %s (was %s), list %+v (was %+v)", e3, e1, l3, l1)
 	}
 }

@@ -53,9 +53,10 @@ type Server struct {
 	lists *signedLists
 }
 
-// signedLists caches the signed trust list and revocations of one revision.
+// signedLists caches the signed trust list and revocations of one revision
+// and list epoch.
 type signedLists struct {
-	revision          int64
+	revision, epoch   int64
 	trust, revocation []byte
 }
 
@@ -78,6 +79,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.ListValidity == 0 {
 		cfg.ListValidity = 30 * 24 * time.Hour
+	}
+	if cfg.ListValidity < time.Minute {
+		return nil, fmt.Errorf("collector: list validity %s shorter than a minute", cfg.ListValidity)
 	}
 	if cfg.MaxNonces == 0 {
 		cfg.MaxNonces = 1 << 20
@@ -330,10 +334,22 @@ func (s *Server) correctTimes(ctx context.Context, d Device, b *wire.CheckinBatc
 	return out, nil
 }
 
-// etag is the bundle's entity tag: the backend revision and the collector
-// key id, so a new key also invalidates every cached bundle.
-func (s *Server) etag(rev int64) string {
-	return fmt.Sprintf(`"%d-%x"`, rev, s.kid[:4])
+// epochLen is how often the lists are re-issued even when nothing changed,
+// so a device that stays online never holds lists near their expiry.
+func (s *Server) epochLen() time.Duration { return s.cfg.ListValidity / 4 }
+
+// epoch numbers the current re-issue period. Lists are dated from the start
+// of their epoch, so every instance signs the same bytes for (revision,
+// epoch).
+func (s *Server) epoch(now time.Time) int64 {
+	return now.UnixNano() / int64(s.epochLen())
+}
+
+// etag is the bundle's entity tag: the backend revision, the list epoch and
+// the collector key id, so a change, a re-issue or a new key each make every
+// device fetch the bundle again.
+func (s *Server) etag(rev, epoch int64) string {
+	return fmt.Sprintf(`"%d-%d-%x"`, rev, epoch, s.kid[:4])
 }
 
 func etagMatches(header, etag string) bool {
@@ -362,14 +378,15 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	tag := s.etag(rev)
+	epoch := s.epoch(s.now())
+	tag := s.etag(rev, epoch)
 	w.Header().Set("ETag", tag)
 	w.Header().Set("Cache-Control", "no-cache")
 	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatches(inm, tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	lists, err := s.signedLists(ctx, rev)
+	lists, err := s.signedLists(ctx, rev, epoch)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -392,12 +409,12 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 }
 
 // signedLists returns the signed trust list and revocations for revision
-// rev, signing them once per revision per instance.
-func (s *Server) signedLists(ctx context.Context, rev int64) (*signedLists, error) {
+// rev in epoch, signing them once per (revision, epoch) per instance.
+func (s *Server) signedLists(ctx context.Context, rev, epoch int64) (*signedLists, error) {
 	s.lmu.Lock()
 	c := s.lists
 	s.lmu.Unlock()
-	if c != nil && c.revision == rev {
+	if c != nil && c.revision == rev && c.epoch == epoch {
 		return c, nil
 	}
 	issuers, err := s.cfg.Backend.Issuers(ctx)
@@ -408,8 +425,11 @@ func (s *Server) signedLists(ctx context.Context, rev int64) (*signedLists, erro
 	if err != nil {
 		return nil, err
 	}
-	now := s.now().UTC().Truncate(time.Second)
-	tl := idcode.TrustList{Version: rev, IssuedAt: now, Expires: now.Add(s.cfg.ListValidity), Issuers: []idcode.Issuer{}}
+	now := time.Unix(0, epoch*int64(s.epochLen())).UTC().Truncate(time.Second)
+	// Epoch-major versions only grow, so a device refuses a replayed older
+	// re-issue even when nothing else changed.
+	version := epoch<<32 | rev&0xffffffff
+	tl := idcode.TrustList{Version: version, IssuedAt: now, Expires: now.Add(s.cfg.ListValidity), Issuers: []idcode.Issuer{}}
 	for _, is := range issuers {
 		tl.Issuers = append(tl.Issuers, idcode.Issuer{ID: is.ID, Name: is.Name, PublicKey: is.PublicKey, NotBefore: is.NotBefore, NotAfter: is.NotAfter, Venues: is.Venues})
 	}
@@ -420,13 +440,13 @@ func (s *Server) signedLists(ctx context.Context, rev int64) (*signedLists, erro
 	if revoked == nil {
 		revoked = []string{}
 	}
-	rl, err := idcode.SignRevocations(idcode.RevocationList{Version: rev, IssuedAt: now, Expires: now.Add(s.cfg.ListValidity), CardIDs: revoked}, s.cfg.Key)
+	rl, err := idcode.SignRevocations(idcode.RevocationList{Version: version, IssuedAt: now, Expires: now.Add(s.cfg.ListValidity), CardIDs: revoked}, s.cfg.Key)
 	if err != nil {
 		return nil, fmt.Errorf("collector: %w", err)
 	}
-	c = &signedLists{revision: rev, trust: trust, revocation: rl}
+	c = &signedLists{revision: rev, epoch: epoch, trust: trust, revocation: rl}
 	s.lmu.Lock()
-	if s.lists == nil || s.lists.revision <= rev {
+	if s.lists == nil || s.lists.epoch < epoch || (s.lists.epoch == epoch && s.lists.revision <= rev) {
 		s.lists = c
 	}
 	s.lmu.Unlock()
