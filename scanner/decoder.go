@@ -2,7 +2,6 @@ package scanner
 
 import (
 	"errors"
-	"fmt"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
@@ -16,6 +15,7 @@ import (
 // decoding goroutine its own.
 type Decoder struct {
 	dec  *decoder.Decoder
+	grid gridReader
 	bin  hybridBinarizer
 	bin2 hybridBinarizer // retries, so the first pass's matrix survives
 	sc   frameScaler
@@ -38,7 +38,8 @@ var DefaultDecodeOptions = DecodeOptions{Invert: true, Global: true, Downscale: 
 
 // NewDecoder returns a decoder with the settings the daemon uses.
 func NewDecoder() *Decoder {
-	return &Decoder{dec: decoder.NewDecoder(), Opts: DefaultDecodeOptions}
+	dec := decoder.NewDecoder()
+	return &Decoder{dec: dec, grid: gridReader{dec: dec}, Opts: DefaultDecodeOptions}
 }
 
 // Result is one decoded code and where it was found.
@@ -176,19 +177,10 @@ func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix) (r Result, seen bool, err e
 	if ferr != nil {
 		return Result{}, seen, ErrNotFound
 	}
-	det, err := detector.NewDetector(m).ProcessFinderPatternInfo(info)
-	if err != nil {
-		return Result{}, true, ErrNotFound
-	}
-	dr, err := d.dec.Decode(det.GetBits(), nil)
-	if err != nil {
-		return Result{}, true, fmt.Errorf("%w: %v", ErrNotFound, err)
-	}
-	pts := det.GetPoints()
-	if md, ok := dr.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
-		md.ApplyMirroredCorrection(pts)
-	}
-	return Result{Text: dr.GetText(), Points: pts}, true, nil
+	bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
+	ms := moduleSize(m, bl, tl, tr)
+	r, err = d.grid.read(m, bl, tl, tr, ms)
+	return r, true, err
 }
 
 var _ = errors.New

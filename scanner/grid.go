@@ -1,0 +1,239 @@
+package scanner
+
+import (
+	"math"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/common"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+// gridReader turns three finder-pattern centres into a sampled module grid
+// and decodes it. It replaces gozxing's Detector.ProcessFinderPatternInfo,
+// which commits to one dimension estimate and reads each module from a
+// single pixel: on noisy frames with modules of 2–4 pixels a single pixel
+// is often the wrong colour, and a dimension estimate off by one version
+// under perspective loses the code outright.
+type gridReader struct {
+	dec    *decoder.Decoder
+	points []float64
+	bits   *gozxing.BitMatrix
+}
+
+// gridTry bounds the dimensions tried per finder triple: the estimate and
+// the next nearest.
+const gridTry = 2
+
+// read samples and decodes the code whose finder patterns are centred at
+// bl, tl and tr with modules about ms pixels wide.
+func (g *gridReader) read(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ms float64) (Result, error) {
+	if ms < 1 {
+		return Result{}, ErrNotFound
+	}
+	raw := (gozxing.ResultPoint_Distance(tl, tr)+gozxing.ResultPoint_Distance(tl, bl))/(2*ms) + 7
+	// Valid dimensions are 17+4v; try the nearest ones first.
+	v := int(math.Round((raw - 17) / 4))
+	dims := [gridTry]int{}
+	if (raw-17)/4 >= float64(v) {
+		dims[0], dims[1] = 17+4*v, 17+4*(v+1)
+	} else {
+		dims[0], dims[1] = 17+4*v, 17+4*(v-1)
+	}
+	for _, dim := range dims {
+		if dim < 21 || dim > 177 {
+			continue
+		}
+		r, err := g.readDim(m, bl, tl, tr, ms, dim)
+		if err == nil {
+			return r, nil
+		}
+	}
+	return Result{}, ErrNotFound
+}
+
+func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ms float64, dim int) (Result, error) {
+	ver, err := decoder.Version_GetProvisionalVersionForDimension(dim)
+	if err != nil {
+		return Result{}, ErrNotFound
+	}
+	var ap *detector.AlignmentPattern
+	if len(ver.GetAlignmentPatternCenters()) > 0 {
+		brX := tr.GetX() - tl.GetX() + bl.GetX()
+		brY := tr.GetY() - tl.GetY() + bl.GetY()
+		k := 1 - 3/float64(dim-7)
+		ax := int(tl.GetX() + k*(brX-tl.GetX()))
+		ay := int(tl.GetY() + k*(brY-tl.GetY()))
+		for f := 4.0; f <= 16; f *= 2 {
+			if ap = findAlignment(m, ms, ax, ay, f); ap != nil {
+				break
+			}
+		}
+	}
+	if ap != nil {
+		if r, err := g.sampleDecode(m, bl, tl, tr, ap, dim); err == nil {
+			return r, nil
+		}
+	}
+	return g.sampleDecode(m, bl, tl, tr, nil, dim)
+}
+
+func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detector.AlignmentPattern {
+	a := int(f * ms)
+	x0, x1 := max(x-a, 0), min(x+a, m.GetWidth()-1)
+	y0, y1 := max(y-a, 0), min(y+a, m.GetHeight()-1)
+	if float64(x1-x0) < 3*ms || float64(y1-y0) < 3*ms {
+		return nil
+	}
+	ap, err := detector.NewAlignmentPatternFinder(m, x0, y0, x1-x0, y1-y0, ms, nil).Find()
+	if err != nil {
+		return nil
+	}
+	return ap
+}
+
+func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int) (Result, error) {
+	t := detector.Detector_createTransform(tl, tr, bl, ap, dim)
+	bits, ok := g.sample(m, t, dim)
+	if !ok {
+		return Result{}, ErrNotFound
+	}
+	dr, err := g.dec.Decode(bits, nil)
+	if err != nil {
+		return Result{}, ErrNotFound
+	}
+	pts := []gozxing.ResultPoint{bl, tl, tr}
+	if ap != nil {
+		pts = append(pts, ap)
+	}
+	if md, ok := dr.GetOther().(*decoder.QRCodeDecoderMetaData); ok {
+		md.ApplyMirroredCorrection(pts)
+	}
+	return Result{Text: dr.GetText(), Points: pts}, nil
+}
+
+// sample reads each module from the pixel under its centre.
+func (g *gridReader) sample(m *gozxing.BitMatrix, t *common.PerspectiveTransform, dim int) (*gozxing.BitMatrix, bool) {
+	if g.bits == nil || g.bits.GetWidth() != dim {
+		g.bits, _ = gozxing.NewBitMatrix(dim, dim)
+	} else {
+		g.bits.Clear()
+	}
+	if cap(g.points) < 2*dim {
+		g.points = make([]float64, 2*dim)
+	}
+	pts := g.points[:2*dim]
+	w, h := m.GetWidth(), m.GetHeight()
+	for y := 0; y < dim; y++ {
+		for x := 0; x < dim; x++ {
+			pts[2*x], pts[2*x+1] = float64(x)+0.5, float64(y)+0.5
+		}
+		t.TransformPoints(pts)
+		for x := 0; x < dim; x++ {
+			px, py := int(pts[2*x]), int(pts[2*x+1])
+			// A point a pixel outside is nudged in, as zxing does; further
+			// out the finder triple was wrong.
+			if px < -1 || py < -1 || px > w || py > h {
+				return nil, false
+			}
+			if m.Get(clampInt(px, 0, w-1), clampInt(py, 0, h-1)) {
+				g.bits.Set(x, y)
+			}
+		}
+	}
+	return g.bits, true
+}
+
+// moduleSize measures the module pitch as zxing does: the black-white-black
+// run through each finder pattern towards the other two, averaged; more
+// faithful under blur than the finder's own estimate.
+func moduleSize(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint) float64 {
+	return (moduleSizeOneWay(m, tl, tr) + moduleSizeOneWay(m, tl, bl)) / 2
+}
+
+func moduleSizeOneWay(m *gozxing.BitMatrix, a, b gozxing.ResultPoint) float64 {
+	e1 := runBothWays(m, int(a.GetX()), int(a.GetY()), int(b.GetX()), int(b.GetY()))
+	e2 := runBothWays(m, int(b.GetX()), int(b.GetY()), int(a.GetX()), int(a.GetY()))
+	switch {
+	case math.IsNaN(e1):
+		return e2 / 7
+	case math.IsNaN(e2):
+		return e1 / 7
+	}
+	return (e1 + e2) / 14
+}
+
+func runBothWays(m *gozxing.BitMatrix, fromX, fromY, toX, toY int) float64 {
+	res := bwbRun(m, fromX, fromY, toX, toY)
+	w, h := m.GetWidth(), m.GetHeight()
+	scale := 1.0
+	otherX := fromX - (toX - fromX)
+	if otherX < 0 {
+		scale = float64(fromX) / float64(fromX-otherX)
+		otherX = 0
+	} else if otherX >= w {
+		scale = float64(w-1-fromX) / float64(otherX-fromX)
+		otherX = w - 1
+	}
+	otherY := int(float64(fromY) - float64(toY-fromY)*scale)
+	scale = 1
+	if otherY < 0 {
+		scale = float64(fromY) / float64(fromY-otherY)
+		otherY = 0
+	} else if otherY >= h {
+		scale = float64(h-1-fromY) / float64(otherY-fromY)
+		otherY = h - 1
+	}
+	otherX = int(float64(fromX) + float64(otherX-fromX)*scale)
+	return res + bwbRun(m, fromX, fromY, otherX, otherY) - 1
+}
+
+// bwbRun is the length of the black-white-black run from (fromX, fromY)
+// towards (toX, toY), Bresenham-stepped; NaN when there is none.
+func bwbRun(m *gozxing.BitMatrix, fromX, fromY, toX, toY int) float64 {
+	steep := abs(toY-fromY) > abs(toX-fromX)
+	if steep {
+		fromX, fromY, toX, toY = fromY, fromX, toY, toX
+	}
+	dx, dy := abs(toX-fromX), abs(toY-fromY)
+	e := -dx / 2
+	xstep, ystep := 1, 1
+	if fromX >= toX {
+		xstep = -1
+	}
+	if fromY >= toY {
+		ystep = -1
+	}
+	state := 0
+	for x, y := fromX, fromY; x != toX+xstep; x += xstep {
+		rx, ry := x, y
+		if steep {
+			rx, ry = y, x
+		}
+		if (state == 1) == m.Get(rx, ry) {
+			if state == 2 {
+				return math.Hypot(float64(x-fromX), float64(y-fromY))
+			}
+			state++
+		}
+		e += dy
+		if e > 0 {
+			if y == toY {
+				break
+			}
+			y += ystep
+			e -= dx
+		}
+	}
+	if state == 2 {
+		return math.Hypot(float64(toX+xstep-fromX), float64(toY-fromY))
+	}
+	return math.NaN()
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
