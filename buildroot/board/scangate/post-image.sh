@@ -1,0 +1,74 @@
+#!/bin/sh
+# Buildroot post-image script: boot partition, SD card image, RAUC bundle.
+# Arguments: BINARIES_DIR COMPATIBLE ROOTDEV_PREFIX CONSOLE_TTY
+# Tools come from PATH: Buildroot puts its host tools first (genimage,
+# mkimage, mkenvimage, rauc); scripts/image-check.sh runs this script with
+# Debian's.
+set -eu
+
+BINARIES_DIR=$1
+COMPATIBLE=$2
+ROOTDEV=$3
+CONSOLE=$4
+BOARD_DIR=$(cd "$(dirname "$0")" && pwd)
+REPO_DIR=$(cd "${BOARD_DIR}/../../.." && pwd)
+KEY_DIR=${SCANGATE_RAUC_KEY_DIR:-${BOARD_DIR}/rauc-keys}
+# Production: SCANGATE_RAUC_KEY may be a PKCS#11 URI (RAUC_PKCS11_MODULE set).
+RAUC_KEY=${SCANGATE_RAUC_KEY:-${KEY_DIR}/dev.key.pem}
+RAUC_CERT=${SCANGATE_RAUC_CERT:-${KEY_DIR}/dev.cert.pem}
+RAUC_KEYRING=${SCANGATE_RAUC_KEYRING:-${RAUC_CERT}}
+VERSION=${SCANGATE_VERSION:-$(git -C "${REPO_DIR}" describe --always --dirty 2>/dev/null || echo custom)}
+GENIMAGE_TMP=${BUILD_DIR:-${BINARIES_DIR}}/genimage.tmp
+
+WORK=$(mktemp -d)
+trap 'rm -rf "${WORK}"' EXIT
+BOOT="${WORK}/root/boot"
+mkdir -p "${BOOT}" "${WORK}/root/data"
+
+# Boot partition: Raspberry Pi firmware and device trees when present
+# (QEMU loads U-Boot itself), U-Boot, the A/B boot script, the initial
+# U-Boot environment and the technician's config file.
+if [ -d "${BINARIES_DIR}/rpi-firmware" ]; then
+	cp -r "${BINARIES_DIR}/rpi-firmware/." "${BOOT}/"
+	rm -f "${BOOT}/cmdline.txt"
+	for dtb in "${BINARIES_DIR}"/*.dtb; do
+		[ -e "${dtb}" ] && cp "${dtb}" "${BOOT}/"
+	done
+	cp "${BINARIES_DIR}/u-boot.bin" "${BOOT}/u-boot.bin"
+fi
+sed -e "s|@ROOTDEV@|${ROOTDEV}|g" -e "s|@CONSOLE@|console=${CONSOLE}|g" \
+	"${BOARD_DIR}/boot.cmd.in" > "${WORK}/boot.cmd"
+mkimage -A arm64 -O linux -T script -C none -n "scangate A/B" \
+	-d "${WORK}/boot.cmd" "${BOOT}/boot.scr" > /dev/null
+printf 'BOOT_ORDER=A\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' > "${WORK}/uboot-env.txt"
+mkenvimage -s 0x4000 -o "${BOOT}/uboot.env" "${WORK}/uboot-env.txt"
+cp "${REPO_DIR}/config/scangate.example.toml" "${BOOT}/scangate.toml"
+
+rm -rf "${GENIMAGE_TMP}"
+genimage \
+	--rootpath "${WORK}/root" \
+	--tmppath "${GENIMAGE_TMP}" \
+	--inputpath "${BINARIES_DIR}" \
+	--outputpath "${BINARIES_DIR}" \
+	--config "${BOARD_DIR}/genimage.cfg"
+
+# Update bundle: the root slot image, signed, in RAUC's verity format.
+mkdir -p "${WORK}/bundle"
+cp "${BINARIES_DIR}/rootfs.squashfs" "${WORK}/bundle/rootfs.squashfs"
+cat > "${WORK}/bundle/manifest.raucm" <<MANIFEST
+[update]
+compatible=${COMPATIBLE}
+version=${VERSION}
+
+[bundle]
+format=verity
+
+[image.rootfs]
+filename=rootfs.squashfs
+MANIFEST
+rm -f "${BINARIES_DIR}/scangate-${COMPATIBLE}.raucb"
+rauc bundle \
+	--cert="${RAUC_CERT}" \
+	--key="${RAUC_KEY}" \
+	--keyring="${RAUC_KEYRING}" \
+	"${WORK}/bundle" "${BINARIES_DIR}/scangate-${COMPATIBLE}.raucb"
