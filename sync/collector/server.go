@@ -154,18 +154,27 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		case errors.Is(err, context.Canceled):
 			we = wire.Errorf(499, wire.CodeBadRequest, "request canceled")
 		default:
-			s.log.Error("collector: internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+			s.log.Error("collector: internal error", "route", route(r), "err", err)
 			we = wire.Errorf(http.StatusInternalServerError, wire.CodeInternal, "internal error")
 		}
 	}
 	if we.Status < 500 {
-		s.log.Info("collector: refused", "method", r.Method, "path", r.URL.Path, "status", we.Status, "code", we.Code)
+		s.log.Info("collector: refused", "route", route(r), "status", we.Status, "code", we.Code)
 		s.log.Debug("collector: refused detail", "message", we.Message)
 	}
 	if we.Status == http.StatusServiceUnavailable {
 		w.Header().Set("Retry-After", "5")
 	}
 	s.writeJSON(w, we.Status, we)
+}
+
+// route names the matched endpoint pattern for logs: the path itself may
+// hold a card id, which stays out of logs above debug.
+func route(r *http.Request) string {
+	if r.Pattern != "" {
+		return r.Pattern
+	}
+	return r.Method + " (no route)"
 }
 
 // authDevice checks a device request's signature over body and returns
