@@ -117,6 +117,9 @@ type Backend interface {
 	// Enroll consumes the token with hash tokenHash and registers d (its
 	// Venue is taken from the token) in one transaction. It returns the
 	// device as stored, or ErrNotFound, ErrTokenUsed, ErrExpired, ErrKeyInUse.
+	// A used token presented again with the public key it enrolled returns
+	// that device unchanged (a device that lost the answer retries), even
+	// after the token's expiry; ErrRevoked if that device was revoked.
 	Enroll(ctx context.Context, tokenHash string, d Device, now time.Time) (Device, error)
 	Device(ctx context.Context, id string) (Device, error)
 	RevokeDevice(ctx context.Context, id string, at time.Time) error

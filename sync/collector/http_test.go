@@ -37,6 +37,11 @@ func TestEnrollment(t *testing.T) {
 	if st, _, b := enroll(t, c.URL, tok, newKey(t)); st != http.StatusConflict {
 		t.Fatalf("reused token: %d %s", st, b)
 	}
+	// The device crashed before saving the answer and enrolls again with
+	// the same token and key: the same device, not a refusal.
+	if st, again, b := enroll(t, c.URL, tok, key); st != http.StatusOK || again.DeviceID != er.DeviceID || again.Venue != "v1" || again.VenueName != "Venue v1" {
+		t.Fatalf("enrollment retried with the same key = %d %+v %s; want device %s", st, again, b, er.DeviceID)
+	}
 	if st, _, b := enroll(t, c.URL, "sget-unknown", newKey(t)); st != http.StatusUnauthorized {
 		t.Fatalf("unknown token: %d %s", st, b)
 	}
@@ -54,6 +59,9 @@ func TestEnrollment(t *testing.T) {
 	}
 	if st, b, _ := d.bundle(t, ""); st != http.StatusForbidden {
 		t.Fatalf("revoked device bundle: %d %s", st, b)
+	}
+	if st, _, b := enroll(t, c.URL, tok, key); st != http.StatusForbidden {
+		t.Fatalf("revoked device enrolling again with its token: %d %s", st, b)
 	}
 	if got, _ := c.Backend.Device(t.Context(), d.id); got.AckSeq != 1 {
 		t.Fatalf("ack after refused post = %d, want 1", got.AckSeq)

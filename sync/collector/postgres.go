@@ -258,14 +258,32 @@ func (p *Postgres) Enroll(ctx context.Context, tokenHash string, d Device, now t
 		var venue string
 		var expires time.Time
 		var used *time.Time
-		err := tx.QueryRow(ctx, `SELECT venue, expires_at, used_at FROM enroll_tokens WHERE hash = $1 FOR UPDATE`, tokenHash).Scan(&venue, &expires, &used)
+		var usedBy *string
+		err := tx.QueryRow(ctx, `SELECT venue, expires_at, used_at, device FROM enroll_tokens WHERE hash = $1 FOR UPDATE`, tokenHash).Scan(&venue, &expires, &used, &usedBy)
 		switch {
 		case errors.Is(err, pgx.ErrNoRows):
 			return fmt.Errorf("enrollment token: %w", ErrNotFound)
 		case err != nil:
 			return fmt.Errorf("collector: enroll: %w", err)
 		case used != nil:
-			return ErrTokenUsed
+			// The same device retrying an enrollment whose answer it
+			// never saved gets its device back; any other key is refused.
+			if usedBy == nil {
+				return ErrTokenUsed
+			}
+			prev, err := scanPgDevice(tx.QueryRow(ctx, pgDeviceQuery, *usedBy), *usedBy)
+			switch {
+			case errors.Is(err, ErrNotFound):
+				return ErrTokenUsed
+			case err != nil:
+				return err
+			case !prev.PublicKey.Equal(d.PublicKey):
+				return ErrTokenUsed
+			case !prev.RevokedAt.IsZero():
+				return ErrRevoked
+			}
+			d = prev
+			return nil
 		case !now.Before(expires):
 			return ErrExpired
 		}
@@ -289,13 +307,18 @@ func (p *Postgres) Enroll(ctx context.Context, tokenHash string, d Device, now t
 	return d, nil
 }
 
+const pgDeviceQuery = `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = $1`
+
 func (p *Postgres) Device(ctx context.Context, id string) (Device, error) {
+	return scanPgDevice(p.pool.QueryRow(ctx, pgDeviceQuery, id), id)
+}
+
+func scanPgDevice(row pgx.Row, id string) (Device, error) {
 	d := Device{ID: id}
 	var key []byte
 	var revoked *time.Time
 	var ack int64
-	err := p.pool.QueryRow(ctx, `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = $1`, id).
-		Scan(&d.Venue, &key, &d.Hardware, &d.EnrolledAt, &revoked, &ack)
+	err := row.Scan(&d.Venue, &key, &d.Hardware, &d.EnrolledAt, &revoked, &ack)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Device{}, fmt.Errorf("device %q: %w", id, ErrNotFound)
 	}

@@ -265,7 +265,11 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info("collector: device enrolled", "device", d.ID, "venue", d.Venue)
+	if d.ID != id {
+		s.log.Info("collector: device enrolled again with its token and key", "device", d.ID, "venue", d.Venue)
+	} else {
+		s.log.Info("collector: device enrolled", "device", d.ID, "venue", d.Venue)
+	}
 	s.writeJSON(w, http.StatusOK, wire.EnrollResp{DeviceID: d.ID, Venue: d.Venue, VenueName: v.Name, CollectorKey: s.pub, ServerTime: now.UTC()})
 }
 

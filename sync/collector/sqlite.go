@@ -2,6 +2,7 @@ package collector
 
 import (
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -229,14 +230,19 @@ func (s *SQLite) Enroll(ctx context.Context, tokenHash string, d Device, now tim
 		var venue string
 		var expires int64
 		var used sql.NullInt64
-		err := tx.QueryRowContext(ctx, `SELECT venue, expires_at, used_at FROM enroll_tokens WHERE hash = ?`, tokenHash).Scan(&venue, &expires, &used)
+		var usedBy sql.NullString
+		err := tx.QueryRowContext(ctx, `SELECT venue, expires_at, used_at, device FROM enroll_tokens WHERE hash = ?`, tokenHash).Scan(&venue, &expires, &used, &usedBy)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			return fmt.Errorf("enrollment token: %w", ErrNotFound)
 		case err != nil:
 			return fmt.Errorf("collector: enroll: %w", err)
 		case used.Valid:
-			return ErrTokenUsed
+			prev, err := s.enrolledWith(ctx, tx, usedBy.String, d.PublicKey)
+			if err == nil {
+				d = prev
+			}
+			return err
 		case now.UnixNano() >= expires:
 			return ErrExpired
 		}
@@ -260,13 +266,32 @@ func (s *SQLite) Enroll(ctx context.Context, tokenHash string, d Device, now tim
 	return d, nil
 }
 
-func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
+// enrolledWith returns the device a used token enrolled when it holds key
+// pub: the same device retrying an enrollment whose answer it never saved.
+// Any other key gets ErrTokenUsed; a revoked device gets ErrRevoked.
+func (s *SQLite) enrolledWith(ctx context.Context, tx *sql.Tx, id string, pub ed25519.PublicKey) (Device, error) {
+	d, err := scanSQLiteDevice(tx.QueryRowContext(ctx, sqliteDeviceQuery, id), id)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return Device{}, ErrTokenUsed
+	case err != nil:
+		return Device{}, err
+	case !d.PublicKey.Equal(pub):
+		return Device{}, ErrTokenUsed
+	case !d.RevokedAt.IsZero():
+		return Device{}, ErrRevoked
+	}
+	return d, nil
+}
+
+const sqliteDeviceQuery = `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = ?`
+
+func scanSQLiteDevice(row *sql.Row, id string) (Device, error) {
 	d := Device{ID: id}
 	var key []byte
 	var enrolled int64
 	var revoked sql.NullInt64
-	err := s.db.QueryRowContext(ctx, `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = ?`, id).
-		Scan(&d.Venue, &key, &d.Hardware, &enrolled, &revoked, &d.AckSeq)
+	err := row.Scan(&d.Venue, &key, &d.Hardware, &enrolled, &revoked, &d.AckSeq)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Device{}, fmt.Errorf("device %q: %w", id, ErrNotFound)
 	}
@@ -275,6 +300,10 @@ func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
 	}
 	d.PublicKey, d.EnrolledAt, d.RevokedAt = key, fromNanos(enrolled), fromNullNanos(revoked)
 	return d, nil
+}
+
+func (s *SQLite) Device(ctx context.Context, id string) (Device, error) {
+	return scanSQLiteDevice(s.db.QueryRowContext(ctx, sqliteDeviceQuery, id), id)
 }
 
 func (s *SQLite) RevokeDevice(ctx context.Context, id string, at time.Time) error {

@@ -125,6 +125,15 @@ func testEnrollment(t *testing.T, b collector.Backend) {
 	if _, err := b.Enroll(ctx, "t1", collector.Device{ID: "d2", PublicKey: pub2}, base); !errors.Is(err, collector.ErrTokenUsed) {
 		t.Fatalf("reused token: %v, want ErrTokenUsed", err)
 	}
+	// The device lost the answer (crash before saving it) and retries with
+	// the same token and key, after the token's expiry: the same device.
+	again, err := b.Enroll(ctx, "t1", collector.Device{ID: "d1-retry", PublicKey: pub1, Venue: "evil"}, base.Add(2*time.Hour))
+	if err != nil || again.ID != "d1" || again.Venue != "v1" || !again.PublicKey.Equal(pub1) || !again.EnrolledAt.Equal(base) {
+		t.Fatalf("retried enrollment = %+v, %v; want device d1 as enrolled", again, err)
+	}
+	if _, err := b.Device(ctx, "d1-retry"); !errors.Is(err, collector.ErrNotFound) {
+		t.Fatalf("a retried enrollment registered a second device: %v", err)
+	}
 	if _, err := b.Enroll(ctx, "missing", collector.Device{ID: "d2", PublicKey: pub2}, base); !errors.Is(err, collector.ErrNotFound) {
 		t.Fatalf("unknown token: %v", err)
 	}
@@ -147,6 +156,9 @@ func testEnrollment(t *testing.T, b collector.Backend) {
 	}
 	if got, _ := b.Device(ctx, "d1"); !got.RevokedAt.Equal(base.Add(time.Minute)) {
 		t.Fatalf("RevokedAt = %v", got.RevokedAt)
+	}
+	if _, err := b.Enroll(ctx, "t1", collector.Device{ID: "d4", PublicKey: pub1}, base); !errors.Is(err, collector.ErrRevoked) {
+		t.Fatalf("revoked device retrying its enrollment: %v, want ErrRevoked", err)
 	}
 	if err := b.RevokeDevice(ctx, "nope", base); !errors.Is(err, collector.ErrNotFound) {
 		t.Fatalf("RevokeDevice(nope): %v", err)
