@@ -64,3 +64,15 @@ clean:
 	rm -rf bin var demo
 
 FORCE:
+
+# Buildroot external tree: defconfig round trips and check-package against
+# BUILDROOT_DIR (skips without it); image layout and RAUC bundle with
+# Debian's genimage and rauc; development RAUC keys (never committed).
+buildroot-check:
+	BUILDROOT_DIR='$(BUILDROOT_DIR)' sh scripts/buildroot-check.sh
+
+image-check:
+	sh scripts/image-check.sh
+
+rauc-devkeys:
+	sh buildroot/board/scangate/rauc-devkeys.sh buildroot/board/scangate/rauc-keys
