@@ -2,6 +2,7 @@ package scanner
 
 import (
 	"errors"
+	"image"
 
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
@@ -14,14 +15,15 @@ import (
 // buffers between frames, so it is not safe for concurrent use; give each
 // decoding goroutine its own.
 type Decoder struct {
-	dec  *decoder.Decoder
-	grid gridReader
-	bin  hybridBinarizer
-	bin2 hybridBinarizer // retries, so the first pass's matrix survives
-	sc   frameScaler
-	rot  *gozxing.BitMatrix
-	lum  frameLuminance
-	Opts DecodeOptions
+	dec    *decoder.Decoder
+	grid   gridReader
+	finder finderScan
+	bin    hybridBinarizer
+	bin2   hybridBinarizer // retries, so the first pass's matrix survives
+	sc     frameScaler
+	rot    *gozxing.BitMatrix
+	lum    frameLuminance
+	Opts   DecodeOptions
 }
 
 // DecodeOptions selects the retries tried after the first pass fails.
@@ -70,65 +72,85 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	r, seen, err := d.decodeMatrix(m)
+	// gozxing's finder as a second opinion costs a pass: only small frames
+	// (photos, crops) get it.
+	r, seen, err := d.decodeMatrix(m, f.Width*f.Height <= 400*400)
 	if err == nil {
 		return r, nil
 	}
-	if opts.Invert {
-		m.FlipAll()
-		r, seenInv, err := d.decodeMatrix(m)
-		m.FlipAll()
-		if err == nil {
-			return r, nil
-		}
-		seen = seen || seenInv
-	}
+	// Retries work on the part of the frame around the finder candidates
+	// of the first pass: a code fills a quarter of the frame or less.
+	roi := d.finder.roi(f.Width, f.Height)
+	inverted := d.finder.inverted
 	if opts.Upscale && f.Width*f.Height <= 400*400 {
 		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
 			return r, nil
 		}
 	}
-	if !seen {
-		return Result{}, ErrNotFound
-	}
-	if opts.Downscale && f.Width >= 10*blockSize && f.Height >= 10*blockSize {
-		if r, _, err := d.decodeScaled(d.sc.half(f), 2); err == nil {
-			return r, nil
-		}
-	}
-	if opts.Rotate {
-		if r, _, err := d.decodeMatrix(d.rotated(m)); err == nil {
-			w := float64(f.Width - 1)
-			for i, p := range r.Points {
-				r.Points[i] = gozxing.NewResultPoint(w-p.GetY(), p.GetX())
-			}
-			return r, nil
-		}
-	}
-	if opts.Global {
-		d.lum.f = f
-		gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
-		d.lum.f = camera.Frame{}
-		if gerr == nil {
-			if r, _, err := d.decodeMatrix(gm); err == nil {
-				return r, nil
+	if seen && roi.Dx() >= 10*blockSize && roi.Dy() >= 10*blockSize {
+		fr := crop(f, roi)
+		off := roi.Min
+		if opts.Downscale {
+			if r, _, err := d.decodeScaled(d.sc.half(fr), 2); err == nil {
+				return shifted(r, off), nil
 			}
 		}
-		if opts.Upscale && f.Width*f.Height <= 400*400 {
-			d.lum.f = d.sc.double(f)
+		if opts.Rotate {
+			if r, _, err := d.decodeMatrix(d.rotated(m, roi), false); err == nil {
+				w := float64(roi.Dx() - 1)
+				for i, p := range r.Points {
+					r.Points[i] = gozxing.NewResultPoint(w-p.GetY(), p.GetX())
+				}
+				return shifted(r, off), nil
+			}
+		}
+		if opts.Global {
+			d.lum.f = fr
 			gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
 			d.lum.f = camera.Frame{}
 			if gerr == nil {
-				if r, _, err := d.decodeMatrix(gm); err == nil {
-					for i, p := range r.Points {
-						r.Points[i] = gozxing.NewResultPoint(p.GetX()/2, p.GetY()/2)
-					}
-					return r, nil
+				if r, _, err := d.decodeMatrix(gm, false); err == nil {
+					return shifted(r, off), nil
 				}
 			}
 		}
 	}
+	// White-on-black codes: only when the first pass confirmed finder
+	// patterns of that polarity.
+	if opts.Invert && inverted >= invertedMin {
+		m.FlipAll()
+		r, _, err := d.decodeMatrix(m, false)
+		m.FlipAll()
+		if err == nil {
+			return r, nil
+		}
+	}
+	if opts.Global && opts.Upscale && f.Width*f.Height <= 400*400 {
+		d.lum.f = d.sc.double(f)
+		gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
+		d.lum.f = camera.Frame{}
+		if gerr == nil {
+			if r, _, err := d.decodeMatrix(gm, false); err == nil {
+				for i, p := range r.Points {
+					r.Points[i] = gozxing.NewResultPoint(p.GetX()/2, p.GetY()/2)
+				}
+				return r, nil
+			}
+		}
+	}
 	return Result{}, ErrNotFound
+}
+
+// invertedMin is how many white-on-black finder confirmations (rows) make
+// the inverted retry worth a pass: a real pattern gives several per row
+// step.
+const invertedMin = 3
+
+func shifted(r Result, off image.Point) Result {
+	if off != (image.Point{}) {
+		r.Points = shift(r.Points, float64(off.X), float64(off.Y))
+	}
+	return r
 }
 
 // matrix binarizes f with b, or with gozxing's global-histogram binarizer
@@ -153,10 +175,13 @@ func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) 
 	if err != nil {
 		return Result{}, false, err
 	}
-	r, seen, err := d.decodeMatrix(m)
+	r, seen, err := d.decodeMatrix(m, false)
 	if err != nil {
+		if d.finder.inverted < invertedMin {
+			return r, seen, err
+		}
 		m.FlipAll()
-		r, seen, err = d.decodeMatrix(m)
+		r, seen, err = d.decodeMatrix(m, false)
 		if err != nil {
 			return r, seen, err
 		}
@@ -170,23 +195,34 @@ func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) 
 // decodeMatrix runs detection and decoding on a binarized frame. seen
 // reports whether finder-pattern candidates were found, which is what makes
 // a more expensive retry worth trying.
-func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix) (r Result, seen bool, err error) {
+func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, seen bool, err error) {
+	cands := d.finder.find(m)
+	seen = len(cands) > 0
+	d.finder.tris = triples(cands, d.finder.tris)
+	for _, t := range d.finder.tris {
+		if r, err := d.grid.read(m, t.bl, t.tl, t.tr, moduleSize(m, t.bl, t.tl, t.tr)); err == nil {
+			return r, true, nil
+		}
+	}
+	if !fallback {
+		return Result{}, seen, ErrNotFound
+	}
 	finder := detector.NewFinderPatternFinder(m, nil)
 	info, ferr := finder.Find(nil)
-	seen = len(finder.GetPossibleCenters()) > 0
+	seen = seen || len(finder.GetPossibleCenters()) > 0
 	if ferr != nil {
 		return Result{}, seen, ErrNotFound
 	}
 	bl, tl, tr := info.GetBottomLeft(), info.GetTopLeft(), info.GetTopRight()
-	ms := moduleSize(m, bl, tl, tr)
-	r, err = d.grid.read(m, bl, tl, tr, ms)
+	r, err = d.grid.read(m, bl, tl, tr, moduleSize(m, bl, tl, tr))
 	return r, true, err
 }
 
 var _ = errors.New
 
-func (d *Decoder) rotated(m *gozxing.BitMatrix) *gozxing.BitMatrix {
-	w, h := m.GetWidth(), m.GetHeight()
+// rotated turns the part r of m by 90° into a reused matrix.
+func (d *Decoder) rotated(m *gozxing.BitMatrix, r image.Rectangle) *gozxing.BitMatrix {
+	w, h := r.Dx(), r.Dy()
 	if d.rot == nil || d.rot.GetWidth() != h || d.rot.GetHeight() != w {
 		d.rot, _ = gozxing.NewBitMatrix(h, w)
 	} else {
@@ -194,7 +230,7 @@ func (d *Decoder) rotated(m *gozxing.BitMatrix) *gozxing.BitMatrix {
 	}
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
-			if m.Get(x, y) {
+			if m.Get(r.Min.X+x, r.Min.Y+y) {
 				d.rot.Set(y, w-1-x)
 			}
 		}

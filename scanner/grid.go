@@ -70,12 +70,9 @@ func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoin
 			}
 		}
 	}
-	if ap != nil {
-		if r, err := g.sampleDecode(m, bl, tl, tr, ap, dim); err == nil {
-			return r, nil
-		}
-	}
-	return g.sampleDecode(m, bl, tl, tr, nil, dim)
+	// Without an alignment pattern the grid is affine; with one found,
+	// an affine retry of the same dimension decoded nothing more.
+	return g.sampleDecode(m, bl, tl, tr, ap, dim)
 }
 
 func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detector.AlignmentPattern {

@@ -1,0 +1,333 @@
+package scanner
+
+import (
+	"image"
+	"math"
+	"math/bits"
+	"sort"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+)
+
+// finderScan finds QR finder patterns (the 1:1:3:1:1 squares in three
+// corners) in a binarized frame. It replaces gozxing's finder, which
+// checks every run against a tight ratio, stops after the first three
+// confirmed centres and keeps only triples of near-equal module size: on
+// noisy frames and cards turned away from the camera it often keeps one of
+// the three real patterns. Here every other row is scanned, candidates are
+// confirmed in the column and the row through their centre with looser
+// ratios, clustered, and the triples are ranked by how close they come to
+// the right isosceles triangle of a QR code, with the module-size spread
+// perspective allows.
+type finderScan struct {
+	runs  []int32 // run lengths of one row or column, starting with white
+	cands []finderCand
+	row   *gozxing.BitArray
+	// inverted counts confirmed white-on-black finder patterns: the
+	// inverted retry is worth its pass only when there are some.
+	inverted int
+	tris     []triple
+}
+
+type finderCand struct {
+	x, y, ms float64 // centre and module size
+	n        int     // confirmations merged into it
+}
+
+// Finder scan limits: a row match must pass the confirmations; the
+// centre run may be 2–4.5 modules of the pattern's width (blur widens
+// black), the outer runs 0.4–1.9.
+const (
+	finderRowStep  = 2
+	finderTriples  = 2 // triples tried per matrix
+	finderMinTotal = 7
+	finderMaxCands = 10 // best-confirmed candidates kept for the triple search
+)
+
+// rowRuns fills s.runs with the run lengths of row y, white first (a zero
+// run when the row starts black), stepping a word at a time.
+func (s *finderScan) rowRuns(m *gozxing.BitMatrix, y int) []int32 {
+	w := m.GetWidth()
+	s.row = m.GetRow(y, s.row)
+	words := s.row.GetBitArray()
+	runs := s.runs[:0]
+	black := false
+	start, x := 0, 0
+	for x < w {
+		word := words[x>>5]
+		if black {
+			word = ^word
+		}
+		word >>= uint(x & 31) // set bits: pixels of the other colour
+		n := bits.TrailingZeros32(word)
+		if (x&31)+n >= 32 {
+			x = (x | 31) + 1
+			continue
+		}
+		x += n
+		if x >= w {
+			break
+		}
+		runs = append(runs, int32(x-start))
+		start = x
+		black = !black
+	}
+	runs = append(runs, int32(w-start))
+	s.runs = runs
+	return runs
+}
+
+// finderRatio reports whether five runs (black, white, black, white,
+// black) look like a finder pattern seen across its centre.
+func finderRatio(r0, r1, r2, r3, r4 int32) bool {
+	total := r0 + r1 + r2 + r3 + r4
+	if total < finderMinTotal {
+		return false
+	}
+	// Compare in sevenths to stay in integers: a module is total/7.
+	ok := func(r int32, lo, hi int32) bool { return 10*7*r >= lo*total && 10*7*r <= hi*total }
+	return ok(r0, 4, 19) && ok(r1, 4, 19) && ok(r2, 20, 45) && ok(r3, 4, 19) && ok(r4, 4, 19) &&
+		r2 >= r0 && r2 >= r4
+}
+
+// find returns the finder-pattern candidates in m, best confirmed first.
+func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
+	s.cands = s.cands[:0]
+	s.inverted = 0
+	h := m.GetHeight()
+	for y := finderRowStep / 2; y < h; y += finderRowStep {
+		runs := s.rowRuns(m, y)
+		x := int(runs[0])
+		// runs alternate white, black, white...; index 1 is the first black.
+		for i := 1; i+4 < len(runs); i += 2 {
+			if finderRatio(runs[i], runs[i+1], runs[i+2], runs[i+3], runs[i+4]) {
+				cx := x + int(runs[i]+runs[i+1]) + int(runs[i+2])/2
+				total := runs[i] + runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4]
+				s.confirm(m, cx, y, int(total), true)
+			}
+			// The same runs one later: white-black-white-black-white, a
+			// finder pattern printed white on black.
+			if i+5 < len(runs) && finderRatio(runs[i+1], runs[i+2], runs[i+3], runs[i+4], runs[i+5]) {
+				cx := x + int(runs[i]+runs[i+1]+runs[i+2]) + int(runs[i+3])/2
+				total := runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4] + runs[i+5]
+				s.confirm(m, cx, y, int(total), false)
+			}
+			x += int(runs[i] + runs[i+1])
+		}
+	}
+	sort.Slice(s.cands, func(a, b int) bool { return s.cands[a].n > s.cands[b].n })
+	if len(s.cands) > finderMaxCands {
+		s.cands = s.cands[:finderMaxCands]
+	}
+	return s.cands
+}
+
+// confirm cross-checks a row match at (cx, y) in its column, re-centres it
+// in its row and merges it into the candidate list.
+func (s *finderScan) confirm(m *gozxing.BitMatrix, cx, y, total int, ink bool) {
+	cy, vt := crossRuns(m, cx, y, 0, 1, total, ink)
+	if vt == 0 {
+		return
+	}
+	ncx, ht := crossRuns(m, cx, int(cy), 1, 0, total, ink)
+	if ht == 0 {
+		return
+	}
+	if !ink {
+		s.inverted++
+		return
+	}
+	ms := float64(vt+ht) / 14
+	for i := range s.cands {
+		c := &s.cands[i]
+		if math.Abs(c.x-ncx) <= 2*c.ms && math.Abs(c.y-cy) <= 2*c.ms && ms < 2*c.ms && c.ms < 2*ms {
+			n := float64(c.n)
+			c.x = (c.x*n + ncx) / (n + 1)
+			c.y = (c.y*n + cy) / (n + 1)
+			c.ms = (c.ms*n + ms) / (n + 1)
+			c.n++
+			return
+		}
+	}
+	s.cands = append(s.cands, finderCand{x: ncx, y: cy, ms: ms, n: 1})
+}
+
+// crossRuns walks from (x, y) along (dx, dy) both ways, measuring the
+// black centre run and the white and black runs on either side. It
+// returns the position of the centre run's middle along the walk's axis
+// (y for a column, x otherwise) and the pattern's total length, or a zero
+// total when the runs are not a finder pattern about as long as want.
+func crossRuns(m *gozxing.BitMatrix, x, y, dx, dy, want int, ink bool) (float64, int) {
+	w, h := m.GetWidth(), m.GetHeight()
+	if x < 0 || y < 0 || x >= w || y >= h || m.Get(x, y) != ink {
+		return 0, 0
+	}
+	limit := 2 * want
+	var up, down [3]int // centre, white, black counts on each side
+	in := func(x, y int) bool { return x >= 0 && y >= 0 && x < w && y < h }
+	walk := func(sign int, c *[3]int) bool {
+		px, py := x, y
+		if sign > 0 {
+			px, py = x+dx, y+dy
+		}
+		for k, black := range [3]bool{ink, !ink, ink} {
+			for in(px, py) && m.Get(px, py) == black && c[k] <= limit {
+				c[k]++
+				px, py = px+sign*dx, py+sign*dy
+			}
+			if c[k] == 0 || c[k] > limit || (k < 2 && !in(px, py)) {
+				return false
+			}
+		}
+		return true
+	}
+	if !walk(-1, &up) || !walk(1, &down) {
+		return 0, 0
+	}
+	r2 := int32(up[0] + down[0])
+	total := int(r2) + up[1] + up[2] + down[1] + down[2]
+	// A diagonal crosses the pattern √2 longer; a turned card changes the
+	// length by perspective.
+	if dx != 0 && dy != 0 {
+		total = int(float64(total) / math.Sqrt2)
+		want2 := want
+		if 2*total < want2 || total > 2*want2 {
+			return 0, 0
+		}
+		if !finderRatioLoose(int32(up[2]), int32(up[1]), r2, int32(down[1]), int32(down[2])) {
+			return 0, 0
+		}
+		return 0, total
+	}
+	if 2*total < want || total > 2*want {
+		return 0, 0
+	}
+	if !finderRatio(int32(up[2]), int32(up[1]), r2, int32(down[1]), int32(down[2])) {
+		return 0, 0
+	}
+	var mid float64
+	if dy != 0 {
+		mid = float64(y-up[0]+1) + float64(r2)/2 - 0.5
+	} else {
+		mid = float64(x-up[0]+1) + float64(r2)/2 - 0.5
+	}
+	return mid + 0.5, total
+}
+
+// finderRatioLoose is finderRatio for diagonals, where corners of the
+// square rings blur into each other.
+func finderRatioLoose(r0, r1, r2, r3, r4 int32) bool {
+	total := r0 + r1 + r2 + r3 + r4
+	if total < finderMinTotal {
+		return false
+	}
+	ok := func(r int32, lo, hi int32) bool { return 10*7*r >= lo*total && 10*7*r <= hi*total }
+	return ok(r0, 2, 25) && ok(r1, 2, 25) && ok(r2, 15, 50) && ok(r3, 2, 25) && ok(r4, 2, 25)
+}
+
+// triple is three candidates ordered as zxing orders them, with a score:
+// lower is closer to a QR code's finder layout.
+type triple struct {
+	bl, tl, tr *detector.FinderPattern
+	score      float64
+}
+
+// triples returns up to finderTriples plausible finder triples, best first.
+func triples(cands []finderCand, out []triple) []triple {
+	out = out[:0]
+	n := len(cands)
+	// Candidates are sorted by confirmations: seen once is noise more
+	// often than not, so they join only when fewer than three were seen
+	// more often.
+	if n > 3 && cands[2].n > 1 {
+		for n > 3 && cands[n-1].n == 1 {
+			n--
+		}
+	}
+	for i := 0; i < n; i++ {
+		for j := i + 1; j < n; j++ {
+			for k := j + 1; k < n; k++ {
+				a, b, c := &cands[i], &cands[j], &cands[k]
+				lo := min(a.ms, b.ms, c.ms)
+				hi := max(a.ms, b.ms, c.ms)
+				if hi > 2*lo {
+					continue
+				}
+				// Sides squared, sorted: the hypotenuse is the longest.
+				d := [3]float64{dist2(a, b), dist2(b, c), dist2(a, c)}
+				sort.Float64s(d[:])
+				if d[0] < 0.5*d[1] { // legs of a turned square differ by perspective, not by 2×
+					continue
+				}
+				// Legs at least a version 1 code apart: 14 modules.
+				ms := (a.ms + b.ms + c.ms) / 3
+				if d[0] < (14*ms)*(14*ms)*0.5 || d[1] > (170*ms)*(170*ms) {
+					continue
+				}
+				score := (math.Abs(d[2]-d[0]-d[1]) + math.Abs(d[1]-d[0])) / d[2]
+				score += (hi - lo) / hi
+				if score > 0.8 {
+					continue
+				}
+				fa := detector.NewFinderPattern(a.x, a.y, a.ms, a.n)
+				fb := detector.NewFinderPattern(b.x, b.y, b.ms, b.n)
+				fc := detector.NewFinderPattern(c.x, c.y, c.ms, c.n)
+				bl, tl, tr := gozxing.ResultPoint_OrderBestPatterns(fa, fb, fc)
+				t := triple{bl.(*detector.FinderPattern), tl.(*detector.FinderPattern), tr.(*detector.FinderPattern), score}
+				out = insertTriple(out, t)
+			}
+		}
+	}
+	return out
+}
+
+func insertTriple(out []triple, t triple) []triple {
+	i := sort.Search(len(out), func(i int) bool { return out[i].score > t.score })
+	if i >= finderTriples {
+		return out
+	}
+	if len(out) < finderTriples {
+		out = append(out, triple{})
+	}
+	copy(out[i+1:], out[i:])
+	out[i] = t
+	return out
+}
+
+func dist2(a, b *finderCand) float64 {
+	dx, dy := a.x-b.x, a.y-b.y
+	return dx*dx + dy*dy
+}
+
+// roi returns the part of a w×h frame where the code around the
+// candidates can be: their bounding box grown by half its size and ten
+// modules, or by 40 modules around a lone candidate. Empty when there are
+// no candidates.
+func (s *finderScan) roi(w, h int) image.Rectangle {
+	var box image.Rectangle
+	ms, n := 0.0, 0
+	for _, c := range s.cands {
+		if c.n < 2 && n >= 2 {
+			break
+		}
+		p := image.Pt(int(c.x), int(c.y))
+		if n == 0 {
+			box = image.Rectangle{p, p.Add(image.Pt(1, 1))}
+		} else {
+			box = box.Union(image.Rectangle{p, p.Add(image.Pt(1, 1))})
+		}
+		ms = max(ms, c.ms)
+		n++
+	}
+	if n == 0 {
+		return image.Rectangle{}
+	}
+	var grow int
+	if n == 1 {
+		grow = int(40 * ms)
+	} else {
+		grow = max(box.Dx(), box.Dy())/2 + int(10*ms)
+	}
+	return box.Inset(-grow).Intersect(image.Rect(0, 0, w, h))
+}
