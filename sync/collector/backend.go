@@ -143,7 +143,10 @@ type Backend interface {
 	Revocations(ctx context.Context) ([]string, error) // ordered
 
 	// Revision changes whenever the trust list, the revocations or any
-	// venue policy changes; bundles are cached and tagged by it.
+	// venue policy changes; bundles are cached and tagged by it. It only
+	// grows and follows the wall clock (revisionSeed), so a database
+	// rebuilt from nothing still publishes lists newer than the ones
+	// devices hold.
 	Revision(ctx context.Context) (int64, error)
 
 	VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error)
@@ -167,3 +170,12 @@ func heldThrough(ack uint64, recs []Checkin) uint64 {
 		ack++
 	}
 }
+
+// revisionSeed is the least revision a change made now may get: the wall
+// clock in microseconds. A new database starts there and every change
+// takes max(previous + 1, revisionSeed()), so revisions (and the list
+// versions made from them) keep growing across a rebuilt or restored
+// database: devices refuse a list older than the one they hold, and would
+// otherwise keep a stale revocation list until the counter caught up. It
+// stays ahead of the clock only under more than a million changes a second.
+func revisionSeed() int64 { return time.Now().UnixMicro() }

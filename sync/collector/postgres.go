@@ -50,7 +50,6 @@ const schemaLock = 0x5ca96a7e
 
 const pgSchema = `
 CREATE TABLE IF NOT EXISTS meta (k text PRIMARY KEY, v bigint NOT NULL);
-INSERT INTO meta (k, v) VALUES ('revision', 1) ON CONFLICT DO NOTHING;
 CREATE TABLE IF NOT EXISTS venues (id text PRIMARY KEY, name text NOT NULL, policy jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS enroll_tokens (
   hash text PRIMARY KEY, venue text NOT NULL REFERENCES venues(id),
@@ -101,7 +100,10 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, pgSchema)
+		if _, err := tx.Exec(ctx, pgSchema); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `INSERT INTO meta (k, v) VALUES ('revision', $1) ON CONFLICT DO NOTHING`, revisionSeed())
 		return err
 	})
 	if err != nil {
@@ -180,7 +182,7 @@ func pgUnique(err error) bool {
 }
 
 func pgBump(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, `UPDATE meta SET v = v + 1 WHERE k = 'revision'`); err != nil {
+	if _, err := tx.Exec(ctx, `UPDATE meta SET v = GREATEST(v + 1, $1) WHERE k = 'revision'`, revisionSeed()); err != nil {
 		return fmt.Errorf("collector: bump revision: %w", err)
 	}
 	return nil

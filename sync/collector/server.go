@@ -439,9 +439,7 @@ func (s *Server) signedLists(ctx context.Context, rev, epoch int64) (*signedList
 		return nil, err
 	}
 	now := time.Unix(0, epoch*int64(s.epochLen())).UTC().Truncate(time.Second)
-	// Epoch-major versions only grow, so a device refuses a replayed older
-	// re-issue even when nothing else changed.
-	version := epoch<<32 | rev&0xffffffff
+	version := listVersion(rev, now)
 	tl := idcode.TrustList{Version: version, IssuedAt: now, Expires: now.Add(s.cfg.ListValidity), Issuers: []idcode.Issuer{}}
 	for _, is := range issuers {
 		tl.Issuers = append(tl.Issuers, idcode.Issuer{ID: is.ID, Name: is.Name, PublicKey: is.PublicKey, NotBefore: is.NotBefore, NotAfter: is.NotAfter, Venues: is.Venues})
@@ -464,6 +462,16 @@ func (s *Server) signedLists(ctx context.Context, rev, epoch int64) (*signedList
 	}
 	s.lmu.Unlock()
 	return c, nil
+}
+
+// listVersion is the version of the lists of revision rev re-issued at
+// epochStart. Revisions follow the wall clock in microseconds
+// (revisionSeed), so the later of the two only grows: a change raises rev,
+// a re-issue without a change raises the epoch start above every revision
+// made before it, and a rebuilt database starts above both. A device
+// refuses a replayed older list by this number.
+func listVersion(rev int64, epochStart time.Time) int64 {
+	return max(rev, epochStart.UnixMicro())
 }
 
 func sha256Sum(b []byte) [32]byte { return sha256.Sum256(b) }

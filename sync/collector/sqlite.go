@@ -39,7 +39,6 @@ var _ Backend = (*SQLite)(nil)
 
 const sqliteSchema = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', 1);
 CREATE TABLE IF NOT EXISTS venues (id TEXT PRIMARY KEY, name TEXT NOT NULL, policy TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enroll_tokens (
   hash TEXT PRIMARY KEY, venue TEXT NOT NULL REFERENCES venues(id),
@@ -88,6 +87,10 @@ func OpenSQLite(path string) (*SQLite, error) {
 	if _, err := db.Exec(sqliteSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("collector: sqlite schema %s: %w", path, err)
+	}
+	if _, err := db.Exec(`INSERT OR IGNORE INTO meta (k, v) VALUES ('revision', ?)`, revisionSeed()); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("collector: sqlite seed revision %s: %w", path, err)
 	}
 	wconn, err := db.Conn(context.Background())
 	if err != nil {
@@ -144,7 +147,7 @@ func (s *SQLite) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 }
 
 func bumpRevision(ctx context.Context, tx *sql.Tx) error {
-	_, err := tx.ExecContext(ctx, `UPDATE meta SET v = v + 1 WHERE k = 'revision'`)
+	_, err := tx.ExecContext(ctx, `UPDATE meta SET v = max(v + 1, ?) WHERE k = 'revision'`, revisionSeed())
 	if err != nil {
 		return fmt.Errorf("collector: bump revision: %w", err)
 	}

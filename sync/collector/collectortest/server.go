@@ -30,9 +30,10 @@ type Collector struct {
 
 // Options adjust Start. The zero value is fine.
 type Options struct {
-	Backend collector.Backend // nil: a fresh SQLite file
-	Now     func() time.Time  // nil: time.Now
-	Logger  *slog.Logger      // nil: discard
+	Backend collector.Backend  // nil: a fresh SQLite file
+	Now     func() time.Time   // nil: time.Now
+	Logger  *slog.Logger       // nil: discard
+	Key     ed25519.PrivateKey // nil: a new collector key
 }
 
 // Start runs a collector on loopback until the test ends.
@@ -49,9 +50,12 @@ func Start(t testing.TB, opts Options) *Collector {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	_, key, err := ed25519.GenerateKey(nil)
-	if err != nil {
-		t.Fatal(err)
+	key := opts.Key
+	if key == nil {
+		var err error
+		if _, key, err = ed25519.GenerateKey(nil); err != nil {
+			t.Fatal(err)
+		}
 	}
 	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: AdminToken, Logger: opts.Logger, Now: opts.Now})
 	if err != nil {
