@@ -50,6 +50,7 @@ bin/linux-armv6/scangate: FORCE
 
 cross-smoke: cross
 	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/scangate version
+	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/scangated --version
 	qemu-arm -L /usr/arm-linux-gnueabihf bin/linux-armv7/scangate version
 	qemu-arm bin/linux-armv6/scangate version
 	file bin/linux-armv6/scangate | grep -q 'statically linked'
