@@ -9,7 +9,7 @@ LDFLAGS   ?= -s -w -X github.com/scangate/scangate/version.Version=$(VERSION)
 CMDS      := scangate scangated
 STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 
-.PHONY: all build test unit lint cross cross-smoke bench demo clean
+.PHONY: all build test unit lint cross cross-smoke bench demo clean buildroot-check image-check rauc-devkeys vmtest
 
 all: build
 
@@ -19,12 +19,13 @@ build:
 
 # The whole suite: vet, staticcheck, race-enabled tests (fuzz seed corpora run
 # as ordinary tests), then the cross binaries under qemu-user.
-test: lint unit cross-smoke
+test: lint unit cross-smoke image-check buildroot-check
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
 	$(GO) vet -tags '$(TAGS)' ./...
 	$(STATICCHECK) -tags '$(TAGS)' ./...
+	shellcheck $$(git ls-files '*.sh') .ci/run
 
 unit:
 	$(GO) test -race -tags '$(TAGS)' -timeout 20m ./...

@@ -11,6 +11,9 @@ pkgs=(
   qemu-user
   fonts-droid-fallback
   libzxing-dev
+  # image checks (genimage, RAUC bundle) and script linting
+  genimage rauc shellcheck squashfs-tools dosfstools mtools e2fsprogs fdisk u-boot-tools openssl
+  python3-magic flake8
 )
 missing=()
 for p in "${pkgs[@]}"; do
@@ -21,6 +24,8 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-export PATH="$PATH:/usr/local/go/bin:$(go env GOPATH)/bin"
+PATH="$PATH:/usr/local/go/bin"
+gopath=$(go env GOPATH)
+export PATH="$PATH:$gopath/bin"
 command -v staticcheck >/dev/null || go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 go mod download

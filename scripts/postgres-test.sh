@@ -22,7 +22,7 @@ if ! command -v pg_ctlcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/postg
 fi
 
 # The newest installed major version, rather than a hard-coded 15.
-ver=$(ls /usr/lib/postgresql | sort -n | tail -1)
+ver=$(find /usr/lib/postgresql -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | tail -1)
 if ! pg_lsclusters -h | awk '{print $1" "$2}' | grep -qx "$ver main"; then
   log "creating cluster $ver main"
   pg_createcluster "$ver" main >&2
