@@ -3,7 +3,7 @@ package scanner
 import (
 	"context"
 	"errors"
-
+	"fmt"
 	"image"
 	"log/slog"
 	"sort"
@@ -91,7 +91,40 @@ type Scanner struct {
 	cameras map[string]FrameSource
 	texts   map[string]TextSource
 	stats   map[string]*SourceStats
+	snaps   map[string]chan chan Snapshot
 	running bool
+}
+
+// Snapshot is one camera frame as the decoder saw it, for the technician's
+// aiming aid: the picture, and what was decoded where.
+type Snapshot struct {
+	Image  *image.Gray
+	At     time.Time
+	Text   string        // "" when no code was decoded in this frame
+	Points []image.Point // finder pattern centres, in frame coordinates
+}
+
+// Snapshot returns a copy of the next frame camera name decodes. The copy
+// is made only on request, so the per-frame path stays allocation-free.
+func (s *Scanner) Snapshot(ctx context.Context, name string) (Snapshot, error) {
+	s.mu.Lock()
+	req, ok := s.snaps[name]
+	s.mu.Unlock()
+	if !ok {
+		return Snapshot{}, fmt.Errorf("scanner: no camera %q", name)
+	}
+	reply := make(chan Snapshot, 1)
+	select {
+	case req <- reply:
+	case <-ctx.Done():
+		return Snapshot{}, ctx.Err()
+	}
+	select {
+	case snap := <-reply:
+		return snap, nil
+	case <-ctx.Done():
+		return Snapshot{}, ctx.Err()
+	}
 }
 
 // New returns a scanner with cfg (zero fields take their defaults).
@@ -99,6 +132,7 @@ func New(cfg Config) *Scanner {
 	return &Scanner{
 		cfg:     cfg.withDefaults(),
 		cameras: map[string]FrameSource{},
+		snaps:   map[string]chan chan Snapshot{},
 		texts:   map[string]TextSource{},
 		stats:   map[string]*SourceStats{},
 	}
@@ -110,6 +144,7 @@ func (s *Scanner) AddCamera(name string, src FrameSource) {
 	defer s.mu.Unlock()
 	s.mustAdd(name, "camera")
 	s.cameras[name] = src
+	s.snaps[name] = make(chan chan Snapshot)
 }
 
 // AddText adds a serial or HID scanner source. Sources must be added
@@ -314,6 +349,9 @@ func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, o
 		}
 	}()
 
+	s.mu.Lock()
+	snapReq := s.snaps[name]
+	s.mu.Unlock()
 	fd := NewFrameDecoder()
 	fd.ROI = s.cfg.ROI
 	db := debouncer{rearm: s.cfg.RearmAbsent, reread: s.cfg.Reread}
@@ -327,9 +365,25 @@ func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, o
 		if !ok {
 			continue
 		}
+		var snapReply chan Snapshot
+		var snap Snapshot
+		select {
+		case snapReply = <-snapReq:
+			snap = copyFrame(f)
+		default:
+		}
 		res, err := fd.Decode(f)
 		if release != nil {
 			release()
+		}
+		if snapReply != nil {
+			if err == nil {
+				snap.Text = res.Text
+				for _, p := range res.Points {
+					snap.Points = append(snap.Points, image.Pt(int(p.GetX()), int(p.GetY())))
+				}
+			}
+			snapReply <- snap
 		}
 		if err != nil {
 			if !errors.Is(err, ErrNotFound) {
@@ -371,4 +425,12 @@ func (d *debouncer) seen(text string, t time.Time) bool {
 	d.armed = true
 	d.text, d.lastSeen, d.lastEvent = text, t, t
 	return true
+}
+
+func copyFrame(f camera.Frame) Snapshot {
+	img := image.NewGray(image.Rect(0, 0, f.Width, f.Height))
+	for y := 0; y < f.Height; y++ {
+		copy(img.Pix[y*img.Stride:y*img.Stride+f.Width], f.Y[y*f.Stride:])
+	}
+	return Snapshot{Image: img, At: f.At}
 }
