@@ -68,6 +68,13 @@ type Kiosk struct {
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
 	decisions  atomic.Int64
 	presentGen atomic.Int64 // sim: the newest presentation
+	statusAddr atomic.Value // string: the status page's listening address
+}
+
+// StatusAddr is the status page's address ("" when it is off).
+func (k *Kiosk) StatusAddr() string {
+	s, _ := k.statusAddr.Load().(string)
+	return s
 }
 
 // Run runs the kiosk until ctx ends, then drains and closes everything.
@@ -312,6 +319,7 @@ func (k *Kiosk) run(ctx context.Context) error {
 		os.Remove(sockPath)
 	}
 	defer stopControl()
+
 	if k.cfg.Status.Listen != "" {
 		stop, err := k.serveStatusPage(k.cfg.Status.Listen)
 		if err != nil {
@@ -319,7 +327,6 @@ func (k *Kiosk) run(ctx context.Context) error {
 		}
 		defer stop()
 	}
-
 	k.loopBeat.Store(time.Now().UnixNano())
 	k.ready.Store(true)
 	notify.send("READY=1\nSTATUS=deciding")

@@ -14,6 +14,8 @@ pkgs=(
   # image checks (genimage, RAUC bundle) and script linting
   genimage rauc shellcheck squashfs-tools dosfstools mtools e2fsprogs fdisk u-boot-tools openssl
   python3-magic flake8
+  # the status page is tested in a real browser
+  chromium
 )
 missing=()
 for p in "${pkgs[@]}"; do
