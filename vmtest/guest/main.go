@@ -134,7 +134,7 @@ func setupModules() (*simChip, error) {
 	return chip, nil
 }
 
-func writeConfig(capture string) error {
+func writeConfig(capture, extra string) error {
 	cfg := fmt.Sprintf(`[device]
 name = "vm-kiosk"
 data = %q
@@ -171,6 +171,6 @@ addr = 0x27
 cols = 16
 rows = 2
 smbus = false
-`, dataDir, capture, width, height)
+`, dataDir, capture, width, height) + extra
 	return os.WriteFile(configPath, []byte(cfg), 0o644)
 }

@@ -83,7 +83,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	if err := writeConfig(capNode); err != nil {
+	if err := writeConfig(capNode, ""); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
@@ -132,7 +132,11 @@ func run() error {
 	r.replug(cards["valid3"])
 
 	// 7. kill -9 mid-run.
-	r.killRestart()
+	r.killRestart("")
+
+	// 6. Uploads to a collector on the guest's loopback, then 7 again
+	// while uploading.
+	r.uplink(cards)
 
 	close(r.stop)
 	err = r.d.stop()
@@ -265,7 +269,7 @@ func (r *rig) replug(c card) {
 // killRestart kills scangated with SIGKILL while codes arrive, restarts it
 // and checks that every row committed before the kill is still there,
 // unchanged, and the sequence has no gap or repeat.
-func (r *rig) killRestart() {
+func (r *rig) killRestart(label string) {
 	before, _ := checkins(dataDir)
 	burst := make(chan struct{})
 	go func() { // codes keep arriving across the kill and the restart
@@ -282,17 +286,17 @@ func (r *rig) killRestart() {
 	r.d.cmd.Process.Kill()
 	<-r.d.done
 	committed, err := checkins(dataDir)
-	if !check("kill -9", err == nil && len(committed) > len(before), "%d rows committed before the kill (err %v)", len(committed)-len(before), err) {
+	if !check(label+"kill -9", err == nil && len(committed) > len(before), "%d rows committed before the kill (err %v)", len(committed)-len(before), err) {
 		return
 	}
 	t := time.Now()
 	r.d, err = startDaemon(configPath, dataDir, trustPath, r.log)
-	if !check("restart", err == nil, "READY=1 %.1fs after restart (err %v)", time.Since(t).Seconds(), err) {
+	if !check(label+"restart", err == nil, "READY=1 %.1fs after restart (err %v)", time.Since(t).Seconds(), err) {
 		return
 	}
 	<-burst
 	time.Sleep(time.Second)
-	r.present("serial after restart", "serial", card{qr: "after-restart"}, "fail", "malformed", "Invalid")
+	r.present(label+"serial after restart", "serial", card{qr: "after-restart" + label}, "fail", "malformed", "Invalid")
 	after, err := checkins(dataDir)
 	kept := err == nil && len(after) > len(committed)
 	for i := 0; kept && i < len(committed); i++ {
@@ -302,6 +306,86 @@ func (r *rig) killRestart() {
 	for i := 1; gapless && i < len(after); i++ {
 		gapless = after[i].Seq == after[i-1].Seq+1
 	}
-	check("no check-in lost", kept, "%d rows committed before the kill kept unchanged, %d rows after the restart (err %v)", len(committed), len(after), err)
-	check("sequence gap-free", gapless && len(after) > 0 && after[0].Seq == 1, "seq 1..%d", len(after))
+	check(label+"no check-in lost", kept, "%d rows committed before the kill kept unchanged, %d rows after the restart (err %v)", len(committed), len(after), err)
+	check(label+"sequence gap-free", gapless && len(after) > 0 && after[0].Seq == 1, "seq 1..%d", len(after))
+}
+
+// uplink restarts the kiosk enrolled at a collector running on the
+// guest's loopback and checks every check-in arrives there once, also
+// across a kill -9 while uploading.
+func (r *rig) uplink(cards map[string]card) {
+	if err := r.d.stop(); err != nil {
+		check("uplink", false, "stop: %v", err)
+		return
+	}
+	clog, err := os.Create("/tmp/collector.log")
+	if err != nil {
+		check("uplink", false, "%v", err)
+		return
+	}
+	defer func() {
+		if failed > 0 {
+			b, _ := os.ReadFile("/tmp/collector.log")
+			fmt.Printf("vmtest: collector log:\n%s\n", b)
+		}
+	}()
+	c, err := startCollector(clog)
+	if !check("collector", err == nil, "scangate collector on %s (err %v)", collectorAddr, err) {
+		return
+	}
+	defer func() { c.cmd.Process.Kill(); <-c.done }()
+	token, err := c.setup(cards["revoked"].cardID)
+	if !check("collector setup", err == nil, "venue, issuer, revocation, enrollment token (err %v)", err) {
+		return
+	}
+	capNode, _ := r.capture()
+	extra := fmt.Sprintf(`
+[uplink]
+enabled = true
+url = "http://%s"
+collector_key = "/data/collector.key.pub"
+enroll_token = %q
+poll_interval = "1s"
+`, collectorAddr, token)
+	if err := writeConfig(capNode, extra); err != nil {
+		check("uplink", false, "%v", err)
+		return
+	}
+	r.d, err = startDaemon(configPath, dataDir, trustPath, r.log)
+	if !check("uplink ready", err == nil, "READY=1 with [uplink] (err %v)", err) {
+		return
+	}
+	r.drained("uploads", c)
+	r.present("uplink revoked", "serial", cards["revoked"], "fail", "revoked", "Invalid")
+	r.killRestart("uplink ")
+	r.drained("uploads after kill -9", c)
+}
+
+// drained waits for the outbox to empty and compares the collector's rows
+// with the kiosk's.
+func (r *rig) drained(name string, c *collector) {
+	var st status
+	var err error
+	t := time.Now()
+	ok := waitFor("outbox drained", 60*time.Second, func() bool {
+		st, err = getStatus(dataDir)
+		return err == nil && st.Uplink != nil && st.Uplink.Enrolled && st.Store.OutboxDepth == 0
+	})
+	up := "no uplink"
+	if st.Uplink != nil {
+		up = fmt.Sprintf("enrolled=%v last_error=%q", st.Uplink.Enrolled, st.Uplink.LastError)
+	}
+	check(name+" drained", ok, "outbox %d after %.1fs, %s (err %v)", st.Store.OutboxDepth, time.Since(t).Seconds(), up, err)
+	local, err := checkins(dataDir)
+	if err != nil {
+		check(name+" once", false, "%v", err)
+		return
+	}
+	remote, err := c.visits()
+	if err != nil {
+		check(name+" once", false, "%v", err)
+		return
+	}
+	same, why := sameRows(local, remote)
+	check(name+" once", same, "%s", why)
 }
