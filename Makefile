@@ -62,6 +62,9 @@ bench:
 demo: build
 	bash scripts/demo.sh
 
+vmtest:
+	bash scripts/vmtest.sh
+
 clean:
 	rm -rf bin var demo
 

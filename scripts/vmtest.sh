@@ -93,8 +93,7 @@ srcsum=$(cat vmtest/kmod/* | sha256sum | cut -c1-16)
 if [[ ! -f $MODS/.done-$srcsum ]]; then
   rm -rf "$MODS"; mkdir -p "$MODS"
   tar -xJf "$KDIR"/usr/src/linux-source-*.tar.xz -C "$MODS" --strip-components=3 --wildcards \
-    '*/drivers/gpio/gpio-sim.c' '*/drivers/gpio/gpiolib.h'
-  tar -xJf "$KDIR"/usr/src/linux-source-*.tar.xz -C "$MODS" --strip-components=3 --wildcards '*/kernel/irq/irq_sim.c'
+    '*/drivers/gpio/gpio-sim.c' '*/drivers/gpio/gpiolib.h' '*/kernel/irq/irq_sim.c'
   # irq_to_desc() is not exported to modules; generic_handle_irq() does the same lookup.
   sed -i -e 's/handle_simple_irq(irq_to_desc(irqnum));/generic_handle_irq(irqnum);/' \
     -e '0,/^#include/s//#include <linux\/module.h>\n#include/' "$MODS/irq_sim.c"
@@ -177,25 +176,26 @@ ACCEL=tcg
 # /dev/kvm may exist and still not run this kernel (nested virtualisation):
 # boot the real kernel once under KVM with a guest that only says hello.
 probe=$CACHE/kvm-$KVER-$(uname -r)
-if [[ ! -f $probe ]]; then
+if [[ ! -w /dev/kvm ]]; then
+  echo "vmtest: /dev/kvm not usable by $(id -un)"
+elif [[ ! -f $probe ]]; then
+  P=$WORK/probe; mkdir -p "$P/bin"; cp /bin/busybox "$P/bin/"
+  printf '#!/bin/busybox sh\n/bin/busybox echo KVM-PROBE-OK\n/bin/busybox poweroff -f\n' >"$P/init"; chmod +x "$P/init"
+  (cd "$P" && find . | cpio -o -H newc --quiet) >"$WORK/probe.cpio"
   verdict=no
-  if [[ -w /dev/kvm ]]; then
-    P=$WORK/probe; mkdir -p "$P/bin"; cp /bin/busybox "$P/bin/"
-    printf '#!/bin/busybox sh\n/bin/busybox echo KVM-PROBE-OK\n/bin/busybox poweroff -f\n' >"$P/init"; chmod +x "$P/init"
-    (cd "$P" && find . | cpio -o -H newc --quiet) >"$WORK/probe.cpio"
-    if timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 256 -smp 1 -nodefaults -no-user-config -display none \
-        -serial stdio -no-reboot -kernel "$KDIR/root/boot/vmlinuz-$KVER" -initrd "$WORK/probe.cpio" \
-        -append 'console=ttyS0 panic=-1 quiet' 2>/dev/null | grep -q KVM-PROBE-OK; then verdict=yes; fi
-  fi
+  if timeout 30 qemu-system-x86_64 -accel kvm -cpu host -m 256 -smp 1 -nodefaults -no-user-config -display none \
+      -serial stdio -no-reboot -kernel "$KDIR/root/boot/vmlinuz-$KVER" -initrd "$WORK/probe.cpio" \
+      -append 'console=ttyS0 panic=-1 quiet' 2>/dev/null </dev/null | grep -q KVM-PROBE-OK; then verdict=yes; fi
   echo "$verdict" >"$probe"
 fi
-[[ $(cat "$probe") == yes ]] && ACCEL=kvm
+[[ -w /dev/kvm && -f $probe && $(cat "$probe") == yes ]] && ACCEL=kvm
 echo "vmtest: accelerator $ACCEL"
 
 stage vm
 SOCK=$WORK/sock; mkdir -p "$SOCK"
 cpu=(); [[ $ACCEL == kvm ]] && cpu=(-cpu host)
-qemu-system-x86_64 -accel "$ACCEL" "${cpu[@]}" -m 1024 -smp 1 -nodefaults -no-user-config -display none \
+timeout_s=${SCANGATE_VMTEST_TIMEOUT:-300}
+timeout "$timeout_s" qemu-system-x86_64 -accel "$ACCEL" "${cpu[@]}" -m 1024 -smp 1 -nodefaults -no-user-config -display none \
   -no-reboot -kernel "$KDIR/root/boot/vmlinuz-$KVER" -initrd "$WORK/initramfs.cpio" \
   -append 'console=ttyS0 panic=-1 quiet loglevel=3' \
   -serial stdio \
@@ -207,12 +207,9 @@ for _ in $(seq 100); do [[ -S $SOCK/scan && -S $SOCK/ctl ]] && break; sleep 0.05
 "$BIN/hostscan" --scanner "$SOCK/scan" --control "$SOCK/ctl" &
 HOSTSCAN_PID=$!
 tail -n +1 -f "$WORK/console.log" --pid "$QEMU_PID" | grep --line-buffered '^vmtest:' &
-timeout_s=${SCANGATE_VMTEST_TIMEOUT:-300}
-( sleep "$timeout_s"; kill "$QEMU_PID" 2>/dev/null && echo "vmtest: FAIL guest did not finish within ${timeout_s}s" ) &
-WATCH=$!
-wait "$QEMU_PID" || true
+qrc=0; wait "$QEMU_PID" || qrc=$?
 QEMU_PID=
-kill "$WATCH" 2>/dev/null || true
+((qrc == 124)) && echo "vmtest: FAIL the guest did not finish within ${timeout_s}s (SCANGATE_VMTEST_TIMEOUT)"
 sleep 0.2
 stage done
 printf 'vmtest: total %.1fs\n' "$(echo "$(date +%s.%N) - $T0" | bc)"
