@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -33,6 +34,8 @@ type SQLite struct {
 	quit    chan struct{}
 	stopped chan struct{}
 	once    sync.Once
+
+	ckptDone chan struct{} // closed when the checkpointer has stopped
 }
 
 var _ Backend = (*SQLite)(nil)
@@ -97,15 +100,67 @@ func OpenSQLite(path string) (*SQLite, error) {
 		db.Close()
 		return nil, fmt.Errorf("collector: sqlite %s: %w", path, err)
 	}
-	s := &SQLite{db: db, wconn: wconn, inserts: make(chan *insertReq), quit: make(chan struct{}), stopped: make(chan struct{})}
+	// Statement and savepoint journals in memory: each batch runs in a
+	// savepoint, and its first change to each page copies that page to the
+	// sub-journal. In a temporary file (the default) those copies cost
+	// more than the inserts themselves: ingest went from ~60,000 to
+	// ~85,000 check-ins per CPU-second. A sub-journal holds one batch's
+	// pages (a few MiB at most).
+	//
+	// No automatic checkpoints on the writer: a checkpoint copies pages
+	// back into the database and fsyncs it, and every batch waiting
+	// behind the writer waited for that too. checkpointer does it beside.
+	if _, err := wconn.ExecContext(context.Background(), `PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = 0`); err != nil {
+		wconn.Close()
+		db.Close()
+		return nil, fmt.Errorf("collector: sqlite %s: writer pragmas: %w", path, err)
+	}
+	s := &SQLite{db: db, wconn: wconn, inserts: make(chan *insertReq), quit: make(chan struct{}), stopped: make(chan struct{}), ckptDone: make(chan struct{})}
 	go s.groupCommitter()
+	go s.checkpointer(time.Second)
 	return s, nil
+}
+
+// walTruncateFrames bounds the WAL: a passive checkpoint cannot rewind it
+// while commits keep arriving, so past this many frames (256 MiB of 4 KiB
+// pages) writes pause for one truncating checkpoint.
+const walTruncateFrames = 65536
+
+// checkpointer copies the WAL back into the database every interval
+// without stopping the writer (PASSIVE), and truncates the WAL under
+// the write lock when it has grown past walTruncateFrames.
+func (s *SQLite) checkpointer(interval time.Duration) {
+	defer close(s.ckptDone)
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+		}
+		var busy, frames, done int
+		if err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+			slog.Warn("collector: sqlite checkpoint", "err", err)
+			continue
+		}
+		if frames < walTruncateFrames {
+			continue
+		}
+		s.wmu.Lock()
+		_, err := s.wconn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
+		s.wmu.Unlock()
+		if err != nil {
+			slog.Warn("collector: sqlite truncating checkpoint", "err", err)
+		}
+	}
 }
 
 // Close stops the group committer and closes the database.
 func (s *SQLite) Close() error {
 	s.once.Do(func() { close(s.quit) })
 	<-s.stopped
+	<-s.ckptDone
 	s.wconn.Close()
 	return s.db.Close()
 }
@@ -401,20 +456,79 @@ func (s *SQLite) groupCommitter() {
 	}
 }
 
+// groupStmts are the statements of one group commit, each prepared once
+// per group: go-sqlite3 prepares a statement on every call otherwise, and
+// that was a tenth of the writer's time.
+type groupStmts struct {
+	tx      *sql.Tx
+	inserts map[int]*sql.Stmt // by row count
+	ack     *sql.Stmt         // a device's ack_seq
+	walk    *sql.Stmt         // held seqs above an ack
+	setAck  *sql.Stmt
+}
+
+func (g *groupStmts) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	st, err := g.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("collector: prepare: %w", err)
+	}
+	return st, nil
+}
+
+// insert returns the statement inserting rows check-ins.
+func (g *groupStmts) insert(ctx context.Context, rows int) (*sql.Stmt, error) {
+	if st := g.inserts[rows]; st != nil {
+		return st, nil
+	}
+	st, err := g.prepare(ctx, insertRowsSQL(rows))
+	if err != nil {
+		return nil, err
+	}
+	g.inserts[rows] = st
+	return st, nil
+}
+
+func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
+	g := &groupStmts{tx: tx, inserts: map[int]*sql.Stmt{}}
+	var err error
+	if g.ack, err = g.prepare(ctx, `SELECT ack_seq FROM devices WHERE id = ?`); err != nil {
+		return nil, err
+	}
+	if g.walk, err = g.prepare(ctx, `SELECT seq FROM checkins WHERE device = ? AND seq > ? ORDER BY seq LIMIT 1024`); err != nil {
+		return nil, err
+	}
+	if g.setAck, err = g.prepare(ctx, `UPDATE devices SET ack_seq = ? WHERE id = ?`); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// close closes the statements; the transaction would close them anyway.
+func (g *groupStmts) close() {
+	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck} {
+		if st != nil {
+			st.Close()
+		}
+	}
+	for _, st := range g.inserts {
+		st.Close()
+	}
+}
+
 func (s *SQLite) commitGroup(group []*insertReq) {
 	ctx := context.Background()
 	res := make([]insertRes, len(group))
 	err := s.write(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, insertRowsSQL(insertChunk))
+		g, err := newGroupStmts(ctx, tx)
 		if err != nil {
-			return fmt.Errorf("collector: insert checkins: %w", err)
+			return err
 		}
-		defer st.Close()
+		defer g.close()
 		for i, r := range group {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
 				return fmt.Errorf("collector: savepoint: %w", err)
 			}
-			res[i].ack, res[i].err = insertBatch(ctx, tx, st, r.d, r.recs)
+			res[i].ack, res[i].err = insertBatch(ctx, g, r.d, r.recs)
 			if res[i].err != nil {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO batch`); err != nil {
 					return fmt.Errorf("collector: rollback savepoint: %w", err)
@@ -434,9 +548,9 @@ func (s *SQLite) commitGroup(group []*insertReq) {
 	}
 }
 
-func insertBatch(ctx context.Context, tx *sql.Tx, st *sql.Stmt, d Device, recs []Checkin) (uint64, error) {
+func insertBatch(ctx context.Context, g *groupStmts, d Device, recs []Checkin) (uint64, error) {
 	var ack uint64
-	if err := tx.QueryRowContext(ctx, `SELECT ack_seq FROM devices WHERE id = ?`, d.ID).Scan(&ack); err != nil {
+	if err := g.ack.QueryRowContext(ctx, d.ID).Scan(&ack); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
 			return 0, fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
 		}
@@ -448,13 +562,11 @@ func insertBatch(ctx context.Context, tx *sql.Tx, st *sql.Stmt, d Device, recs [
 		if rows == 0 {
 			return nil
 		}
-		var err error
-		if rows == insertChunk {
-			_, err = st.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertRowsSQL(rows), args...)
-		}
+		st, err := g.insert(ctx, rows)
 		if err != nil {
+			return err
+		}
+		if _, err := st.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("collector: insert checkins: %w", err)
 		}
 		args, rows = args[:0], 0
@@ -480,12 +592,12 @@ func insertBatch(ctx context.Context, tx *sql.Tx, st *sql.Stmt, d Device, recs [
 	if err := flush(); err != nil {
 		return 0, err
 	}
-	next, err := advanceAck(ctx, tx, d.ID, heldThrough(ack, recs))
+	next, err := advanceAck(ctx, g.walk, d.ID, heldThrough(ack, recs))
 	if err != nil {
 		return 0, err
 	}
 	if next != ack {
-		if _, err := tx.ExecContext(ctx, `UPDATE devices SET ack_seq = ? WHERE id = ?`, int64(next), d.ID); err != nil {
+		if _, err := g.setAck.ExecContext(ctx, int64(next), d.ID); err != nil {
 			return 0, fmt.Errorf("collector: update ack: %w", err)
 		}
 	}
@@ -493,9 +605,9 @@ func insertBatch(ctx context.Context, tx *sql.Tx, st *sql.Stmt, d Device, recs [
 }
 
 // advanceAck walks the held seqs above ack while they are contiguous.
-func advanceAck(ctx context.Context, tx *sql.Tx, device string, ack uint64) (uint64, error) {
+func advanceAck(ctx context.Context, walk *sql.Stmt, device string, ack uint64) (uint64, error) {
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT seq FROM checkins WHERE device = ? AND seq > ? ORDER BY seq LIMIT 1024`, device, int64(ack))
+		rows, err := walk.QueryContext(ctx, device, int64(ack))
 		if err != nil {
 			return 0, fmt.Errorf("collector: advance ack: %w", err)
 		}
