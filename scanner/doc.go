@@ -20,30 +20,57 @@
 //   - Frames are read in place with their stride through our own hybrid
 //     binarizer (zxing's algorithm: 8×8 blocks, 5×5 block average) that
 //     keeps its tables and bit matrix between frames; gozxing's allocates
-//     two tables and a matrix per frame. Detection and decoding then use
-//     gozxing's finder, detector and decoder directly.
-//   - Retries, in order, each only when the previous pass failed: the same
-//     matrix inverted (white-on-black codes; a bit flip, no new
-//     binarization); small frames (≤ 400×400) at double size; and, only when
-//     finder patterns were seen, the frame at half size, the matrix turned
-//     90° (the finder scans rows; a turned code gives it other rows) and
-//     gozxing's global-histogram binarizer.
+//     two tables and a matrix per frame.
+//   - Finder patterns come from our own scan (finder.go), not gozxing's:
+//     every other row, a 1:1:3:1:1 match confirmed in its column and row
+//     with outer runs of 0.3–2.1 modules (gozxing: 0.5–1.5, plus a
+//     diagonal check), candidates clustered, and the two triples nearest a
+//     right isosceles triangle tried, module sizes up to 2× apart (a card
+//     turned 35° away). gozxing's finder keeps only near-equal module
+//     sizes and on noisy frames found one of the three real patterns.
+//     The same row scan counts white-on-black patterns, which gate the
+//     inverted retry. gozxing's finder is a second opinion only on small
+//     frames (≤ 400×400: photos), where it adds 9 corpus photos.
+//   - The grid step (grid.go) replaces Detector.ProcessFinderPatternInfo:
+//     zxing's module-size measure, then the nearest two QR dimensions, so
+//     an estimate one version off under perspective still decodes (+5
+//     synthetic); gozxing's alignment finder, transform and decoder.
+//   - Retries, in order, each only when the previous pass failed: small
+//     frames at double size; then, when finder candidates were seen, on
+//     the region around them only (a code is a quarter of the frame or
+//     less): the region at half size (+4 synthetic), turned 90° (+4;
+//     patterns whose rows noise broke have clean columns) and gozxing's
+//     global-histogram binarizer (+2 synthetic, +8 corpus); last the
+//     inverted matrix, only when the first pass confirmed white-on-black
+//     patterns.
 //   - FrameDecoder adds an idle check for streams: 1200 2×2 samples are
 //     compared with the frame last decoded in full; when fewer than two
 //     moved by more than 20 levels, the last answer stands (at most 30
 //     frames in a row). A still entrance costs microseconds a frame.
 //
-// Measured on the ZXing/zxing-cpp black-box photos (corpus_test.go): one
-// pass plus the invert retry 254 of 316, with all retries 274. On the 200
-// synthetic card frames (synth_test.go) one pass decodes 103 and all
-// retries 115 (rotation +6, half size +2, global +1, invert +0); zxing-cpp
-// 1.4 decodes 139, so the finder is where the remaining misses are.
+// Measured 2026-11-25 (scripts/bench-decode.sh, thread CPU time, the same
+// run as zxing-cpp 1.4): ZXing/zxing-cpp black-box photos 279 of 316
+// (274 before the own finder; zxing-cpp 271); 200 synthetic card frames
+// 142 (one pass 122; before: 115, plain gozxing 103; zxing-cpp 139). With
+// a card 1.7–1.9× zxing-cpp's CPU time per frame (before: 2.1×); the first
+// pass costs about 2.2 binarizations, the region retries about 2 more on
+// the frames they are tried on. Frames with no code 0.1× (idle check).
 //
 // Tried and dropped: decoding a region of interest around the last code
 // first (a wrong guess costs a pass; a right one is already cheap after the
 // idle check); a 3×3-smoothed retry (+0 on both sets); gozxing's
 // multi-code finder trying every finder triple (+1 corpus, +0 synthetic,
-// +9% time); TRY_HARDER (no effect on QR).
+// +9% time); TRY_HARDER (no effect on QR); reading each module as the
+// majority of five pixels (−1 in one pass: at 2–4 px a module the side
+// taps hit the neighbours); the finder's diagonal cross-check (−19
+// synthetic); the finders' own module-size estimate instead of zxing's
+// run measure (−15 in one pass); an affine retry when the grid through
+// the alignment pattern fails (+0 synthetic, +2 corpus, +10% time); loose
+// ratios in the row scan as well (+0 synthetic, −1 corpus, slower); a
+// column scan of the region merged with the row candidates in place of
+// the 90° turn (+0: the turn's gain is in the alignment search and
+// sampling, not only the finder); gozxing's finder as a second opinion on
+// camera frames (+0 synthetic, about 0.3 binarizations a frame).
 //
 // Hardware assumptions: 8-bit luminance frames (GREY, the Y of YUYV or of
 // decoded MJPEG), any stride; one decoder goroutine per camera.

@@ -187,23 +187,11 @@ func crossRuns(m *gozxing.BitMatrix, x, y, dx, dy, want int, ink bool) (float64,
 	}
 	r2 := int32(up[0] + down[0])
 	total := int(r2) + up[1] + up[2] + down[1] + down[2]
-	// A diagonal crosses the pattern √2 longer; a turned card changes the
-	// length by perspective.
-	if dx != 0 && dy != 0 {
-		total = int(float64(total) / math.Sqrt2)
-		want2 := want
-		if 2*total < want2 || total > 2*want2 {
-			return 0, 0
-		}
-		if !finderRatioLoose(int32(up[2]), int32(up[1]), r2, int32(down[1]), int32(down[2])) {
-			return 0, 0
-		}
-		return 0, total
-	}
+	// A turned card changes the length by perspective.
 	if 2*total < want || total > 2*want {
 		return 0, 0
 	}
-	if !finderRatio(int32(up[2]), int32(up[1]), r2, int32(down[1]), int32(down[2])) {
+	if !finderRatioCross(int32(up[2]), int32(up[1]), r2, int32(down[1]), int32(down[2])) {
 		return 0, 0
 	}
 	var mid float64
@@ -213,17 +201,6 @@ func crossRuns(m *gozxing.BitMatrix, x, y, dx, dy, want int, ink bool) (float64,
 		mid = float64(x-up[0]+1) + float64(r2)/2 - 0.5
 	}
 	return mid + 0.5, total
-}
-
-// finderRatioLoose is finderRatio for diagonals, where corners of the
-// square rings blur into each other.
-func finderRatioLoose(r0, r1, r2, r3, r4 int32) bool {
-	total := r0 + r1 + r2 + r3 + r4
-	if total < finderMinTotal {
-		return false
-	}
-	ok := func(r int32, lo, hi int32) bool { return 10*7*r >= lo*total && 10*7*r <= hi*total }
-	return ok(r0, 2, 25) && ok(r1, 2, 25) && ok(r2, 15, 50) && ok(r3, 2, 25) && ok(r4, 2, 25)
 }
 
 // triple is three candidates ordered as zxing orders them, with a score:
@@ -330,4 +307,17 @@ func (s *finderScan) roi(w, h int) image.Rectangle {
 		grow = max(box.Dx(), box.Dy())/2 + int(10*ms)
 	}
 	return box.Inset(-grow).Intersect(image.Rect(0, 0, w, h))
+}
+
+// finderRatioCross is finderRatio for the confirming column and row
+// through a match: their outer runs may be 0.3–2.1 modules, since blur and
+// noise eat into one-module runs that the row match did not cross.
+func finderRatioCross(r0, r1, r2, r3, r4 int32) bool {
+	total := r0 + r1 + r2 + r3 + r4
+	if total < finderMinTotal {
+		return false
+	}
+	ok := func(r int32, lo, hi int32) bool { return 10*7*r >= lo*total && 10*7*r <= hi*total }
+	return ok(r0, 3, 21) && ok(r1, 3, 21) && ok(r2, 20, 45) && ok(r3, 3, 21) && ok(r4, 3, 21) &&
+		r2 >= r0 && r2 >= r4
 }

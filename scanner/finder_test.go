@@ -1,0 +1,109 @@
+package scanner
+
+import (
+	"math"
+	"testing"
+
+	"github.com/scangate/scangate/camsim"
+	"github.com/scangate/scangate/drivers/camera"
+)
+
+// cleanFrame places a QR code of text with module-pixel modules at (x0,
+// y0) in a white 640×480 frame; the code has a 4-module quiet zone.
+func cleanFrame(t *testing.T, text string, module, x0, y0 int) camera.Frame {
+	t.Helper()
+	qr, err := camsim.QR(text, module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := camera.Frame{Y: make([]byte, 640*480), Width: 640, Height: 480, Stride: 640}
+	for i := range f.Y {
+		f.Y[i] = 230
+	}
+	n := qr.Bounds().Dx()
+	for y := 0; y < n; y++ {
+		copy(f.Y[(y0+y)*640+x0:], qr.Pix[y*qr.Stride:y*qr.Stride+n])
+	}
+	return f
+}
+
+func TestFinderScanCentres(t *testing.T) {
+	const module = 4
+	f := cleanFrame(t, "SG1:FINDER-CENTRES-0123456789", module, 100, 60)
+	var b hybridBinarizer
+	var s finderScan
+	cands := s.find(b.binarize(f))
+	if len(cands) < 3 {
+		t.Fatalf("found %d candidates, want the 3 finder patterns: %+v", len(cands), cands)
+	}
+	cands = cands[:3] // the most confirmed come first
+	qr, _ := camsim.QR("SG1:FINDER-CENTRES-0123456789", 1)
+	side := qr.Bounds().Dx() * module
+	c := float64(4*module) + 3.5*module // quiet zone plus half a pattern
+	want := [][2]float64{{100 + c, 60 + c}, {100 + float64(side) - c, 60 + c}, {100 + c, 60 + float64(side) - c}}
+	for _, w := range want {
+		ok := false
+		for _, got := range cands {
+			if math.Abs(got.x-w[0]) <= 1.5 && math.Abs(got.y-w[1]) <= 1.5 && math.Abs(got.ms-module) <= 1 {
+				ok = true
+			}
+		}
+		if !ok {
+			t.Errorf("no candidate at %v (module %d): %+v", w, module, cands)
+		}
+	}
+	if s.inverted >= invertedMin {
+		t.Errorf("black-on-white code counted %d inverted patterns", s.inverted)
+	}
+	tris := triples(cands, nil)
+	if len(tris) == 0 || tris[0].tl.GetX() > tris[0].tr.GetX() || tris[0].tl.GetY() > tris[0].bl.GetY() {
+		t.Fatalf("best triple not ordered bottom-left, top-left, top-right: %+v", tris)
+	}
+	r := s.roi(640, 480)
+	if !r.Overlaps(r) || r.Min.X > 100 || r.Min.Y > 60 || r.Max.X < 100+side-4*module || r.Max.Y < 60+side-4*module {
+		t.Errorf("region %v does not hold the code at (100,60) side %d", r, side)
+	}
+}
+
+func TestFinderScanInverted(t *testing.T) {
+	f := cleanFrame(t, "SG1:INVERTED", 5, 200, 100)
+	for i, v := range f.Y {
+		f.Y[i] = 255 - v
+	}
+	var b hybridBinarizer
+	var s finderScan
+	s.find(b.binarize(f))
+	if s.inverted < invertedMin {
+		t.Errorf("white-on-black code: %d inverted confirmations, want at least %d", s.inverted, invertedMin)
+	}
+}
+
+// TestGridReadsSecondDimension: a dimension estimate one version off
+// still decodes, since the next nearest dimension is tried.
+func TestGridReadsSecondDimension(t *testing.T) {
+	const text = "SG1:GRID-DIMENSION-ESTIMATE-OFF-BY-ONE-VERSION"
+	f := cleanFrame(t, text, 4, 80, 40)
+	var b hybridBinarizer
+	var s finderScan
+	m := b.binarize(f)
+	tris := triples(s.find(m), nil)
+	if len(tris) == 0 {
+		t.Fatal("no finder triple")
+	}
+	tr := tris[0]
+	d := NewDecoder()
+	ms := moduleSize(m, tr.bl, tr.tl, tr.tr)
+	if r, err := d.grid.read(m, tr.bl, tr.tl, tr.tr, ms); err != nil || r.Text != text {
+		t.Fatalf("measured module size: %q, %v", r.Text, err)
+	}
+	// A module size that puts the estimate 2.2 modules above the true
+	// dimension: the nearest version is one too big, the second try right.
+	qr, _ := camsim.QR(text, 1)
+	dim := qr.Bounds().Dx() - 8
+	legs := (dist2(&finderCand{x: tr.tl.GetX(), y: tr.tl.GetY()}, &finderCand{x: tr.tr.GetX(), y: tr.tr.GetY()}))
+	legs = math.Sqrt(legs)
+	off := legs / (float64(dim-7) + 2.2)
+	if r, err := d.grid.read(m, tr.bl, tr.tl, tr.tr, off); err != nil || r.Text != text {
+		t.Errorf("estimate a version too big (module %.2f for %.2f): %q, %v", off, ms, r.Text, err)
+	}
+}
