@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -11,14 +15,17 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/sync/collector"
+	"github.com/scangate/scangate/sync/wire"
 )
 
 func init() {
@@ -34,6 +41,9 @@ var collectorContext = func() (context.Context, context.CancelFunc) {
 var collectorListening func(addr string)
 
 func runCollector(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "admin" {
+		return runCollectorAdmin(args[1:], stdout, stderr)
+	}
 	fl := flag.NewFlagSet("collector", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	listen := fl.String("listen", "127.0.0.1:8080", "listen `ADDR`")
@@ -46,6 +56,7 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	verbose := fl.Bool("v", false, "debug logging (includes device-supplied detail)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: scangate collector --admin-token-file F [--listen ADDR] [--db collector.db | --postgres DSN] [--key collector.key] [--tls-cert C --tls-key K]")
+		fmt.Fprintln(stderr, "       scangate collector admin --help   (the admin API from the command line)")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -159,4 +170,217 @@ func loadOrCreateCollectorKey(path string) (ed25519.PrivateKey, string, error) {
 		return nil, "", fmt.Errorf("write %s: %w", pubPath, err)
 	}
 	return key, pubPath, nil
+}
+
+// adminAction is one `scangate collector admin` verb: how many operands it
+// takes and the API request it makes of them.
+type adminAction struct {
+	usage string
+	args  int
+	build func(a []string, f *adminFlags) (method, path string, body any, err error)
+}
+
+type adminFlags struct {
+	ttl, from, to, name, category, valid string
+	publicKey                            string
+	venues                               string
+	csv                                  bool
+}
+
+var adminActions = map[string]adminAction{
+	"venue-add": {"venue-add ID NAME", 2, func(a []string, _ *adminFlags) (string, string, any, error) {
+		return "POST", "/v1/admin/venues", collector.VenueRequest{ID: a[0], Name: a[1]}, nil
+	}},
+	"venue": {"venue ID", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
+		return "GET", "/v1/admin/venues/" + url.PathEscape(a[0]), nil, nil
+	}},
+	"enroll-token": {"enroll-token VENUE [--ttl 72h]   (prints the token alone)", 1, func(a []string, f *adminFlags) (string, string, any, error) {
+		var ttl wire.Duration
+		if f.ttl != "" {
+			d, err := time.ParseDuration(f.ttl)
+			if err != nil {
+				return "", "", nil, fmt.Errorf("--ttl: %w", err)
+			}
+			ttl = wire.Duration(d)
+		}
+		return "POST", "/v1/admin/venues/" + url.PathEscape(a[0]) + "/enroll-tokens", collector.TokenRequest{TTL: ttl}, nil
+	}},
+	"issuer-add": {"issuer-add ID [--name N] [--public-key issuer.pub] [--venues V1,V2]   (no key: the collector makes and holds one)", 1,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			req := collector.IssuerRequest{ID: a[0], Name: f.name}
+			if f.publicKey != "" {
+				b, err := os.ReadFile(f.publicKey)
+				if err != nil {
+					return "", "", nil, err
+				}
+				k, err := idcode.ParsePublicKey(b)
+				if err != nil {
+					return "", "", nil, fmt.Errorf("%s: %w", f.publicKey, err)
+				}
+				req.PublicKey = k
+			}
+			if f.venues != "" {
+				req.Venues = strings.Split(f.venues, ",")
+			}
+			return "POST", "/v1/admin/issuers", req, nil
+		}},
+	"issuers": {"issuers", 0, func([]string, *adminFlags) (string, string, any, error) {
+		return "GET", "/v1/admin/issuers", nil, nil
+	}},
+	"card-issue": {"card-issue ISSUER HOLDER --name NAME --category elder|child|companion|staff [--valid 8760h]", 2,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			var valid wire.Duration
+			if f.valid != "" {
+				d, err := time.ParseDuration(f.valid)
+				if err != nil {
+					return "", "", nil, fmt.Errorf("--valid: %w", err)
+				}
+				valid = wire.Duration(d)
+			}
+			return "POST", "/v1/admin/cards", collector.CardRequest{Issuer: a[0], Holder: a[1], Name: f.name, Category: f.category, Valid: valid}, nil
+		}},
+	"card-revoke": {"card-revoke CARD_ID", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
+		return "POST", "/v1/admin/cards/" + url.PathEscape(a[0]) + "/revoke", nil, nil
+	}},
+	"device-revoke": {"device-revoke DEVICE_ID", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
+		return "POST", "/v1/admin/devices/" + url.PathEscape(a[0]) + "/revoke", nil, nil
+	}},
+	"venue-visits": {"venue-visits VENUE --from T1 --to T2 [--csv]   (who was at the venue, [T1, T2), RFC 3339)", 1,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			return "GET", "/v1/admin/venues/" + url.PathEscape(a[0]) + "/visits?" + visitsQuery(f), nil, nil
+		}},
+	"card-visits": {"card-visits CARD_ID --from T1 --to T2 [--csv]   (where the card was)", 1,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			return "GET", "/v1/admin/cards/" + url.PathEscape(a[0]) + "/visits?" + visitsQuery(f), nil, nil
+		}},
+}
+
+func visitsQuery(f *adminFlags) string {
+	q := url.Values{}
+	q.Set("from", f.from)
+	q.Set("to", f.to)
+	if f.csv {
+		q.Set("format", "csv")
+	}
+	return q.Encode()
+}
+
+// runCollectorAdmin calls the collector's admin API: one verb, one
+// request, the answer on stdout. Exit 0 on success, 1 when the collector
+// refuses, 2 on usage, file or connection errors.
+func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
+	fl := flag.NewFlagSet("collector admin", flag.ContinueOnError)
+	fl.SetOutput(stderr)
+	base := fl.String("url", "http://127.0.0.1:8080", "collector base `URL`")
+	tokenFile := fl.String("admin-token-file", "admin.token", "`file` holding the admin API bearer token")
+	caFile := fl.String("ca-cert", "", "PEM `file` of the CA that signed the collector's TLS certificate (default: system roots)")
+	var f adminFlags
+	fl.StringVar(&f.ttl, "ttl", "", "enroll-token: validity (default 7 days)")
+	fl.StringVar(&f.from, "from", "", "visits: window start, RFC 3339")
+	fl.StringVar(&f.to, "to", "", "visits: window end (exclusive), RFC 3339")
+	fl.BoolVar(&f.csv, "csv", false, "visits: CSV instead of JSON")
+	fl.StringVar(&f.name, "name", "", "issuer-add: display name; card-issue: the holder's full name (only the masked form is stored)")
+	fl.StringVar(&f.category, "category", "", "card-issue: elder, child, companion or staff")
+	fl.StringVar(&f.valid, "valid", "", "card-issue: validity (default one year)")
+	fl.StringVar(&f.publicKey, "public-key", "", "issuer-add: the issuer's public key (PEM file, e.g. keys/issuer.pub from scangate keygen)")
+	fl.StringVar(&f.venues, "venues", "", "issuer-add: comma-separated venues the issuer may admit to (default all)")
+	fl.Usage = func() {
+		fmt.Fprintln(stderr, "usage: scangate collector admin [--url URL] [--admin-token-file F] VERB ARGS... [flags]")
+		names := make([]string, 0, len(adminActions))
+		for n := range adminActions {
+			names = append(names, n)
+		}
+		slices.Sort(names)
+		for _, n := range names {
+			fmt.Fprintln(stderr, "  "+adminActions[n].usage)
+		}
+		fl.PrintDefaults()
+	}
+	// Flags may follow the operands: parse, take one operand, repeat.
+	var operands []string
+	for rest := args; ; {
+		if err := fl.Parse(rest); err != nil {
+			return 2
+		}
+		if fl.NArg() == 0 {
+			break
+		}
+		operands = append(operands, fl.Arg(0))
+		rest = fl.Args()[1:]
+	}
+	if len(operands) == 0 {
+		fl.Usage()
+		return 2
+	}
+	act, ok := adminActions[operands[0]]
+	if !ok {
+		fl.Usage()
+		return errorf(stderr, "collector admin: unknown verb %q", operands[0])
+	}
+	if len(operands)-1 != act.args {
+		return errorf(stderr, "usage: scangate collector admin %s", act.usage)
+	}
+	if strings.HasSuffix(operands[0], "-visits") && (f.from == "" || f.to == "") {
+		return errorf(stderr, "usage: scangate collector admin %s", act.usage)
+	}
+	method, path, body, err := act.build(operands[1:], &f)
+	if err != nil {
+		return errorf(stderr, "collector admin: %v", err)
+	}
+	raw, err := os.ReadFile(*tokenFile)
+	if err != nil {
+		return errorf(stderr, "collector admin: admin token: %v", err)
+	}
+	client := &http.Client{Timeout: 30 * time.Second}
+	if *caFile != "" {
+		pem, err := os.ReadFile(*caFile)
+		if err != nil {
+			return errorf(stderr, "collector admin: %v", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return errorf(stderr, "collector admin: no certificate in %s", *caFile)
+		}
+		client.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	}
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return errorf(stderr, "collector admin: %v", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequest(method, strings.TrimRight(*base, "/")+path, rd)
+	if err != nil {
+		return errorf(stderr, "collector admin: %v", err)
+	}
+	req.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(raw)))
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return errorf(stderr, "collector admin: %v", err)
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return errorf(stderr, "collector admin: read answer: %v", err)
+	}
+	if resp.StatusCode/100 != 2 {
+		fmt.Fprintf(stderr, "collector admin: %s %s: %s\n", method, path, strings.TrimSpace(string(out)))
+		return 1
+	}
+	if operands[0] == "enroll-token" {
+		// The token alone, for a script to put into scangate.toml.
+		var tr collector.TokenResponse
+		if err := json.Unmarshal(out, &tr); err != nil || tr.Token == "" {
+			return errorf(stderr, "collector admin: enrollment token answer: %s", out)
+		}
+		fmt.Fprintln(stdout, tr.Token)
+		return 0
+	}
+	stdout.Write(out)
+	return 0
 }

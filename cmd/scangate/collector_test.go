@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -116,5 +117,69 @@ func TestCollectorUsage(t *testing.T) {
 		if st := run(args, &out, &errb); st != 2 {
 			t.Errorf("%v: status %d, want 2 (%s)", args, st, errb.String())
 		}
+	}
+}
+
+func TestCollectorAdmin(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "admin.token")
+	os.WriteFile(tokenFile, []byte("0123456789abcdef-admin\n"), 0o600)
+	url, stop, _ := startCollector(t, "--db", filepath.Join(dir, "c.db"), "--admin-token-file", tokenFile, "--key", filepath.Join(dir, "collector.key"))
+	defer stop()
+	admin := func(args ...string) (int, string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		st := run(append([]string{"collector", "admin", "--url", url, "--admin-token-file", tokenFile}, args...), &out, &errb)
+		return st, out.String(), errb.String()
+	}
+	if st, out, e := admin("venue-add", "hall-1", "Community hall"); st != 0 || !strings.Contains(out, `"hall-1"`) {
+		t.Fatalf("venue-add: %d %q %q", st, out, e)
+	}
+	if st, _, e := admin("venue-add", "hall-1", "Again"); st != 1 || !strings.Contains(e, "conflict") {
+		t.Fatalf("duplicate venue: %d %q, want 1 and the collector's refusal", st, e)
+	}
+	st, out, e := admin("enroll-token", "hall-1", "--ttl", "1h")
+	if tok := strings.TrimSpace(out); st != 0 || strings.ContainsAny(tok, " \n{") || len(tok) < 16 {
+		t.Fatalf("enroll-token: %d %q %q; want the token alone", st, out, e)
+	}
+	pub, _, _ := ed25519.GenerateKey(nil)
+	pemBytes, _ := idcode.MarshalPublicKey(pub)
+	pubFile := filepath.Join(dir, "issuer.pub")
+	os.WriteFile(pubFile, pemBytes, 0o644)
+	if st, _, e := admin("issuer-add", "centre-7", "--public-key", pubFile, "--venues", "hall-1"); st != 0 {
+		t.Fatalf("issuer-add: %d %q", st, e)
+	}
+	st, out, _ = admin("issuers")
+	var issuers []collector.Issuer
+	if err := json.Unmarshal([]byte(out), &issuers); st != 0 || err != nil || len(issuers) != 1 || !issuers[0].PublicKey.Equal(pub) || issuers[0].Venues[0] != "hall-1" {
+		t.Fatalf("issuers: %d %q %v", st, out, err)
+	}
+	card := strings.Repeat("ab", 16)
+	if st, _, e := admin("card-revoke", card); st != 0 {
+		t.Fatalf("card-revoke: %d %q", st, e)
+	}
+	now := time.Now().UTC()
+	st, out, e = admin("venue-visits", "hall-1", "--from", now.Add(-time.Hour).Format(time.RFC3339), "--to", now.Format(time.RFC3339), "--csv")
+	if st != 0 || !strings.HasPrefix(out, "time,") {
+		t.Fatalf("venue-visits --csv: %d %q %q", st, out, e)
+	}
+	for _, args := range [][]string{
+		{},
+		{"no-such-verb"},
+		{"venue-add", "only-id"},
+		{"venue-visits", "hall-1"},
+		{"issuer-add", "x", "--public-key", filepath.Join(dir, "missing.pub")},
+	} {
+		if st, _, e := admin(args...); st != 2 {
+			t.Errorf("%v: status %d, want 2 (%s)", args, st, e)
+		}
+	}
+	var out2, errb bytes.Buffer
+	if st := run([]string{"collector", "admin", "--url", url, "--admin-token-file", filepath.Join(dir, "missing"), "issuers"}, &out2, &errb); st != 2 {
+		t.Errorf("missing token file: status %d, want 2", st)
+	}
+	os.WriteFile(filepath.Join(dir, "wrong.token"), []byte("wrong-token-0123456789"), 0o600)
+	if st := run([]string{"collector", "admin", "--url", url, "--admin-token-file", filepath.Join(dir, "wrong.token"), "issuers"}, &out2, &errb); st != 1 {
+		t.Errorf("wrong token: status %d, want 1", st)
 	}
 }
