@@ -206,18 +206,21 @@ QEMU_PID=$!
 for _ in $(seq 100); do [[ -S $SOCK/scan && -S $SOCK/ctl ]] && break; sleep 0.05; done
 "$BIN/hostscan" --scanner "$SOCK/scan" --control "$SOCK/ctl" &
 HOSTSCAN_PID=$!
-tail -n +1 -f "$WORK/console.log" --pid "$QEMU_PID" | grep --line-buffered '^vmtest:' &
+tail -n +1 -s 0.2 -f "$WORK/console.log" --pid "$QEMU_PID" | sed -u -n 's/\r$//; /^vmtest:/p' &
+SHOW=$!
 qrc=0; wait "$QEMU_PID" || qrc=$?
 QEMU_PID=
+wait "$SHOW" || true
 ((qrc == 124)) && echo "vmtest: FAIL the guest did not finish within ${timeout_s}s (SCANGATE_VMTEST_TIMEOUT)"
-sleep 0.2
 stage done
 printf 'vmtest: total %.1fs\n' "$(echo "$(date +%s.%N) - $T0" | bc)"
-result=$(grep -a '^vmtest: [0-9]* passed, [0-9]* failed' "$WORK/console.log" | tail -1 || true)
+# The serial console ends lines with CR LF.
+result=$(tr -d '\r' <"$WORK/console.log" | grep -a '^vmtest: [0-9]* passed, [0-9]* failed' | tail -1 || true)
 if [[ -z $result ]]; then
   echo "vmtest: FAIL the guest did not report; console:"; tail -n 60 "$WORK/console.log"; exit 1
 fi
 if grep -aq '^vmtest: FAIL' "$WORK/console.log" || [[ $result != *" 0 failed" ]]; then
+  echo "vmtest: FAIL $result"
   [[ -n ${VERBOSE:-} ]] && cat "$WORK/console.log"
   exit 1
 fi

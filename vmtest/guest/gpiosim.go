@@ -121,3 +121,16 @@ func (m *lineMonitor) reset() (rises, falls map[string]int, err error) {
 	m.rises, m.falls = map[string]int{}, map[string]int{}
 	return rises, falls, err
 }
+
+// allLow reports whether the sampler's last look found every line low, so
+// the next rise it records is a new one.
+func (m *lineMonitor) allLow() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, v := range m.state {
+		if v {
+			return false
+		}
+	}
+	return true
+}

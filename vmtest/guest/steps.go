@@ -185,7 +185,7 @@ func (r *rig) present(name, via string, c card, decision, reasons, screen string
 	}
 	// The previous decision's pattern ends first, so every light and the
 	// buzzer start low and each rise below belongs to this card.
-	waitFor("feedback idle", 10*time.Second, func() bool { return r.linesLow() })
+	waitFor("feedback idle", 10*time.Second, func() bool { return r.linesLow() && r.mon.allLow() })
 	r.mon.reset()
 	r.lcdSince()
 	t := time.Now()
