@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
+	"github.com/scangate/scangate/drivers/reopen"
 )
 
 // ErrClosed is returned by ReadText after Close.
@@ -49,25 +49,14 @@ type State struct {
 	Since          time.Time
 }
 
-type code struct {
-	text string
-	at   time.Time
-}
-
 // Scanner reads codes from an evdev keyboard and survives it going away.
 type Scanner struct {
 	cfg Config
-	log *slog.Logger
-
-	codes  chan code
-	done   chan struct{}
-	exited chan struct{}
+	dec *Decoder // the reader goroutine's alone
+	r   *reopen.Reader[*os.File]
 
 	mu     sync.Mutex
-	closed bool
-	file   *os.File
-	opens  uint64
-	state  State
+	counts State // Path, DeviceName and the decoder's counters; r holds the rest
 }
 
 // Open validates cfg and starts reading. A missing device is not an error:
@@ -85,212 +74,92 @@ func Open(cfg Config) (*Scanner, error) {
 	if cfg.InputDir == "" {
 		cfg.InputDir = "/dev/input"
 	}
-	if cfg.ReopenMin <= 0 {
-		cfg.ReopenMin = 100 * time.Millisecond
-	}
-	if cfg.ReopenMax <= 0 {
-		cfg.ReopenMax = 2 * time.Second
-	}
-	s := &Scanner{
-		cfg:    cfg,
-		log:    cfg.Logger,
-		codes:  make(chan code, 16),
-		done:   make(chan struct{}),
-		exited: make(chan struct{}),
-	}
-	if s.log == nil {
-		s.log = slog.Default()
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
 	}
 	path := cfg.Path
 	if path == "" {
 		path = "name:" + cfg.Name
 	}
-	s.log = s.log.With("scanner", "hid", "path", path)
-	s.state = State{Status: "disconnected", Path: path, Since: time.Now()}
-	go s.run()
+	s := &Scanner{
+		cfg:    cfg,
+		dec:    NewDecoder(DecoderConfig{Timeout: cfg.Timeout, MaxLine: cfg.MaxLine}),
+		counts: State{Path: path},
+	}
+	s.r = reopen.Start(reopen.Config[*os.File]{
+		Open:      s.open,
+		Read:      s.readDevice,
+		What:      "hid scanner",
+		ErrClosed: ErrClosed,
+		ReopenMin: cfg.ReopenMin,
+		ReopenMax: cfg.ReopenMax,
+		Logger:    log.With("scanner", "hid", "path", path),
+	})
 	return s, nil
 }
 
 // ReadText blocks until one complete code has been typed, ctx is done or the
 // scanner is closed. at is when the code ended.
 func (s *Scanner) ReadText(ctx context.Context) (text string, at time.Time, err error) {
-	select {
-	case c := <-s.codes:
-		return c.text, c.at, nil
-	default:
-	}
-	select {
-	case c := <-s.codes:
-		return c.text, c.at, nil
-	case <-ctx.Done():
-		return "", time.Time{}, ctx.Err()
-	case <-s.done:
-		return "", time.Time{}, ErrClosed
-	}
+	return s.r.ReadText(ctx)
 }
 
 // State returns a snapshot of the scanner's condition and counters.
 func (s *Scanner) State() State {
+	rs := s.r.State()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state
+	st := s.counts
+	s.mu.Unlock()
+	st.Status, st.Device, st.Reopens, st.LastError, st.Since = rs.Status, rs.Device, rs.Reopens, rs.LastError, rs.Since
+	return st
 }
 
 // Close stops reading, releases the grab and the device, and waits for the
 // reader to exit.
-func (s *Scanner) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.setStatus("closed", nil)
-	close(s.done)
-	var err error
-	if s.file != nil {
-		err = s.file.Close() // unblocks a pending Read
-	}
-	s.mu.Unlock()
-	<-s.exited
-	return err
-}
+func (s *Scanner) Close() error { return s.r.Close() }
 
-// setStatus must be called with s.mu held.
-func (s *Scanner) setStatus(status string, err error) {
-	if s.state.Status == "closed" {
-		return
-	}
-	if s.state.Status != status {
-		s.state.Status = status
-		s.state.Since = time.Now()
-	}
-	if err != nil {
-		s.state.LastError = err.Error()
-	}
-}
-
-func (s *Scanner) run() {
-	defer close(s.exited)
-	dec := NewDecoder(DecoderConfig{Timeout: s.cfg.Timeout, MaxLine: s.cfg.MaxLine})
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     s.cfg.ReopenMin,
-		MaxInterval:         s.cfg.ReopenMax,
-		Multiplier:          2,
-		RandomizationFactor: 0.2,
-	}
-	bo.Reset()
-	var lastErr string
-	for {
-		f, err := s.open()
-		if errors.Is(err, ErrClosed) {
-			return
-		}
-		if err != nil {
-			if err.Error() != lastErr { // log changes, not every retry
-				s.log.Warn("hid scanner unavailable", "err", err)
-				lastErr = err.Error()
-			}
-			s.mu.Lock()
-			s.setStatus("disconnected", err)
-			s.mu.Unlock()
-			t := time.NewTimer(bo.NextBackOff())
-			select {
-			case <-s.done:
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			continue
-		}
-		lastErr = ""
-		opened := time.Now()
-		s.log.Info("hid scanner open", "device", f.Name())
-		err = s.readDevice(f, dec)
-		if dec.pending() {
-			dec.stats.DroppedLines++ // the device went away mid-code
-		}
-		dec.Reset()
-		s.mu.Lock()
-		s.file = nil
-		closed := s.closed
-		s.copyStats(dec)
-		if !closed {
-			s.setStatus("disconnected", err)
-		}
-		s.mu.Unlock()
-		f.Close()
-		if closed {
-			return
-		}
-		s.log.Warn("hid scanner disconnected", "err", err)
-		// A device that fails straight after opening would otherwise be
-		// reopened in a busy loop; one that worked for a while is retried
-		// at once.
-		if time.Since(opened) >= time.Second {
-			bo.Reset()
-			continue
-		}
-		t := time.NewTimer(bo.NextBackOff())
-		select {
-		case <-s.done:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
-
-func (s *Scanner) open() (*os.File, error) {
+func (s *Scanner) open() (*os.File, string, error) {
 	path := s.cfg.Path
 	if path == "" {
 		p, err := findByName(s.cfg.InputDir, s.cfg.Name)
 		if err != nil {
-			return nil, err
+			return nil, "", err
 		}
 		path = p
 	}
 	dev, err := filepath.EvalSymlinks(path)
 	if err != nil {
-		return nil, fmt.Errorf("hidscan: resolve %s: %w", path, err)
+		return nil, "", fmt.Errorf("hidscan: resolve %s: %w", path, err)
 	}
 	// Non-blocking: Go's poller then serves read deadlines and Close
 	// interrupts a pending Read; a FIFO opens without waiting for a writer.
 	f, err := os.OpenFile(dev, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return nil, fmt.Errorf("hidscan: open %s: %w", dev, err)
+		return nil, "", fmt.Errorf("hidscan: open %s: %w", dev, err)
 	}
 	name, err := prepare(f, !s.cfg.NoGrab)
 	if err != nil {
 		f.Close()
-		return nil, err
+		return nil, "", err
 	}
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		f.Close()
-		return nil, ErrClosed
-	}
-	s.file = f
-	if s.opens > 0 {
-		s.state.Reopens++
-	}
-	s.opens++
-	s.state.Device = dev
-	s.state.DeviceName = name
-	s.setStatus("open", nil)
-	return f, nil
+	s.counts.DeviceName = name
+	s.mu.Unlock()
+	return f, dev, nil
 }
 
-// copyStats must be called with s.mu held.
-func (s *Scanner) copyStats(d *Decoder) {
-	st := d.Stats()
-	s.state.Codes = st.Codes
-	s.state.PartialFlushed = st.PartialFlushed
-	s.state.UnknownKeys = st.UnknownKeys
-	s.state.DroppedLines = st.DroppedLines
-	s.state.Overlong = st.Overlong
-	s.state.SynDropped = st.SynDropped
+// syncStats publishes the decoder's counters.
+func (s *Scanner) syncStats() {
+	st := s.dec.Stats()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts.Codes = st.Codes
+	s.counts.PartialFlushed = st.PartialFlushed
+	s.counts.UnknownKeys = st.UnknownKeys
+	s.counts.DroppedLines = st.DroppedLines
+	s.counts.Overlong = st.Overlong
+	s.counts.SynDropped = st.SynDropped
 }
 
 // readDevice feeds the decoder until the device fails or is closed.
@@ -299,21 +168,16 @@ func (s *Scanner) copyStats(d *Decoder) {
 // anything at all from a pipe), so the decoder's deadlines live in event
 // time. lastEv and lastRead tie that to the local clock: event time t happens
 // at lastRead + (t - lastEv).
-func (s *Scanner) readDevice(f *os.File, dec *Decoder) error {
+func (s *Scanner) readDevice(f *os.File, emit func(text string, at time.Time)) error {
+	dec := s.dec
 	size := s.cfg.Layout.Size()
 	buf := make([]byte, 64*size)
 	have := 0
 	var lastEv, lastRead time.Time
 	local := func(t time.Time) time.Time { return lastRead.Add(t.Sub(lastEv)) }
-	emit := func(text []byte, at time.Time) {
-		c := code{text: string(text), at: local(at)}
-		s.mu.Lock()
-		s.copyStats(dec) // counted before the reader can see the code
-		s.mu.Unlock()
-		select {
-		case s.codes <- c:
-		case <-s.done:
-		}
+	emitCode := func(text []byte, at time.Time) {
+		s.syncStats() // counted before the reader can see the code
+		emit(string(text), local(at))
 	}
 	for {
 		var deadline time.Time
@@ -324,13 +188,18 @@ func (s *Scanner) readDevice(f *os.File, dec *Decoder) error {
 		_ = f.SetReadDeadline(deadline)
 		n, err := f.Read(buf[have:])
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			dec.Expire(lastEv.Add(time.Since(lastRead)), emit)
-			s.syncStats(dec)
+			dec.Expire(lastEv.Add(time.Since(lastRead)), emitCode)
+			s.syncStats()
 			continue
 		}
 		if err != nil {
+			if dec.pending() {
+				dec.stats.DroppedLines++ // the device went away mid-code
+			}
+			dec.Reset()
+			s.syncStats()
 			s.mu.Lock()
-			s.state.BadBytes += uint64(have)
+			s.counts.BadBytes += uint64(have)
 			s.mu.Unlock()
 			return fmt.Errorf("hidscan: read %s: %w", f.Name(), err)
 		}
@@ -340,15 +209,9 @@ func (s *Scanner) readDevice(f *os.File, dec *Decoder) error {
 		for ; off+size <= have; off += size {
 			ev := s.cfg.Layout.Parse(buf[off:])
 			lastEv, lastRead = ev.Time, now
-			dec.Feed(ev, emit)
+			dec.Feed(ev, emitCode)
 		}
 		have = copy(buf, buf[off:have])
-		s.syncStats(dec)
+		s.syncStats()
 	}
-}
-
-func (s *Scanner) syncStats(dec *Decoder) {
-	s.mu.Lock()
-	s.copyStats(dec)
-	s.mu.Unlock()
 }

@@ -3,11 +3,12 @@ package hidscan
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
-	"sync"
 	"time"
 
+	"github.com/scangate/scangate/drivers/reopen"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,31 +19,23 @@ import (
 // ioctls is the real path. Unplug and Replug swap the FIFO behind a symlink.
 type Sim struct {
 	*Scanner
-	dir  string
-	link string
-	gen  int
-
-	mu sync.Mutex
-	w  *os.File
+	plug *reopen.Plug
+	gen  int // FIFOs made so far; only Replug, under the Plug's lock, uses it
 }
 
 // NewSimulated starts a Scanner on a fresh FIFO. cfg.Path, cfg.Name, NoGrab
 // and Layout are set by the Sim; the rest of cfg applies as for Open.
 func NewSimulated(cfg Config) (*Sim, error) {
-	dir, err := os.MkdirTemp("", "hidscan-sim-")
+	sim := &Sim{}
+	plug, err := reopen.NewPlug("hidscan: simulated scanner", "hidscan-sim-", "event-kbd", sim.attachFIFO)
 	if err != nil {
-		return nil, fmt.Errorf("hidscan: simulated scanner: %w", err)
-	}
-	sim := &Sim{dir: dir, link: filepath.Join(dir, "event-kbd")}
-	if err := sim.Replug(); err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	cfg.Path, cfg.Name, cfg.NoGrab, cfg.Layout = sim.link, "", true, NativeLayout
+	sim.plug = plug
+	cfg.Path, cfg.Name, cfg.NoGrab, cfg.Layout = plug.Path(), "", true, NativeLayout
 	sc, err := Open(cfg)
 	if err != nil {
-		sim.Unplug()
-		os.RemoveAll(dir)
+		plug.Remove()
 		return nil, err
 	}
 	sim.Scanner = sc
@@ -50,7 +43,7 @@ func NewSimulated(cfg Config) (*Sim, error) {
 }
 
 // Path is the symlink the Scanner opens.
-func (s *Sim) Path() string { return s.link }
+func (s *Sim) Path() string { return s.plug.Path() }
 
 // Type sends the key events for text followed by Enter. Characters a US
 // keyboard cannot type are an error and nothing is sent.
@@ -65,14 +58,7 @@ func (s *Sim) Type(text string) error {
 }
 
 // Write sends raw event records.
-func (s *Sim) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.w == nil {
-		return 0, errors.New("hidscan: simulated scanner unplugged")
-	}
-	return s.w.Write(p)
-}
+func (s *Sim) Write(p []byte) (int, error) { return s.plug.Write(p) }
 
 // KeyEvents appends the records a US-layout keyboard sends to type text at
 // time at, one millisecond a record group; '\n' is Enter.
@@ -107,55 +93,30 @@ func KeyEvents(dst []byte, text string, at time.Time, l Layout) ([]byte, error) 
 
 // Unplug removes the FIFO and closes its writer: the Scanner reads end of
 // file, as it reads ENODEV from a vanished device.
-func (s *Sim) Unplug() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.w == nil {
-		return nil
-	}
-	os.Remove(s.link)
-	err := s.w.Close()
-	s.w = nil
-	return err
-}
+func (s *Sim) Unplug() error { return s.plug.Unplug() }
 
 // Replug creates a new FIFO and points the link at it.
-func (s *Sim) Replug() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.w != nil {
-		return errors.New("hidscan: simulated scanner already plugged in")
-	}
-	s.gen++
-	fifo := filepath.Join(s.dir, fmt.Sprintf("event%d", s.gen))
-	if err := unix.Mkfifo(fifo, 0o600); err != nil {
-		return fmt.Errorf("hidscan: mkfifo: %w", err)
-	}
-	os.Remove(filepath.Join(s.dir, fmt.Sprintf("event%d", s.gen-1)))
-	// Read-write, so opening does not wait for a reader and the FIFO has a
-	// writer before the Scanner opens it (else it would read end of file).
-	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
-	if err != nil {
-		return fmt.Errorf("hidscan: open fifo: %w", err)
-	}
-	tmp := s.link + ".new"
-	os.Remove(tmp)
-	err = os.Symlink(fifo, tmp)
-	if err == nil {
-		err = os.Rename(tmp, s.link)
-	}
-	if err != nil {
-		w.Close()
-		return fmt.Errorf("hidscan: link fifo: %w", err)
-	}
-	s.w = w
-	return nil
-}
+func (s *Sim) Replug() error { return s.plug.Replug() }
 
 // Close stops the Scanner and removes the FIFO.
 func (s *Sim) Close() error {
 	err := s.Scanner.Close()
-	err = errors.Join(err, s.Unplug())
-	os.RemoveAll(s.dir)
-	return err
+	return errors.Join(err, s.plug.Remove())
+}
+
+// attachFIFO makes the next FIFO in dir and removes the one before it.
+func (s *Sim) attachFIFO(dir string) (string, io.WriteCloser, error) {
+	s.gen++
+	fifo := filepath.Join(dir, fmt.Sprintf("event%d", s.gen))
+	if err := unix.Mkfifo(fifo, 0o600); err != nil {
+		return "", nil, fmt.Errorf("hidscan: mkfifo: %w", err)
+	}
+	os.Remove(filepath.Join(dir, fmt.Sprintf("event%d", s.gen-1)))
+	// Read-write, so opening does not wait for a reader and the FIFO has a
+	// writer before the Scanner opens it (else it would read end of file).
+	w, err := os.OpenFile(fifo, os.O_RDWR, 0)
+	if err != nil {
+		return "", nil, fmt.Errorf("hidscan: open fifo: %w", err)
+	}
+	return fifo, w, nil
 }

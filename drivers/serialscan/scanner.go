@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/cenkalti/backoff/v5"
+	"github.com/scangate/scangate/drivers/reopen"
 	"go.bug.st/serial"
 )
 
@@ -51,26 +51,15 @@ type State struct {
 	Since            time.Time // when Status last changed
 }
 
-type code struct {
-	text string
-	at   time.Time
-}
-
 // Scanner reads codes from a serial port and survives the port going away.
 type Scanner struct {
 	cfg  Config
 	mode serial.Mode
-	log  *slog.Logger
-
-	codes  chan code
-	done   chan struct{}
-	exited chan struct{}
+	fr   *Framer // the reader goroutine's alone
+	r    *reopen.Reader[serial.Port]
 
 	mu     sync.Mutex
-	closed bool
-	port   serial.Port
-	opens  uint64
-	state  State
+	counts State // Path and the framer's counters; r holds the rest
 }
 
 func (c Config) mode() (serial.Mode, error) {
@@ -125,161 +114,52 @@ func Open(cfg Config) (*Scanner, error) {
 			return nil, errors.New("serialscan: suffix must not contain NUL")
 		}
 	}
-	if cfg.ReopenMin <= 0 {
-		cfg.ReopenMin = 100 * time.Millisecond
-	}
-	if cfg.ReopenMax <= 0 {
-		cfg.ReopenMax = 2 * time.Second
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
 	}
 	s := &Scanner{
-		cfg:    cfg,
-		mode:   mode,
-		log:    cfg.Logger,
-		codes:  make(chan code, 16),
-		done:   make(chan struct{}),
-		exited: make(chan struct{}),
+		cfg:  cfg,
+		mode: mode,
+		fr: NewFramer(FramerConfig{
+			Suffix:       []byte(cfg.Suffix),
+			Prefix:       []byte(cfg.Prefix),
+			MaxLine:      cfg.MaxLine,
+			CharTimeout:  cfg.CharTimeout,
+			FlushPartial: !cfg.DiscardPartial,
+		}),
+		counts: State{Path: cfg.Path},
 	}
-	if s.log == nil {
-		s.log = slog.Default()
-	}
-	s.log = s.log.With("scanner", "serial", "path", cfg.Path)
-	s.state = State{Status: "disconnected", Path: cfg.Path, Since: time.Now()}
-	go s.run()
+	s.r = reopen.Start(reopen.Config[serial.Port]{
+		Open:      s.open,
+		Read:      s.readPort,
+		What:      "serial scanner",
+		ErrClosed: ErrClosed,
+		ReopenMin: cfg.ReopenMin,
+		ReopenMax: cfg.ReopenMax,
+		Logger:    log.With("scanner", "serial", "path", cfg.Path),
+	})
 	return s, nil
 }
 
 // ReadText blocks until one complete code has been read, ctx is done or the
 // scanner is closed. at is when the code's last byte arrived.
 func (s *Scanner) ReadText(ctx context.Context) (text string, at time.Time, err error) {
-	select {
-	case c := <-s.codes:
-		return c.text, c.at, nil
-	default:
-	}
-	select {
-	case c := <-s.codes:
-		return c.text, c.at, nil
-	case <-ctx.Done():
-		return "", time.Time{}, ctx.Err()
-	case <-s.done:
-		return "", time.Time{}, ErrClosed
-	}
+	return s.r.ReadText(ctx)
 }
 
 // State returns a snapshot of the scanner's condition and counters.
 func (s *Scanner) State() State {
+	rs := s.r.State()
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.state
+	st := s.counts
+	s.mu.Unlock()
+	st.Status, st.Device, st.Reopens, st.LastError, st.Since = rs.Status, rs.Device, rs.Reopens, rs.LastError, rs.Since
+	return st
 }
 
 // Close stops reading and releases the port. It waits for the reader to exit.
-func (s *Scanner) Close() error {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil
-	}
-	s.closed = true
-	s.setStatus("closed", nil)
-	close(s.done)
-	var err error
-	if s.port != nil {
-		err = s.port.Close() // unblocks a pending Read
-	}
-	s.mu.Unlock()
-	<-s.exited
-	return err
-}
-
-// setStatus must be called with s.mu held.
-func (s *Scanner) setStatus(status string, err error) {
-	if s.state.Status == "closed" {
-		return
-	}
-	if s.state.Status != status {
-		s.state.Status = status
-		s.state.Since = time.Now()
-	}
-	if err != nil {
-		s.state.LastError = err.Error()
-	}
-}
-
-func (s *Scanner) run() {
-	defer close(s.exited)
-	fr := NewFramer(FramerConfig{
-		Suffix:       []byte(s.cfg.Suffix),
-		Prefix:       []byte(s.cfg.Prefix),
-		MaxLine:      s.cfg.MaxLine,
-		CharTimeout:  s.cfg.CharTimeout,
-		FlushPartial: !s.cfg.DiscardPartial,
-	})
-	bo := &backoff.ExponentialBackOff{
-		InitialInterval:     s.cfg.ReopenMin,
-		MaxInterval:         s.cfg.ReopenMax,
-		Multiplier:          2,
-		RandomizationFactor: 0.2,
-	}
-	bo.Reset()
-	buf := make([]byte, 512)
-	var lastErr string
-	for {
-		port, dev, err := s.open()
-		if errors.Is(err, ErrClosed) {
-			return
-		}
-		if err != nil {
-			if err.Error() != lastErr { // log changes, not every retry
-				s.log.Warn("serial scanner unavailable", "err", err)
-				lastErr = err.Error()
-			}
-			s.mu.Lock()
-			s.setStatus("disconnected", err)
-			s.mu.Unlock()
-			t := time.NewTimer(bo.NextBackOff())
-			select {
-			case <-s.done:
-				t.Stop()
-				return
-			case <-t.C:
-			}
-			continue
-		}
-		lastErr = ""
-		opened := time.Now()
-		s.log.Info("serial scanner open", "device", dev)
-		err = s.readPort(port, fr, buf)
-		fr.Reset()
-		s.mu.Lock()
-		s.port = nil
-		closed := s.closed
-		s.copyStats(fr)
-		if !closed {
-			s.setStatus("disconnected", err)
-		}
-		s.mu.Unlock()
-		port.Close()
-		if closed {
-			return
-		}
-		s.log.Warn("serial scanner disconnected", "err", err)
-		// A device that fails straight after opening would otherwise be
-		// reopened in a busy loop; one that worked for a while is retried
-		// at once.
-		if time.Since(opened) >= time.Second {
-			bo.Reset()
-			continue
-		}
-		t := time.NewTimer(bo.NextBackOff())
-		select {
-		case <-s.done:
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
+func (s *Scanner) Close() error { return s.r.Close() }
 
 func (s *Scanner) open() (serial.Port, string, error) {
 	dev, err := filepath.EvalSymlinks(s.cfg.Path)
@@ -291,44 +171,35 @@ func (s *Scanner) open() (serial.Port, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("serialscan: open %s: %w", dev, err)
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.closed {
-		port.Close()
-		return nil, "", ErrClosed
-	}
-	s.port = port
-	if s.opens > 0 {
-		s.state.Reopens++
-	}
-	s.opens++
-	s.state.Device = dev
-	s.setStatus("open", nil)
 	return port, dev, nil
 }
 
-func (s *Scanner) copyStats(fr *Framer) {
-	st := fr.Stats()
-	s.state.Codes = st.Codes
-	s.state.NULBytes = st.NULBytes
-	s.state.InvalidUTF8 = st.InvalidUTF8
-	s.state.Overlong = st.Overlong
-	s.state.PartialFlushed = st.PartialFlushed
-	s.state.PartialDiscarded = st.PartialDiscarded
+// syncStats publishes the framer's counters.
+func (s *Scanner) syncStats() {
+	st := s.fr.Stats()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.counts.Codes = st.Codes
+	s.counts.NULBytes = st.NULBytes
+	s.counts.InvalidUTF8 = st.InvalidUTF8
+	s.counts.Overlong = st.Overlong
+	s.counts.PartialFlushed = st.PartialFlushed
+	s.counts.PartialDiscarded = st.PartialDiscarded
 }
 
-// readPort feeds the framer until the port fails or is closed.
-func (s *Scanner) readPort(port serial.Port, fr *Framer, buf []byte) error {
-	emit := func(text []byte, at time.Time) {
-		c := code{text: string(text), at: at}
-		s.mu.Lock()
-		s.copyStats(fr) // counted before the reader can see the code
-		s.mu.Unlock()
-		select {
-		case s.codes <- c:
-		case <-s.done:
-		}
+// readPort feeds the framer until the port fails or is closed. A partial
+// line is lost with the port.
+func (s *Scanner) readPort(port serial.Port, emit func(text string, at time.Time)) error {
+	fr := s.fr
+	defer func() {
+		fr.Reset()
+		s.syncStats()
+	}()
+	emitCode := func(text []byte, at time.Time) {
+		s.syncStats() // counted before the reader can see the code
+		emit(string(text), at)
 	}
+	buf := make([]byte, 512)
 	for {
 		timeout := serial.NoTimeout
 		if dl, ok := fr.Deadline(); ok {
@@ -344,14 +215,12 @@ func (s *Scanner) readPort(port serial.Port, fr *Framer, buf []byte) error {
 		}
 		before := fr.Stats()
 		if n == 0 {
-			fr.Expire(now, emit)
+			fr.Expire(now, emitCode)
 		} else {
-			fr.Feed(buf[:n], now, emit)
+			fr.Feed(buf[:n], now, emitCode)
 		}
 		if fr.Stats() != before {
-			s.mu.Lock()
-			s.copyStats(fr)
-			s.mu.Unlock()
+			s.syncStats()
 		}
 	}
 }

@@ -3,11 +3,11 @@ package serialscan
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
-	"sync"
 
 	"github.com/creack/pty"
+	"github.com/scangate/scangate/drivers/reopen"
 	"golang.org/x/sys/unix"
 )
 
@@ -18,35 +18,25 @@ import (
 // as a by-id link that vanishes and comes back.
 type Sim struct {
 	*Scanner
-	dir    string
-	link   string
+	plug   *reopen.Plug
 	suffix string
-
-	mu     sync.Mutex
-	master *os.File
-	slave  *os.File
 }
 
 // NewSimulated starts a Scanner on a fresh pseudo-terminal. cfg.Path is
 // ignored; the rest of cfg applies as for Open.
 func NewSimulated(cfg Config) (*Sim, error) {
-	dir, err := os.MkdirTemp("", "serialscan-sim-")
+	plug, err := reopen.NewPlug("serialscan: simulated scanner", "serialscan-sim-", "scanner", attachPTY)
 	if err != nil {
-		return nil, fmt.Errorf("serialscan: simulated scanner: %w", err)
+		return nil, err
 	}
-	sim := &Sim{dir: dir, link: filepath.Join(dir, "scanner"), suffix: cfg.Suffix}
+	sim := &Sim{plug: plug, suffix: cfg.Suffix}
 	if sim.suffix == "" {
 		sim.suffix = "\r"
 	}
-	if err := sim.Replug(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	cfg.Path = sim.link
+	cfg.Path = plug.Path()
 	sc, err := Open(cfg)
 	if err != nil {
-		sim.Unplug()
-		os.RemoveAll(dir)
+		plug.Remove()
 		return nil, err
 	}
 	sim.Scanner = sc
@@ -54,7 +44,7 @@ func NewSimulated(cfg Config) (*Sim, error) {
 }
 
 // Path is the symlink the Scanner opens.
-func (s *Sim) Path() string { return s.link }
+func (s *Sim) Path() string { return s.plug.Path() }
 
 // Type sends text followed by the configured suffix (CR by default), as a
 // scanner does for one read.
@@ -64,39 +54,32 @@ func (s *Sim) Type(text string) error {
 }
 
 // Write sends raw bytes, for garbage, split codes and missing terminators.
-func (s *Sim) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.master == nil {
-		return 0, errors.New("serialscan: simulated scanner unplugged")
-	}
-	return s.master.Write(p)
-}
+func (s *Sim) Write(p []byte) (int, error) { return s.plug.Write(p) }
 
 // Unplug closes the pseudo-terminal and removes the link, as when a USB
 // scanner is pulled: the Scanner's next read fails.
-func (s *Sim) Unplug() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.master == nil {
-		return nil
-	}
-	os.Remove(s.link)
-	err := errors.Join(s.slave.Close(), s.master.Close())
-	s.master, s.slave = nil, nil
-	return err
-}
+func (s *Sim) Unplug() error { return s.plug.Unplug() }
 
 // Replug creates a new pseudo-terminal and points the link at it.
-func (s *Sim) Replug() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.master != nil {
-		return errors.New("serialscan: simulated scanner already plugged in")
-	}
+func (s *Sim) Replug() error { return s.plug.Replug() }
+
+// Close stops the Scanner and removes the pseudo-terminal.
+func (s *Sim) Close() error {
+	err := s.Scanner.Close()
+	return errors.Join(err, s.plug.Remove())
+}
+
+// ptyPair is a plugged-in pseudo-terminal: writes go to the master, and
+// both ends close on unplug.
+type ptyPair struct{ master, slave *os.File }
+
+func (p ptyPair) Write(b []byte) (int, error) { return p.master.Write(b) }
+func (p ptyPair) Close() error                { return errors.Join(p.slave.Close(), p.master.Close()) }
+
+func attachPTY(string) (string, io.WriteCloser, error) {
 	master, slave, err := pty.Open()
 	if err != nil {
-		return fmt.Errorf("serialscan: open pty: %w", err)
+		return "", nil, fmt.Errorf("serialscan: open pty: %w", err)
 	}
 	// Raw from the start, so bytes typed before the Scanner opens the
 	// port are not cooked (CR to LF, echo) by the line discipline. The slave
@@ -104,21 +87,9 @@ func (s *Sim) Replug() error {
 	if err := makeRaw(slave); err != nil {
 		master.Close()
 		slave.Close()
-		return err
+		return "", nil, err
 	}
-	tmp := s.link + ".new"
-	os.Remove(tmp)
-	err = os.Symlink(slave.Name(), tmp)
-	if err == nil {
-		err = os.Rename(tmp, s.link)
-	}
-	if err != nil {
-		master.Close()
-		slave.Close()
-		return fmt.Errorf("serialscan: link pty: %w", err)
-	}
-	s.master, s.slave = master, slave
-	return nil
+	return slave.Name(), ptyPair{master, slave}, nil
 }
 
 func makeRaw(f *os.File) error {
@@ -148,12 +119,4 @@ func makeRaw(f *os.File) error {
 		return fmt.Errorf("serialscan: raw pty: %w", err)
 	}
 	return nil
-}
-
-// Close stops the Scanner and removes the pseudo-terminal.
-func (s *Sim) Close() error {
-	err := s.Scanner.Close()
-	err = errors.Join(err, s.Unplug())
-	os.RemoveAll(s.dir)
-	return err
 }
