@@ -19,7 +19,7 @@ build:
 
 # The whole suite: vet, staticcheck, race-enabled tests (fuzz seed corpora run
 # as ordinary tests), then the cross binaries under qemu-user.
-test: lint unit cross-smoke image-check buildroot-check
+test: lint unit cross-smoke image-check buildroot-check vmtest
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }

@@ -14,7 +14,7 @@ trap 'rm -rf "$tmp"' EXIT
 gobench() { # pkg pattern benchtime [extra...]
 	local pkg=$1 pat=$2 bt=$3
 	shift 3
-	go test "${tags[@]}" -count=1 -run '^$' -benchmem -bench "$pat" -benchtime "$bt" "$@" "$pkg" | tee -a "$tmp/all.txt" | grep -E '^Benchmark' || true
+	go test "${tags[@]}" -count=1 -run '^$' -benchmem -bench "$pat" -benchtime "$bt" "$pkg" "$@" | tee -a "$tmp/all.txt" | grep -E '^Benchmark' || true
 }
 metric() { # benchmark-name unit → value
 	awk -v n="$1" -v u="$2" '$1 ~ "^"n"(-[0-9]+)?$" { for (i = 3; i < NF; i++) if ($(i+1) == u) { print $i; exit } }' "$tmp/all.txt"
@@ -36,7 +36,7 @@ echo "== collector ingest, 1,000 devices over loopback HTTP"
 if [ -z "${SCANGATE_TEST_PG_DSN:-}" ] && [ "$(id -u)" = 0 ]; then
 	eval "$(bash scripts/postgres-test.sh 2>/dev/null)" || true
 fi
-gobench ./sync/collector '^BenchmarkIngest$' 2000x -ingest.devices 1000
+gobench ./sync/collector '^BenchmarkIngest$' 2000x -ingest.devices=1000
 if [ "$quick" != 1 ]; then
 	echo "== device drain after a week offline (100,000 queued)"
 	gobench ./sync/uplink '^BenchmarkDrain$' 1x -timeout 30m

@@ -9,7 +9,6 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$PWD
 CACHE=${SCANGATE_VMTEST_CACHE:-$HOME/.cache/scangate-vmtest}
 GO=${GO:-go}
 TAGS='sqlite_omit_load_extension osusergo netgo'
@@ -18,8 +17,8 @@ WORK=$(mktemp -d "${TMPDIR:-/tmp}/scangate-vmtest.XXXXXX")
 QEMU_PID=
 HOSTSCAN_PID=
 cleanup() {
-  [[ -n $HOSTSCAN_PID ]] && kill "$HOSTSCAN_PID" 2>/dev/null || true
-  [[ -n $QEMU_PID ]] && kill "$QEMU_PID" 2>/dev/null || true
+  if [[ -n $HOSTSCAN_PID ]]; then kill "$HOSTSCAN_PID" 2>/dev/null || true; fi
+  if [[ -n $QEMU_PID ]]; then kill "$QEMU_PID" 2>/dev/null || true; fi
   [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -63,10 +62,10 @@ KSER=${KVER%%.0-*}                     # 6.1
 KDIR=$CACHE/kernel-$KVER
 fetch() { # fetch PACKAGE: the candidate .deb into $CACHE/debs, once
   local p=$1 f
-  f=$(ls "$CACHE/debs/${p}_"*.deb 2>/dev/null | head -1 || true)
+  f=$(find "$CACHE/debs" -maxdepth 1 -name "${p}_*.deb" | sort | head -1)
   if [[ -z $f ]]; then
     (cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "$p" >/dev/null)
-    f=$(ls "$CACHE/debs/${p}_"*.deb | head -1)
+    f=$(find "$CACHE/debs" -maxdepth 1 -name "${p}_*.deb" | sort | head -1)
   fi
   echo "$f"
 }
@@ -212,7 +211,7 @@ qrc=0; wait "$QEMU_PID" || qrc=$?
 QEMU_PID=
 wait "$SHOW" || true
 ((qrc == 124)) && echo "vmtest: FAIL the guest did not finish within ${timeout_s}s (SCANGATE_VMTEST_TIMEOUT)"
-stage done
+stage "done"
 printf 'vmtest: total %.1fs\n' "$(echo "$(date +%s.%N) - $T0" | bc)"
 # The serial console ends lines with CR LF.
 result=$(tr -d '\r' <"$WORK/console.log" | grep -a '^vmtest: [0-9]* passed, [0-9]* failed' | tail -1 || true)
