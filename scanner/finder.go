@@ -24,6 +24,7 @@ type finderScan struct {
 	runs  []int32 // run lengths of one row or column, starting with white
 	cands []finderCand
 	row   *gozxing.BitArray
+	img   bitImage
 	// inverted counts confirmed white-on-black finder patterns: the
 	// inverted retry is worth its pass only when there are some.
 	inverted int
@@ -45,12 +46,39 @@ const (
 	finderMaxCands = 10 // best-confirmed candidates kept for the triple search
 )
 
+// bitImage is a binarized frame as plain words (bit x&31 of word x>>5 of
+// its row, as in gozxing's BitMatrix): the finder reads every row and
+// thousands of column pixels, and BitMatrix.Get is not inlined through the
+// walks.
+type bitImage struct {
+	w, h, stride int
+	words        []uint32
+}
+
+// load copies m's bits.
+func (b *bitImage) load(m *gozxing.BitMatrix, row *gozxing.BitArray) *gozxing.BitArray {
+	b.w, b.h = m.GetWidth(), m.GetHeight()
+	b.stride = (b.w + 31) >> 5
+	if cap(b.words) < b.stride*b.h {
+		b.words = make([]uint32, b.stride*b.h)
+	}
+	b.words = b.words[:b.stride*b.h]
+	for y := 0; y < b.h; y++ {
+		row = m.GetRow(y, row)
+		copy(b.words[y*b.stride:(y+1)*b.stride], row.GetBitArray())
+	}
+	return row
+}
+
+func (b *bitImage) get(x, y int) bool {
+	return b.words[y*b.stride+x>>5]>>uint(x&31)&1 != 0
+}
+
 // rowRuns fills s.runs with the run lengths of row y, white first (a zero
 // run when the row starts black), stepping a word at a time.
-func (s *finderScan) rowRuns(m *gozxing.BitMatrix, y int) []int32 {
-	w := m.GetWidth()
-	s.row = m.GetRow(y, s.row)
-	words := s.row.GetBitArray()
+func (s *finderScan) rowRuns(y int) []int32 {
+	w := s.img.w
+	words := s.img.words[y*s.img.stride : (y+1)*s.img.stride]
 	runs := s.runs[:0]
 	black := false
 	start, x := 0, 0
@@ -82,36 +110,38 @@ func (s *finderScan) rowRuns(m *gozxing.BitMatrix, y int) []int32 {
 // black) look like a finder pattern seen across its centre.
 func finderRatio(r0, r1, r2, r3, r4 int32) bool {
 	total := r0 + r1 + r2 + r3 + r4
-	if total < finderMinTotal {
+	if total < finderMinTotal || r2 < r0 || r2 < r4 {
 		return false
 	}
-	// Compare in sevenths to stay in integers: a module is total/7.
-	ok := func(r int32, lo, hi int32) bool { return 10*7*r >= lo*total && 10*7*r <= hi*total }
-	return ok(r0, 4, 19) && ok(r1, 4, 19) && ok(r2, 20, 45) && ok(r3, 4, 19) && ok(r4, 4, 19) &&
-		r2 >= r0 && r2 >= r4
+	// Compare in seventieths to stay in integers: a module is total/7.
+	lo, hi := 4*total, 19*total
+	return 70*r2 >= 20*total && 70*r2 <= 45*total &&
+		70*r0 >= lo && 70*r0 <= hi && 70*r1 >= lo && 70*r1 <= hi &&
+		70*r3 >= lo && 70*r3 <= hi && 70*r4 >= lo && 70*r4 <= hi
 }
 
 // find returns the finder-pattern candidates in m, best confirmed first.
 func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 	s.cands = s.cands[:0]
 	s.inverted = 0
-	h := m.GetHeight()
+	s.row = s.img.load(m, s.row)
+	h := s.img.h
 	for y := finderRowStep / 2; y < h; y += finderRowStep {
-		runs := s.rowRuns(m, y)
+		runs := s.rowRuns(y)
 		x := int(runs[0])
 		// runs alternate white, black, white...; index 1 is the first black.
 		for i := 1; i+4 < len(runs); i += 2 {
 			if finderRatio(runs[i], runs[i+1], runs[i+2], runs[i+3], runs[i+4]) {
 				cx := x + int(runs[i]+runs[i+1]) + int(runs[i+2])/2
 				total := runs[i] + runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4]
-				s.confirm(m, cx, y, int(total), true)
+				s.confirm(cx, y, int(total), true)
 			}
 			// The same runs one later: white-black-white-black-white, a
 			// finder pattern printed white on black.
 			if i+5 < len(runs) && finderRatio(runs[i+1], runs[i+2], runs[i+3], runs[i+4], runs[i+5]) {
 				cx := x + int(runs[i]+runs[i+1]+runs[i+2]) + int(runs[i+3])/2
 				total := runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4] + runs[i+5]
-				s.confirm(m, cx, y, int(total), false)
+				s.confirm(cx, y, int(total), false)
 			}
 			x += int(runs[i] + runs[i+1])
 		}
@@ -125,12 +155,12 @@ func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 
 // confirm cross-checks a row match at (cx, y) in its column, re-centres it
 // in its row and merges it into the candidate list.
-func (s *finderScan) confirm(m *gozxing.BitMatrix, cx, y, total int, ink bool) {
-	cy, vt := crossRuns(m, cx, y, 0, 1, total, ink)
+func (s *finderScan) confirm(cx, y, total int, ink bool) {
+	cy, vt := crossRuns(&s.img, cx, y, 0, 1, total, ink)
 	if vt == 0 {
 		return
 	}
-	ncx, ht := crossRuns(m, cx, int(cy), 1, 0, total, ink)
+	ncx, ht := crossRuns(&s.img, cx, int(cy), 1, 0, total, ink)
 	if ht == 0 {
 		return
 	}
@@ -158,31 +188,14 @@ func (s *finderScan) confirm(m *gozxing.BitMatrix, cx, y, total int, ink bool) {
 // returns the position of the centre run's middle along the walk's axis
 // (y for a column, x otherwise) and the pattern's total length, or a zero
 // total when the runs are not a finder pattern about as long as want.
-func crossRuns(m *gozxing.BitMatrix, x, y, dx, dy, want int, ink bool) (float64, int) {
-	w, h := m.GetWidth(), m.GetHeight()
-	if x < 0 || y < 0 || x >= w || y >= h || m.Get(x, y) != ink {
+func crossRuns(m *bitImage, x, y, dx, dy, want int, ink bool) (float64, int) {
+	w, h := m.w, m.h
+	if x < 0 || y < 0 || x >= w || y >= h || m.get(x, y) != ink {
 		return 0, 0
 	}
 	limit := 2 * want
 	var up, down [3]int // centre, white, black counts on each side
-	in := func(x, y int) bool { return x >= 0 && y >= 0 && x < w && y < h }
-	walk := func(sign int, c *[3]int) bool {
-		px, py := x, y
-		if sign > 0 {
-			px, py = x+dx, y+dy
-		}
-		for k, black := range [3]bool{ink, !ink, ink} {
-			for in(px, py) && m.Get(px, py) == black && c[k] <= limit {
-				c[k]++
-				px, py = px+sign*dx, py+sign*dy
-			}
-			if c[k] == 0 || c[k] > limit || (k < 2 && !in(px, py)) {
-				return false
-			}
-		}
-		return true
-	}
-	if !walk(-1, &up) || !walk(1, &down) {
+	if !walkRuns(m, x, y, -dx, -dy, limit, ink, &up) || !walkRuns(m, x+dx, y+dy, dx, dy, limit, ink, &down) {
 		return 0, 0
 	}
 	r2 := int32(up[0] + down[0])
@@ -201,6 +214,27 @@ func crossRuns(m *gozxing.BitMatrix, x, y, dx, dy, want int, ink bool) (float64,
 		mid = float64(x-up[0]+1) + float64(r2)/2 - 0.5
 	}
 	return mid + 0.5, total
+}
+
+// walkRuns counts from (x, y) along (dx, dy) the runs of ink, not ink and
+// ink into c, each up to limit+1. It fails when a run is empty or longer
+// than limit, or when the image ends before the last run began.
+func walkRuns(m *bitImage, x, y, dx, dy, limit int, ink bool, c *[3]int) bool {
+	w, h := m.w, m.h
+	black := ink
+	for k := 0; k < 3; k++ {
+		n := 0
+		for x >= 0 && y >= 0 && x < w && y < h && m.get(x, y) == black && n <= limit {
+			n++
+			x, y = x+dx, y+dy
+		}
+		c[k] = n
+		if n == 0 || n > limit || (k < 2 && !(x >= 0 && y >= 0 && x < w && y < h)) {
+			return false
+		}
+		black = !black
+	}
+	return true
 }
 
 // triple is three candidates ordered as zxing orders them, with a score:
