@@ -14,3 +14,15 @@ func PostgresPartitionOf(ctx context.Context, p *Postgres, device string, seq ui
 	err := p.pool.QueryRow(ctx, `SELECT tableoid::regclass::text FROM checkins WHERE device = $1 AND seq = $2`, device, int64(seq)).Scan(&name)
 	return name, err
 }
+
+// CheckpointSQLite runs one step of the SQLite checkpointer, truncating
+// the WAL when it holds at least truncateAt frames.
+func CheckpointSQLite(s *SQLite, truncateAt int) error { return s.checkpoint(truncateAt) }
+
+// SetSQLiteCheckpointEvery sets the checkpointer's interval for backends
+// opened afterwards and returns the previous one.
+func SetSQLiteCheckpointEvery(d time.Duration) time.Duration {
+	old := sqliteCheckpointEvery
+	sqliteCheckpointEvery = d
+	return old
+}

@@ -117,9 +117,12 @@ func OpenSQLite(path string) (*SQLite, error) {
 	}
 	s := &SQLite{db: db, wconn: wconn, inserts: make(chan *insertReq), quit: make(chan struct{}), stopped: make(chan struct{}), ckptDone: make(chan struct{})}
 	go s.groupCommitter()
-	go s.checkpointer(time.Second)
+	go s.checkpointer(sqliteCheckpointEvery)
 	return s, nil
 }
+
+// sqliteCheckpointEvery is how often the checkpointer runs.
+var sqliteCheckpointEvery = time.Second
 
 // walTruncateFrames bounds the WAL: a passive checkpoint cannot rewind it
 // while commits keep arriving, so past this many frames (256 MiB of 4 KiB
@@ -139,21 +142,28 @@ func (s *SQLite) checkpointer(interval time.Duration) {
 			return
 		case <-t.C:
 		}
-		var busy, frames, done int
-		if err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+		if err := s.checkpoint(walTruncateFrames); err != nil {
 			slog.Warn("collector: sqlite checkpoint", "err", err)
-			continue
-		}
-		if frames < walTruncateFrames {
-			continue
-		}
-		s.wmu.Lock()
-		_, err := s.wconn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`)
-		s.wmu.Unlock()
-		if err != nil {
-			slog.Warn("collector: sqlite truncating checkpoint", "err", err)
 		}
 	}
+}
+
+// checkpoint runs a passive checkpoint and, when the WAL holds at least
+// truncateAt frames, a truncating one under the write lock.
+func (s *SQLite) checkpoint(truncateAt int) error {
+	var busy, frames, done int
+	if err := s.db.QueryRow(`PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &frames, &done); err != nil {
+		return fmt.Errorf("collector: sqlite checkpoint: %w", err)
+	}
+	if frames < truncateAt {
+		return nil
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := s.wconn.ExecContext(context.Background(), `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("collector: sqlite truncating checkpoint: %w", err)
+	}
+	return nil
 }
 
 // Close stops the group committer and closes the database.
