@@ -22,6 +22,9 @@ type Decoder struct {
 	bin2   hybridBinarizer // retries, so the first pass's matrix survives
 	sc     frameScaler
 	rot    *gozxing.BitMatrix
+	rotRow *gozxing.BitArray
+	rotSrc bitImage
+	rotBuf []uint32
 	lum    frameLuminance
 	Opts   DecodeOptions
 }
@@ -220,20 +223,68 @@ func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, s
 
 var _ = errors.New
 
-// rotated turns the part r of m by 90° into a reused matrix.
+// rotated turns the part r of m by 90° into a reused matrix: output row
+// w-1-x is source column x. It works on 32×32 bit blocks by word
+// transposition.
 func (d *Decoder) rotated(m *gozxing.BitMatrix, r image.Rectangle) *gozxing.BitMatrix {
 	w, h := r.Dx(), r.Dy()
 	if d.rot == nil || d.rot.GetWidth() != h || d.rot.GetHeight() != w {
 		d.rot, _ = gozxing.NewBitMatrix(h, w)
-	} else {
-		d.rot.Clear()
+		d.rotRow = gozxing.NewBitArray(h)
 	}
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if m.Get(r.Min.X+x, r.Min.Y+y) {
-				d.rot.Set(y, w-1-x)
+	d.rotRow = d.rotSrc.load(m, d.rotRow)
+	src := &d.rotSrc
+	ostride := (h + 31) >> 5
+	if cap(d.rotBuf) < ostride*w {
+		d.rotBuf = make([]uint32, ostride*w)
+	}
+	out := d.rotBuf[:ostride*w]
+	var blk [32]uint32
+	for yb := 0; yb < h; yb += 32 {
+		for xb := 0; xb < w; xb += 32 {
+			x := r.Min.X + xb
+			wi, sh := x>>5, uint(x&31)
+			keep := min(32, w-xb) // columns of this block inside r
+			mask := uint32(1)<<uint(keep) - 1
+			if keep == 32 {
+				mask = ^uint32(0)
+			}
+			for i := range blk {
+				blk[i] = 0
+				if yb+i >= h {
+					continue
+				}
+				row := src.words[(r.Min.Y+yb+i)*src.stride:][:src.stride]
+				v := row[wi] >> sh
+				if sh != 0 && wi+1 < len(row) {
+					v |= row[wi+1] << (32 - sh)
+				}
+				blk[i] = v & mask
+			}
+			transpose32(&blk)
+			for j := 0; j < keep; j++ {
+				out[(w-1-xb-j)*ostride+yb>>5] = blk[j]
 			}
 		}
 	}
+	words := d.rotRow.GetBitArray()
+	for o := 0; o < w; o++ {
+		copy(words, out[o*ostride:(o+1)*ostride])
+		d.rot.SetRow(o, d.rotRow)
+	}
 	return d.rot
+}
+
+// transpose32 transposes a 32×32 bit block in place: bit j of a[i]
+// becomes bit i of a[j] (Hacker's Delight 7-3, least significant bit
+// first).
+func transpose32(a *[32]uint32) {
+	m := uint32(0x0000ffff)
+	for j := 16; j != 0; j, m = j>>1, m^(m<<uint(j>>1)) {
+		for k := 0; k < 32; k = ((k | j) + 1) &^ j {
+			t := (a[k]>>uint(j) ^ a[k|j]) & m
+			a[k] ^= t << uint(j)
+			a[k|j] ^= t
+		}
+	}
 }
