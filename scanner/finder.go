@@ -216,20 +216,36 @@ func crossRuns(m *bitImage, x, y, dx, dy, want int, ink bool) (float64, int) {
 	return mid + 0.5, total
 }
 
-// walkRuns counts from (x, y) along (dx, dy) the runs of ink, not ink and
-// ink into c, each up to limit+1. It fails when a run is empty or longer
-// than limit, or when the image ends before the last run began.
+// walkRuns counts from (x, y) along (dx, dy) (one of them 0, the other
+// ±1) the runs of ink, not ink and ink into c, each up to limit+1. It
+// fails when a run is empty or longer than limit, or when the image ends
+// before the last run began.
 func walkRuns(m *bitImage, x, y, dx, dy, limit int, ink bool, c *[3]int) bool {
-	w, h := m.w, m.h
+	// Walk an index into the words and a position along one axis only.
+	pos, end, step := x, m.w, dx
+	if dy != 0 {
+		pos, end, step = y, m.h, dy
+	}
+	idx, shift, wstep := y*m.stride+x>>5, uint(x&31), dy*m.stride
+	words := m.words
 	black := ink
 	for k := 0; k < 3; k++ {
 		n := 0
-		for x >= 0 && y >= 0 && x < w && y < h && m.get(x, y) == black && n <= limit {
+		for pos >= 0 && pos < end && (words[idx]>>shift&1 != 0) == black && n <= limit {
 			n++
-			x, y = x+dx, y+dy
+			pos += step
+			if dx != 0 {
+				shift = uint(int(shift) + dx)
+				if shift > 31 { // wrapped below 0 or past 31
+					shift &= 31
+					idx += dx
+				}
+			} else {
+				idx += wstep
+			}
 		}
 		c[k] = n
-		if n == 0 || n > limit || (k < 2 && !(x >= 0 && y >= 0 && x < w && y < h)) {
+		if n == 0 || n > limit || (k < 2 && (pos < 0 || pos >= end)) {
 			return false
 		}
 		black = !black
