@@ -67,7 +67,11 @@ func (env *ingestEnv) run(b *testing.B, n int) {
 			seqs[j] = env.nextSeq[k]
 			env.nextSeq[k]++
 		}
-		jobs[i] = job{d, gz(b, d.batch(records(seqs...))), seqs[len(seqs)-1]}
+		// Like the uplink's: the batch names the boot it was sent in and
+		// the monotonic time of sending (the collector anchors the boot).
+		batch := d.batch(records(seqs...))
+		batch.BootID, batch.MonoNS = "boot-1", int64(time.Hour)+int64(seqs[0])*1e9
+		jobs[i] = job{d, gz(b, batch), seqs[len(seqs)-1]}
 	}
 	env.sent += uint64(n)
 	lat := make([]time.Duration, n)

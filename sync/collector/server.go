@@ -319,8 +319,17 @@ func (s *Server) correctTimes(ctx context.Context, d Device, b *wire.CheckinBatc
 	if b.BootID != "" && b.MonoNS > 0 {
 		bootWall := now.Add(-time.Duration(b.MonoNS))
 		anchors[b.BootID] = bootWall
-		if err := s.cfg.Backend.SaveBootAnchor(ctx, d.ID, b.BootID, bootWall); err != nil {
+		// Every uplink batch names its boot, and the first anchor is kept:
+		// look before writing, so only a boot's first batch costs a write
+		// transaction (on SQLite one queued behind the group commit).
+		_, known, err := s.cfg.Backend.BootAnchor(ctx, d.ID, b.BootID)
+		if err != nil {
 			return nil, err
+		}
+		if !known {
+			if err := s.cfg.Backend.SaveBootAnchor(ctx, d.ID, b.BootID, bootWall); err != nil {
+				return nil, err
+			}
 		}
 	}
 	out := make([]Checkin, len(b.Records))
