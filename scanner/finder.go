@@ -193,7 +193,9 @@ func crossRuns(m *bitImage, x, y, dx, dy, want int, ink bool) (float64, int) {
 	if x < 0 || y < 0 || x >= w || y >= h || m.get(x, y) != ink {
 		return 0, 0
 	}
-	limit := 2 * want
+	// No run may be longer than the ratio check below allows at the
+	// longest total (2×want): the walks stop as soon as one is.
+	limit := [3]int{9 * want / 7, 3 * want / 5, 3 * want / 5}
 	var up, down [3]int // centre, white, black counts on each side
 	if !walkRuns(m, x, y, -dx, -dy, limit, ink, &up) || !walkRuns(m, x+dx, y+dy, dx, dy, limit, ink, &down) {
 		return 0, 0
@@ -217,10 +219,10 @@ func crossRuns(m *bitImage, x, y, dx, dy, want int, ink bool) (float64, int) {
 }
 
 // walkRuns counts from (x, y) along (dx, dy) (one of them 0, the other
-// ±1) the runs of ink, not ink and ink into c, each up to limit+1. It
-// fails when a run is empty or longer than limit, or when the image ends
+// ±1) the runs of ink, not ink and ink into c, each up to its limit+1. It
+// fails when a run is empty or longer than its limit, or when the image ends
 // before the last run began.
-func walkRuns(m *bitImage, x, y, dx, dy, limit int, ink bool, c *[3]int) bool {
+func walkRuns(m *bitImage, x, y, dx, dy int, limit [3]int, ink bool, c *[3]int) bool {
 	// Walk an index into the words and a position along one axis only.
 	pos, end, step := x, m.w, dx
 	if dy != 0 {
@@ -230,8 +232,8 @@ func walkRuns(m *bitImage, x, y, dx, dy, limit int, ink bool, c *[3]int) bool {
 	words := m.words
 	black := ink
 	for k := 0; k < 3; k++ {
-		n := 0
-		for pos >= 0 && pos < end && (words[idx]>>shift&1 != 0) == black && n <= limit {
+		n, lim := 0, limit[k]
+		for pos >= 0 && pos < end && (words[idx]>>shift&1 != 0) == black && n <= lim {
 			n++
 			pos += step
 			if dx != 0 {
@@ -245,7 +247,7 @@ func walkRuns(m *bitImage, x, y, dx, dy, limit int, ink bool, c *[3]int) bool {
 			}
 		}
 		c[k] = n
-		if n == 0 || n > limit || (k < 2 && (pos < 0 || pos >= end)) {
+		if n == 0 || n > lim || (k < 2 && (pos < 0 || pos >= end)) {
 			return false
 		}
 		black = !black
