@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -173,7 +174,15 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 // collector. The collector's key signs bundles and lists, so it is pinned
 // as a list key too.
 func (k *Kiosk) openUplink() (*uplink.Uplink, error) {
-	uo, err := uplink.OptionsFromConfig(k.cfg.Uplink, k.dataDir)
+	uc := k.cfg.Uplink
+	// Like the trust files, a relative key path is relative to the data
+	// directory, not to wherever the daemon was started.
+	if key := strings.TrimSpace(uc.CollectorKey); key != "" && !strings.HasPrefix(key, "-----BEGIN") && !filepath.IsAbs(key) {
+		if p := filepath.Join(k.dataDir, key); fileExists(p) {
+			uc.CollectorKey = p
+		}
+	}
+	uo, err := uplink.OptionsFromConfig(uc, k.dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -456,3 +465,8 @@ func (k *Kiosk) Store() *store.Store { return k.store }
 
 // DataDir returns the data directory in use.
 func (k *Kiosk) DataDir() string { return k.dataDir }
+
+func fileExists(p string) bool {
+	fi, err := os.Stat(p)
+	return err == nil && fi.Mode().IsRegular()
+}
