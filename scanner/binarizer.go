@@ -1,6 +1,8 @@
 package scanner
 
 import (
+	"encoding/binary"
+
 	"github.com/makiuchi-d/gozxing"
 
 	"github.com/scangate/scangate/drivers/camera"
@@ -18,6 +20,7 @@ type hybridBinarizer struct {
 	sums       []int32 // one band of blocks: pixel sums, minima, maxima
 	los, his   []int32
 	thresholds []int32 // per block threshold after the 5×5 average
+	hsums      []int32 // per block sum of the 5 blocks in its row around it
 	row        *gozxing.BitArray
 	matrix     *gozxing.BitMatrix
 }
@@ -48,6 +51,7 @@ func (b *hybridBinarizer) resize(w, h int) {
 	n := b.subW * b.subH
 	b.blackPts = make([]int32, n)
 	b.thresholds = make([]int32, n)
+	b.hsums = make([]int32, n)
 	b.sums, b.los, b.his = make([]int32, b.subW), make([]int32, b.subW), make([]int32, b.subW)
 	b.row = gozxing.NewBitArray(w)
 	b.matrix, _ = gozxing.NewBitMatrix(w, h)
@@ -105,17 +109,29 @@ func (b *hybridBinarizer) blackPoints(f camera.Frame) {
 	}
 }
 
+// average sets each block's threshold to the mean black point of the 5×5
+// blocks around it (shifted inwards at the edges, as zxing does), with
+// the rows' 5-block sums computed once.
 func (b *hybridBinarizer) average() {
+	w := b.subW
+	for by := 0; by < b.subH; by++ {
+		r := b.blackPts[by*w : (by+1)*w]
+		hs := b.hsums[by*w : (by+1)*w]
+		sum := r[0] + r[1] + r[2] + r[3] + r[4]
+		hs[2] = sum
+		for c := 3; c <= w-3; c++ {
+			sum += r[c+2] - r[c-3]
+			hs[c] = sum
+		}
+	}
 	for by := 0; by < b.subH; by++ {
 		top := clampInt(by, 2, b.subH-3)
-		for bx := 0; bx < b.subW; bx++ {
-			left := clampInt(bx, 2, b.subW-3)
-			var sum int32
-			for z := -2; z <= 2; z++ {
-				r := b.blackPts[(top+z)*b.subW+left-2:]
-				sum += r[0] + r[1] + r[2] + r[3] + r[4]
-			}
-			b.thresholds[by*b.subW+bx] = sum / 25
+		h0, h1, h2 := b.hsums[(top-2)*w:][:w], b.hsums[(top-1)*w:][:w], b.hsums[top*w:][:w]
+		h3, h4 := b.hsums[(top+1)*w:][:w], b.hsums[(top+2)*w:][:w]
+		out := b.thresholds[by*w:][:w]
+		for bx := range out {
+			c := clampInt(bx, 2, w-3)
+			out[bx] = (h0[c] + h1[c] + h2[c] + h3[c] + h4[c]) / 25
 		}
 	}
 }
@@ -137,12 +153,12 @@ func (b *hybridBinarizer) threshold(f camera.Frame) {
 		thr := b.thresholds[min(y>>blockPower, b.subH-1)*b.subW:][:b.subW]
 		px := f.Y[y*f.Stride : y*f.Stride+f.Width]
 		for wi := 0; wi < fullWords; wi++ {
-			var word uint32
-			for k := 0; k < 4; k++ {
-				bx := wi*4 + k
-				word |= blockBits(px[bx*blockSize:bx*blockSize+blockSize:bx*blockSize+blockSize], thr[bx]) << uint(k*blockSize)
-			}
-			words[wi] = word
+			p := px[wi*32 : wi*32+32 : wi*32+32]
+			t := thr[wi*4 : wi*4+4 : wi*4+4]
+			words[wi] = blockBits(binary.LittleEndian.Uint64(p[0:]), t[0]) |
+				blockBits(binary.LittleEndian.Uint64(p[8:]), t[1])<<8 |
+				blockBits(binary.LittleEndian.Uint64(p[16:]), t[2])<<16 |
+				blockBits(binary.LittleEndian.Uint64(p[24:]), t[3])<<24
 		}
 		for wi := fullWords; wi < len(words); wi++ {
 			words[wi] = 0
@@ -155,16 +171,27 @@ func (b *hybridBinarizer) threshold(f camera.Frame) {
 	}
 }
 
-// blockBits thresholds eight pixels: bit i is set when p[i] <= t (<= keeps
-// black 0 black under a zero threshold), from the sign of p[i]-t-1.
-func blockBits(p []byte, t int32) uint32 {
-	t++
-	return uint32(int32(p[0])-t)>>31 |
-		uint32(int32(p[1])-t)>>31<<1 |
-		uint32(int32(p[2])-t)>>31<<2 |
-		uint32(int32(p[3])-t)>>31<<3 |
-		uint32(int32(p[4])-t)>>31<<4 |
-		uint32(int32(p[5])-t)>>31<<5 |
-		uint32(int32(p[6])-t)>>31<<6 |
-		uint32(int32(p[7])-t)>>31<<7
+// Eight pixels in the bytes of a word, least significant first.
+const (
+	laneHigh = 0x8080808080808080 // bit 7 of every byte
+	laneOne  = 0x0101010101010101
+)
+
+// lanesLess sets bit 7 of each byte of the result where that byte of x is
+// below the one of y, unsigned (Hacker's Delight 2-18, without borrows
+// between bytes).
+func lanesLess(x, y uint64) uint64 {
+	z := (x | laneHigh) - (y &^ laneHigh) // bit 7: low 7 bits of x >= those of y
+	return (^x&y | ^(x^y)&^z) & laneHigh
+}
+
+// blockBits thresholds eight pixels: bit i is set when pixel i <= t (<=
+// keeps black 0 black under a zero threshold).
+func blockBits(px uint64, t int32) uint32 {
+	if t >= 255 {
+		return 0xff
+	}
+	lt := lanesLess(px, uint64(t+1)*laneOne)
+	// Gather bit 7 of byte i into bit 56+i.
+	return uint32((lt >> 7) * 0x0102040810204080 >> 56)
 }
