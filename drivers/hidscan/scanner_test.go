@@ -3,13 +3,15 @@ package hidscan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/drivers/reopen/reopentest"
 
 	"golang.org/x/sys/unix"
 )
@@ -182,9 +184,7 @@ func TestNameNotFound(t *testing.T) {
 
 func TestReplug(t *testing.T) {
 	sim := newSim(t, Config{})
-	runtime.GC()
-	goroutines := runtime.NumGoroutine()
-	fds := openFDs(t)
+	checkLeaks := reopentest.Leaks(t)
 	const cycles = 100
 	half, err := KeyEvents(nil, "HALF", time.Now(), NativeLayout)
 	if err != nil {
@@ -213,22 +213,7 @@ func TestReplug(t *testing.T) {
 	if st.Reopens != cycles || st.Codes != cycles || st.LastError == "" {
 		t.Fatalf("state %+v", st)
 	}
-	time.Sleep(10 * time.Millisecond)
-	if g := runtime.NumGoroutine(); g > goroutines+2 {
-		t.Fatalf("goroutines %d -> %d after %d replugs", goroutines, g, cycles)
-	}
-	if n := openFDs(t); n > fds+2 {
-		t.Fatalf("open fds %d -> %d after %d replugs", fds, n, cycles)
-	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count fds: %v", err)
-	}
-	return len(ents)
+	checkLeaks(fmt.Sprintf("after %d replugs", cycles))
 }
 
 // BenchmarkFIFORoundTrip measures one typed code from the write of its key

@@ -9,12 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/drivers/reopen/reopentest"
 
 	"golang.org/x/sys/unix"
 )
@@ -288,9 +289,7 @@ func TestNoLeakOverReplugs(t *testing.T) {
 	p := newPlug(t)
 	r := start(t, p.Path())
 	waitState(t, r, func(st State) bool { return st.Status == "open" })
-	runtime.GC()
-	goroutines := runtime.NumGoroutine()
-	fds := openFDs(t)
+	checkLeaks := reopentest.Leaks(t)
 	const cycles = 100
 	for i := range cycles {
 		write(t, p, fmt.Sprintf("C%d\n", i))
@@ -306,22 +305,7 @@ func TestNoLeakOverReplugs(t *testing.T) {
 		}
 		waitState(t, r, func(st State) bool { return st.Status == "open" && st.Reopens == uint64(i+1) })
 	}
-	time.Sleep(10 * time.Millisecond)
-	if g := runtime.NumGoroutine(); g > goroutines+2 {
-		t.Fatalf("goroutines %d -> %d after %d replugs", goroutines, g, cycles)
-	}
-	if n := openFDs(t); n > fds+2 {
-		t.Fatalf("open fds %d -> %d after %d replugs", fds, n, cycles)
-	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count fds: %v", err)
-	}
-	return len(ents)
+	checkLeaks(fmt.Sprintf("after %d replugs", cycles))
 }
 
 func TestPlugStates(t *testing.T) {

@@ -3,14 +3,15 @@ package serialscan
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/creack/pty"
+	"github.com/scangate/scangate/drivers/reopen/reopentest"
 )
 
 var quiet = slog.New(slog.DiscardHandler)
@@ -230,9 +231,7 @@ func TestMissingDeviceWaits(t *testing.T) {
 
 func TestReplug(t *testing.T) {
 	sim := newSim(t, Config{})
-	runtime.GC()
-	goroutines := runtime.NumGoroutine()
-	fds := openFDs(t)
+	checkLeaks := reopentest.Leaks(t)
 	const cycles = 100
 	for i := range cycles {
 		write(t, sim, "HALF") // lost with the device: never a code
@@ -255,23 +254,7 @@ func TestReplug(t *testing.T) {
 	if st.Reopens != cycles || st.Codes != cycles || st.LastError == "" {
 		t.Fatalf("state %+v", st)
 	}
-	// Allow for runtime background goroutines; a leak would be ~cycles.
-	time.Sleep(10 * time.Millisecond)
-	if g := runtime.NumGoroutine(); g > goroutines+2 {
-		t.Fatalf("goroutines %d -> %d after %d replugs", goroutines, g, cycles)
-	}
-	if n := openFDs(t); n > fds+2 {
-		t.Fatalf("open fds %d -> %d after %d replugs", fds, n, cycles)
-	}
-}
-
-func openFDs(t *testing.T) int {
-	t.Helper()
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skipf("cannot count fds: %v", err)
-	}
-	return len(ents)
+	checkLeaks(fmt.Sprintf("after %d replugs", cycles))
 }
 
 func TestSuffixFor(t *testing.T) {
