@@ -84,7 +84,7 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	// Retries work on the part of the frame around the finder candidates
 	// of the first pass: a code fills a quarter of the frame or less.
 	roi := d.finder.roi(f.Width, f.Height)
-	inverted := d.finder.inverted
+	inverted := opts.Invert && d.finder.invertedSeen()
 	if opts.Upscale && f.Width*f.Height <= 400*400 {
 		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
 			return r, nil
@@ -120,7 +120,7 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	}
 	// White-on-black codes: only when the first pass confirmed finder
 	// patterns of that polarity.
-	if opts.Invert && inverted >= invertedMin {
+	if inverted {
 		m.FlipAll()
 		r, _, err := d.decodeMatrix(m, false)
 		m.FlipAll()
@@ -180,7 +180,7 @@ func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) 
 	}
 	r, seen, err := d.decodeMatrix(m, false)
 	if err != nil {
-		if d.finder.inverted < invertedMin {
+		if !d.finder.invertedSeen() {
 			return r, seen, err
 		}
 		m.FlipAll()

@@ -25,11 +25,14 @@ type finderScan struct {
 	cands []finderCand
 	row   *gozxing.BitArray
 	img   bitImage
-	// inverted counts confirmed white-on-black finder patterns: the
-	// inverted retry is worth its pass only when there are some.
-	inverted int
+	// inverted holds row matches of white-on-black finder patterns
+	// (x, y, width), confirmed only when the inverted retry is considered:
+	// in most frames the first pass decodes and they are never needed.
+	inverted []invertedMatch
 	tris     []triple
 }
+
+type invertedMatch struct{ x, y, total int32 }
 
 type finderCand struct {
 	x, y, ms float64 // centre and module size
@@ -123,7 +126,7 @@ func finderRatio(r0, r1, r2, r3, r4 int32) bool {
 // find returns the finder-pattern candidates in m, best confirmed first.
 func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 	s.cands = s.cands[:0]
-	s.inverted = 0
+	s.inverted = s.inverted[:0]
 	s.row = s.img.load(m, s.row)
 	h := s.img.h
 	for y := finderRowStep / 2; y < h; y += finderRowStep {
@@ -134,14 +137,14 @@ func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 			if finderRatio(runs[i], runs[i+1], runs[i+2], runs[i+3], runs[i+4]) {
 				cx := x + int(runs[i]+runs[i+1]) + int(runs[i+2])/2
 				total := runs[i] + runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4]
-				s.confirm(cx, y, int(total), true)
+				s.confirm(cx, y, int(total))
 			}
 			// The same runs one later: white-black-white-black-white, a
 			// finder pattern printed white on black.
 			if i+5 < len(runs) && finderRatio(runs[i+1], runs[i+2], runs[i+3], runs[i+4], runs[i+5]) {
 				cx := x + int(runs[i]+runs[i+1]+runs[i+2]) + int(runs[i+3])/2
 				total := runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4] + runs[i+5]
-				s.confirm(cx, y, int(total), false)
+				s.inverted = append(s.inverted, invertedMatch{int32(cx), int32(y), total})
 			}
 			x += int(runs[i] + runs[i+1])
 		}
@@ -153,19 +156,35 @@ func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 	return s.cands
 }
 
+// invertedSeen reports whether the last scanned matrix has at least
+// invertedMin confirmed white-on-black finder patterns (rows): a real one
+// gives several, texture seldom does.
+func (s *finderScan) invertedSeen() bool {
+	n := 0
+	for _, c := range s.inverted {
+		cy, vt := crossRuns(&s.img, int(c.x), int(c.y), 0, 1, int(c.total), false)
+		if vt == 0 {
+			continue
+		}
+		if _, ht := crossRuns(&s.img, int(c.x), int(cy), 1, 0, int(c.total), false); ht == 0 {
+			continue
+		}
+		if n++; n >= invertedMin {
+			return true
+		}
+	}
+	return false
+}
+
 // confirm cross-checks a row match at (cx, y) in its column, re-centres it
 // in its row and merges it into the candidate list.
-func (s *finderScan) confirm(cx, y, total int, ink bool) {
-	cy, vt := crossRuns(&s.img, cx, y, 0, 1, total, ink)
+func (s *finderScan) confirm(cx, y, total int) {
+	cy, vt := crossRuns(&s.img, cx, y, 0, 1, total, true)
 	if vt == 0 {
 		return
 	}
-	ncx, ht := crossRuns(&s.img, cx, int(cy), 1, 0, total, ink)
+	ncx, ht := crossRuns(&s.img, cx, int(cy), 1, 0, total, true)
 	if ht == 0 {
-		return
-	}
-	if !ink {
-		s.inverted++
 		return
 	}
 	ms := float64(vt+ht) / 14

@@ -52,8 +52,8 @@ func TestFinderScanCentres(t *testing.T) {
 			t.Errorf("no candidate at %v (module %d): %+v", w, module, cands)
 		}
 	}
-	if s.inverted >= invertedMin {
-		t.Errorf("black-on-white code counted %d inverted patterns", s.inverted)
+	if s.invertedSeen() {
+		t.Errorf("black-on-white code: %d inverted row matches confirmed as white-on-black patterns", len(s.inverted))
 	}
 	tris := triples(cands, nil)
 	if len(tris) == 0 || tris[0].tl.GetX() > tris[0].tr.GetX() || tris[0].tl.GetY() > tris[0].bl.GetY() {
@@ -73,8 +73,8 @@ func TestFinderScanInverted(t *testing.T) {
 	var b hybridBinarizer
 	var s finderScan
 	s.find(b.binarize(f))
-	if s.inverted < invertedMin {
-		t.Errorf("white-on-black code: %d inverted confirmations, want at least %d", s.inverted, invertedMin)
+	if !s.invertedSeen() {
+		t.Errorf("white-on-black code: fewer than %d of %d inverted row matches confirmed", invertedMin, len(s.inverted))
 	}
 }
 
