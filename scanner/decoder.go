@@ -1,7 +1,6 @@
 package scanner
 
 import (
-	"errors"
 	"image"
 
 	"github.com/makiuchi-d/gozxing"
@@ -22,11 +21,13 @@ type Decoder struct {
 	bin2   hybridBinarizer // retries, so the first pass's matrix survives
 	sc     frameScaler
 	rot    *gozxing.BitMatrix
-	rotRow *gozxing.BitArray
-	rotSrc bitImage
-	rotBuf []uint32
-	lum    frameLuminance
-	Opts   DecodeOptions
+	// white-on-black finder triples of the first pass and of a scaled one
+	invTris, scTris []triple
+	rotRow          *gozxing.BitArray
+	rotSrc          bitImage
+	rotBuf          []uint32
+	lum             frameLuminance
+	Opts            DecodeOptions
 }
 
 // DecodeOptions selects the retries tried after the first pass fails.
@@ -84,13 +85,22 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 	// Retries work on the part of the frame around the finder candidates
 	// of the first pass: a code fills a quarter of the frame or less.
 	roi := d.finder.roi(f.Width, f.Height)
-	inverted := opts.Invert && d.finder.invertedSeen()
+	// The region retries rescue frames whose first pass found a finder
+	// triple that did not decode; with no triple they have never paid
+	// off on the synthetic set.
+	tried := len(d.finder.tris) > 0
+	// White-on-black finder triples, kept for the inverted retry: the
+	// scan of the inverted matrix would find the same.
+	d.invTris = d.invTris[:0]
+	if opts.Invert {
+		d.invTris = triples(d.finder.invertedCands(), d.invTris)
+	}
 	if opts.Upscale && f.Width*f.Height <= 400*400 {
 		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
 			return r, nil
 		}
 	}
-	if seen && roi.Dx() >= 10*blockSize && roi.Dy() >= 10*blockSize {
+	if seen && tried && roi.Dx() >= 10*blockSize && roi.Dy() >= 10*blockSize {
 		fr := crop(f, roi)
 		off := roi.Min
 		if opts.Downscale {
@@ -118,11 +128,11 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 			}
 		}
 	}
-	// White-on-black codes: only when the first pass confirmed finder
-	// patterns of that polarity.
-	if inverted {
+	// White-on-black codes: only when the first pass found finder
+	// triples of that polarity.
+	if len(d.invTris) > 0 {
 		m.FlipAll()
-		r, _, err := d.decodeMatrix(m, false)
+		r, err := d.readTriples(m, d.invTris)
 		m.FlipAll()
 		if err == nil {
 			return r, nil
@@ -145,8 +155,8 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 }
 
 // invertedMin is how many white-on-black finder confirmations (rows) make
-// the inverted retry worth a pass: a real pattern gives several per row
-// step.
+// the inverted candidates worth clustering: a real pattern gives several
+// per row step.
 const invertedMin = 3
 
 func shifted(r Result, off image.Point) Result {
@@ -180,12 +190,12 @@ func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) 
 	}
 	r, seen, err := d.decodeMatrix(m, false)
 	if err != nil {
-		if !d.finder.invertedSeen() {
+		d.scTris = triples(d.finder.invertedCands(), d.scTris)
+		if len(d.scTris) == 0 {
 			return r, seen, err
 		}
 		m.FlipAll()
-		r, seen, err = d.decodeMatrix(m, false)
-		if err != nil {
+		if r, err = d.readTriples(m, d.scTris); err != nil {
 			return r, seen, err
 		}
 	}
@@ -202,10 +212,8 @@ func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, s
 	cands := d.finder.find(m)
 	seen = len(cands) > 0
 	d.finder.tris = triples(cands, d.finder.tris)
-	for _, t := range d.finder.tris {
-		if r, err := d.grid.read(m, t.bl, t.tl, t.tr, moduleSize(m, t.bl, t.tl, t.tr)); err == nil {
-			return r, true, nil
-		}
+	if r, err := d.readTriples(m, d.finder.tris); err == nil {
+		return r, true, nil
 	}
 	if !fallback {
 		return Result{}, seen, ErrNotFound
@@ -221,7 +229,15 @@ func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, s
 	return r, true, err
 }
 
-var _ = errors.New
+// readTriples decodes the code at the first finder triple that gives one.
+func (d *Decoder) readTriples(m *gozxing.BitMatrix, tris []triple) (Result, error) {
+	for _, t := range tris {
+		if r, err := d.grid.read(m, t.bl, t.tl, t.tr, moduleSize(m, t.bl, t.tl, t.tr)); err == nil {
+			return r, nil
+		}
+	}
+	return Result{}, ErrNotFound
+}
 
 // rotated turns the part r of m by 90° into a reused matrix: output row
 // w-1-x is source column x. It works on 32×32 bit blocks by word

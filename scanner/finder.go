@@ -29,6 +29,7 @@ type finderScan struct {
 	// (x, y, width), confirmed only when the inverted retry is considered:
 	// in most frames the first pass decodes and they are never needed.
 	inverted []invertedMatch
+	icands   []finderCand // confirmed inverted candidates
 	tris     []triple
 }
 
@@ -137,7 +138,7 @@ func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 			if finderRatio(runs[i], runs[i+1], runs[i+2], runs[i+3], runs[i+4]) {
 				cx := x + int(runs[i]+runs[i+1]) + int(runs[i+2])/2
 				total := runs[i] + runs[i+1] + runs[i+2] + runs[i+3] + runs[i+4]
-				s.confirm(cx, y, int(total))
+				s.cands = s.confirm(cx, y, int(total), true, s.cands)
 			}
 			// The same runs one later: white-black-white-black-white, a
 			// finder pattern printed white on black.
@@ -149,11 +150,32 @@ func (s *finderScan) find(m *gozxing.BitMatrix) []finderCand {
 			x += int(runs[i] + runs[i+1])
 		}
 	}
-	sort.Slice(s.cands, func(a, b int) bool { return s.cands[a].n > s.cands[b].n })
-	if len(s.cands) > finderMaxCands {
-		s.cands = s.cands[:finderMaxCands]
-	}
+	s.cands = bestCands(s.cands)
 	return s.cands
+}
+
+// bestCands sorts candidates by confirmations and keeps the best.
+func bestCands(cands []finderCand) []finderCand {
+	sort.Slice(cands, func(a, b int) bool { return cands[a].n > cands[b].n })
+	if len(cands) > finderMaxCands {
+		cands = cands[:finderMaxCands]
+	}
+	return cands
+}
+
+// invertedCands returns the white-on-black candidates of the last scanned
+// matrix, as find would return them on the inverted matrix; none unless
+// invertedSeen.
+func (s *finderScan) invertedCands() []finderCand {
+	s.icands = s.icands[:0]
+	if !s.invertedSeen() {
+		return nil
+	}
+	for _, c := range s.inverted {
+		s.icands = s.confirm(int(c.x), int(c.y), int(c.total), false, s.icands)
+	}
+	s.icands = bestCands(s.icands)
+	return s.icands
 }
 
 // invertedSeen reports whether the last scanned matrix has at least
@@ -178,28 +200,28 @@ func (s *finderScan) invertedSeen() bool {
 
 // confirm cross-checks a row match at (cx, y) in its column, re-centres it
 // in its row and merges it into the candidate list.
-func (s *finderScan) confirm(cx, y, total int) {
-	cy, vt := crossRuns(&s.img, cx, y, 0, 1, total, true)
+func (s *finderScan) confirm(cx, y, total int, ink bool, cands []finderCand) []finderCand {
+	cy, vt := crossRuns(&s.img, cx, y, 0, 1, total, ink)
 	if vt == 0 {
-		return
+		return cands
 	}
-	ncx, ht := crossRuns(&s.img, cx, int(cy), 1, 0, total, true)
+	ncx, ht := crossRuns(&s.img, cx, int(cy), 1, 0, total, ink)
 	if ht == 0 {
-		return
+		return cands
 	}
 	ms := float64(vt+ht) / 14
-	for i := range s.cands {
-		c := &s.cands[i]
+	for i := range cands {
+		c := &cands[i]
 		if math.Abs(c.x-ncx) <= 2*c.ms && math.Abs(c.y-cy) <= 2*c.ms && ms < 2*c.ms && c.ms < 2*ms {
 			n := float64(c.n)
 			c.x = (c.x*n + ncx) / (n + 1)
 			c.y = (c.y*n + cy) / (n + 1)
 			c.ms = (c.ms*n + ms) / (n + 1)
 			c.n++
-			return
+			return cands
 		}
 	}
-	s.cands = append(s.cands, finderCand{x: ncx, y: cy, ms: ms, n: 1})
+	return append(cands, finderCand{x: ncx, y: cy, ms: ms, n: 1})
 }
 
 // crossRuns walks from (x, y) along (dx, dy) both ways, measuring the
