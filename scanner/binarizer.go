@@ -195,3 +195,91 @@ func blockBits(px uint64, t int32) uint32 {
 	// Gather bit 7 of byte i into bit 56+i.
 	return uint32((lt >> 7) * 0x0102040810204080 >> 56)
 }
+
+// globalBinarizer is gozxing's GlobalHistogramBinarizer (one black point
+// from a histogram of four rows) reading the frame in place and
+// thresholding eight pixels a word, with its matrix kept between frames of
+// the same size. It gives gozxing's matrix bit for bit.
+type globalBinarizer struct {
+	buckets [1 << globalBucketBits]int
+	row     *gozxing.BitArray
+	matrix  *gozxing.BitMatrix
+}
+
+const globalBucketBits = 5
+
+// binarize thresholds f into the reused matrix, or returns ErrNotFound
+// when f has too little contrast for a black point.
+func (g *globalBinarizer) binarize(f camera.Frame) (*gozxing.BitMatrix, error) {
+	w, h := f.Width, f.Height
+	clear(g.buckets[:])
+	for y := 1; y < 5; y++ {
+		px := f.Y[(h*y/5)*f.Stride:]
+		for x := w / 5; x < w*4/5; x++ {
+			g.buckets[px[x]>>(8-globalBucketBits)]++
+		}
+	}
+	black, ok := globalBlackPoint(g.buckets[:])
+	if !ok {
+		return nil, ErrNotFound
+	}
+	if g.matrix == nil || g.matrix.GetWidth() != w || g.matrix.GetHeight() != h {
+		g.matrix, _ = gozxing.NewBitMatrix(w, h)
+		g.row = gozxing.NewBitArray(w)
+	}
+	t := int32(black - 1) // set where pixel < black
+	words := g.row.GetBitArray()
+	fullWords := w >> 5
+	for y := 0; y < h; y++ {
+		px := f.Y[y*f.Stride : y*f.Stride+w]
+		for wi := 0; wi < fullWords; wi++ {
+			p := px[wi*32 : wi*32+32 : wi*32+32]
+			words[wi] = blockBits(binary.LittleEndian.Uint64(p[0:]), t) |
+				blockBits(binary.LittleEndian.Uint64(p[8:]), t)<<8 |
+				blockBits(binary.LittleEndian.Uint64(p[16:]), t)<<16 |
+				blockBits(binary.LittleEndian.Uint64(p[24:]), t)<<24
+		}
+		for wi := fullWords; wi < len(words); wi++ {
+			words[wi] = 0
+		}
+		for x := fullWords << 5; x < w; x++ {
+			words[x>>5] |= uint32(int32(px[x])-t-1) >> 31 << uint(x&31)
+		}
+		g.matrix.SetRow(y, g.row)
+	}
+	return g.matrix, nil
+}
+
+// globalBlackPoint is zxing's estimate: the valley between the histogram's
+// two peaks, nearer the white one; false when they are too close.
+func globalBlackPoint(buckets []int) (int, bool) {
+	n := len(buckets)
+	maxCount, first, firstSize := 0, 0, 0
+	for x, c := range buckets {
+		if c > firstSize {
+			first, firstSize = x, c
+		}
+		maxCount = max(maxCount, c)
+	}
+	second, secondScore := 0, 0
+	for x, c := range buckets {
+		d := x - first
+		if score := c * d * d; score > secondScore {
+			second, secondScore = x, score
+		}
+	}
+	if first > second {
+		first, second = second, first
+	}
+	if second-first <= n/16 {
+		return 0, false
+	}
+	valley, valleyScore := second-1, -1
+	for x := second - 1; x > first; x-- {
+		from := x - first
+		if score := from * from * (second - x) * (maxCount - buckets[x]); score > valleyScore {
+			valley, valleyScore = x, score
+		}
+	}
+	return valley << (8 - globalBucketBits), true
+}

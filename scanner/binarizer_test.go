@@ -1,6 +1,7 @@
 package scanner
 
 import (
+	"image"
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
@@ -50,6 +51,48 @@ func TestBinarizerMatchesGozxing(t *testing.T) {
 	allocs := testing.AllocsPerRun(5, func() { b.binarize(samples[2].Frame) })
 	if allocs != 0 {
 		t.Errorf("binarize allocates %.0f times per frame, want 0", allocs)
+	}
+}
+
+// TestGlobalBinarizerMatchesGozxing: ours gives gozxing's
+// GlobalHistogramBinarizer's matrix bit for bit, and refuses the frames it
+// refuses.
+func TestGlobalBinarizerMatchesGozxing(t *testing.T) {
+	samples, err := camsim.CardSet(12, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := samples[0].Frame
+	flat := camera.Frame{Y: make([]byte, 64*48), Width: 64, Height: 48, Stride: 64}
+	for i := range flat.Y {
+		flat.Y[i] = byte(128 + 8*(i%2)) // two neighbouring buckets: no contrast
+	}
+	var g globalBinarizer
+	for i, fr := range []camera.Frame{
+		f, samples[1].Frame, crop(f, image.Rect(101, 37, 433, 400)), crop(f, image.Rect(3, 5, 30, 9)), flat,
+	} {
+		want, werr := gozxing.NewGlobalHistgramBinarizer(&frameLuminance{f: fr}).GetBlackMatrix()
+		got, gerr := g.binarize(fr)
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("frame %d: error %v, gozxing %v", i, gerr, werr)
+		}
+		if werr != nil {
+			continue
+		}
+		diff := 0
+		for y := 0; y < fr.Height; y++ {
+			for x := 0; x < fr.Width; x++ {
+				if got.Get(x, y) != want.Get(x, y) {
+					diff++
+				}
+			}
+		}
+		if diff != 0 {
+			t.Errorf("frame %d (%d×%d): %d pixels differ from gozxing", i, fr.Width, fr.Height, diff)
+		}
+	}
+	if _, err := g.binarize(flat); err == nil {
+		t.Error("a frame without contrast gave a black point")
 	}
 }
 

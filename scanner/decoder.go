@@ -26,7 +26,7 @@ type Decoder struct {
 	rotRow          *gozxing.BitArray
 	rotSrc          bitImage
 	rotBuf          []uint32
-	lum             frameLuminance
+	global          globalBinarizer
 	Opts            DecodeOptions
 }
 
@@ -118,9 +118,7 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 			}
 		}
 		if opts.Global {
-			d.lum.f = fr
-			gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
-			d.lum.f = camera.Frame{}
+			gm, gerr := d.global.binarize(fr)
 			if gerr == nil {
 				if r, _, err := d.decodeMatrix(gm, false); err == nil {
 					return shifted(r, off), nil
@@ -139,9 +137,7 @@ func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
 		}
 	}
 	if opts.Global && opts.Upscale && f.Width*f.Height <= 400*400 {
-		d.lum.f = d.sc.double(f)
-		gm, gerr := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
-		d.lum.f = camera.Frame{}
+		gm, gerr := d.global.binarize(d.sc.double(f))
 		if gerr == nil {
 			if r, _, err := d.decodeMatrix(gm, false); err == nil {
 				for i, p := range r.Points {
@@ -166,15 +162,13 @@ func shifted(r Result, off image.Point) Result {
 	return r
 }
 
-// matrix binarizes f with b, or with gozxing's global-histogram binarizer
+// matrix binarizes f with b, or with the global-histogram binarizer
 // when f is too small for 5×5 blocks (as zxing does).
 func (d *Decoder) matrix(b *hybridBinarizer, f camera.Frame) (*gozxing.BitMatrix, error) {
 	if f.Width >= 5*blockSize && f.Height >= 5*blockSize {
 		return b.binarize(f), nil
 	}
-	d.lum.f = f
-	m, err := gozxing.NewGlobalHistgramBinarizer(&d.lum).GetBlackMatrix()
-	d.lum.f = camera.Frame{}
+	m, err := d.global.binarize(f)
 	if err != nil {
 		return nil, ErrNotFound
 	}
