@@ -16,13 +16,14 @@ if ! pkg-config --exists zxing; then
 	echo "bench-decode: libzxing-dev is missing (apt-get install -y libzxing-dev)" >&2
 	exit 2
 fi
-g++ -O2 -std=c++17 -o "$tmp/zxing-bench" bench/zxingcpp/main.cpp $(pkg-config --cflags --libs zxing)
+read -r -a zxing_flags <<<"$(pkg-config --cflags --libs zxing)"
+g++ -O2 -std=c++17 -o "$tmp/zxing-bench" bench/zxingcpp/main.cpp "${zxing_flags[@]}"
 
 # The frames both decoders see: scanner's synthetic sets written as PGM.
 SCANGATE_BENCH_FRAMES="$tmp/frames" go test "${tags[@]}" -count=1 -run '^TestWriteBenchFrames$' ./scanner >/dev/null
 
-cards=$(ls "$tmp/frames/card"/*.pgm | wc -l)
-empties=$(ls "$tmp/frames/empty"/*.pgm | wc -l)
+cards=$(find "$tmp/frames/card" -name '*.pgm' | wc -l)
+empties=$(find "$tmp/frames/empty" -name '*.pgm' | wc -l)
 zx_card=$("$tmp/zxing-bench" -reps $(( (n + cards - 1) / cards )) "$tmp/frames/card")
 zx_empty=$("$tmp/zxing-bench" -reps $(( (n + empties - 1) / empties )) "$tmp/frames/empty")
 go test "${tags[@]}" -count=1 -run '^$' -cpu 1 -benchmem -benchtime "${n}x" \
