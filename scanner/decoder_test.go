@@ -6,6 +6,10 @@ import (
 	"testing"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
+
+	"github.com/scangate/scangate/camsim"
 )
 
 // TestRotatedMatchesPixelTurn checks the word-transposing turn against the
@@ -37,5 +41,39 @@ func TestRotatedMatchesPixelTurn(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTimingCheck: the timing-pattern check passes the grid of a clean code
+// and refuses the same finders read one version too large or too small.
+func TestTimingCheck(t *testing.T) {
+	const text = "SG1:TIMING-0123456789-ABCDEFGHIJ"
+	f := cleanFrame(t, text, 4, 120, 40)
+	var b hybridBinarizer
+	var s finderScan
+	m := b.binarize(f)
+	tris := triples(s.find(m), nil)
+	if len(tris) == 0 {
+		t.Fatal("no finder triple in a clean frame")
+	}
+	qr, err := camsim.QR(text, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dim := qr.Bounds().Dx() - 8 // without the quiet zone
+	g := gridReader{dec: decoder.NewDecoder()}
+	tr := tris[0]
+	for _, c := range []struct {
+		dim  int
+		want bool
+	}{{dim, true}, {dim + 4, false}, {dim - 4, false}} {
+		tf := detector.Detector_createTransform(tr.tl, tr.tr, tr.bl, nil, c.dim)
+		if got := g.timingOK(m, tf, c.dim); got != c.want {
+			t.Errorf("dimension %d (code %d): timing check %v, want %v", c.dim, dim, got, c.want)
+		}
+	}
+	r, err := g.read(m, tr.bl, tr.tl, tr.tr, moduleSize(m, tr.bl, tr.tl, tr.tr))
+	if err != nil || r.Text != text {
+		t.Fatalf("read %q, %v; want %q", r.Text, err, text)
 	}
 }

@@ -91,6 +91,9 @@ func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detec
 
 func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int) (Result, error) {
 	t := detector.Detector_createTransform(tl, tr, bl, ap, dim)
+	if !g.timingOK(m, t, dim) {
+		return Result{}, ErrNotFound
+	}
 	bits, ok := g.sample(m, t, dim)
 	if !ok {
 		return Result{}, ErrNotFound
@@ -107,6 +110,39 @@ func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.Resul
 		md.ApplyMirroredCorrection(pts)
 	}
 	return Result{Text: dr.GetText(), Points: pts}, nil
+}
+
+// timingOK samples the two timing patterns (row and column 6 between the
+// finders, alternating dark and light) and accepts the grid when at most a
+// fifth of their modules are wrong. A wrong triple or dimension gets about
+// half wrong; a grid with a fifth of its modules wrong has most of its
+// bytes wrong, more than error correction repairs. It spares the full
+// sample and the decoder's error correction on grids that cannot decode.
+func (g *gridReader) timingOK(m *gozxing.BitMatrix, t *common.PerspectiveTransform, dim int) bool {
+	n := dim - 16 // modules 8..dim-9
+	if cap(g.points) < 4*n {
+		g.points = make([]float64, 4*n)
+	}
+	pts := g.points[:4*n]
+	for i := 0; i < n; i++ {
+		c := float64(8+i) + 0.5
+		pts[2*i], pts[2*i+1] = c, 6.5
+		pts[2*(n+i)], pts[2*(n+i)+1] = 6.5, c
+	}
+	t.TransformPoints(pts)
+	w, h := m.GetWidth(), m.GetHeight()
+	wrong := 0
+	for i := 0; i < 2*n; i++ {
+		px, py := int(pts[2*i]), int(pts[2*i+1])
+		if px < -1 || py < -1 || px > w || py > h {
+			return false
+		}
+		dark := (i%n)%2 == 0 // module 8 is dark
+		if m.Get(clampInt(px, 0, w-1), clampInt(py, 0, h-1)) != dark {
+			wrong++
+		}
+	}
+	return 5*wrong <= 2*n
 }
 
 // sample reads each module from the pixel under its centre.
