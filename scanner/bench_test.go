@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/makiuchi-d/gozxing"
 	"golang.org/x/sys/unix"
 
 	"github.com/scangate/scangate/camsim"
@@ -82,6 +83,64 @@ func BenchmarkDecodeEmptyFull(b *testing.B) {
 	_, empty := synthSet(b)
 	d := NewDecoder()
 	benchFrames(b, empty, func(f camera.Frame) { _, _ = d.Decode(f) })
+}
+
+// BenchmarkBinarize is the hybrid binarizer alone on the card frames.
+func BenchmarkBinarize(b *testing.B) {
+	samples, _ := synthSet(b)
+	var bin hybridBinarizer
+	benchFrames(b, cardFrames(samples), func(f camera.Frame) { bin.binarize(f) })
+}
+
+// BenchmarkFinder is the finder-pattern scan alone on the binarized card
+// frames.
+func BenchmarkFinder(b *testing.B) {
+	samples, _ := synthSet(b)
+	var bin hybridBinarizer
+	ms := make([]*gozxing.BitMatrix, len(samples))
+	for i, s := range samples {
+		m := bin.binarize(s.Frame)
+		ms[i], _ = gozxing.NewBitMatrix(m.GetWidth(), m.GetHeight())
+		for y := 0; y < m.GetHeight(); y++ {
+			ms[i].SetRow(y, m.GetRow(y, nil))
+		}
+	}
+	var fs finderScan
+	i := 0
+	benchFrames(b, cardFrames(samples), func(camera.Frame) { fs.find(ms[i%len(ms)]); i++ })
+}
+
+// BenchmarkDecodeRetries weighs each retry: the decoder on the card frames
+// with all retries, none, and all but one, with the frames decoded.
+func BenchmarkDecodeRetries(b *testing.B) {
+	samples, _ := synthSet(b)
+	all := DefaultDecodeOptions
+	for _, c := range []struct {
+		name string
+		off  func(*DecodeOptions)
+	}{
+		{"all", func(*DecodeOptions) {}},
+		{"none", func(o *DecodeOptions) { *o = DecodeOptions{} }},
+		{"no-rotate", func(o *DecodeOptions) { o.Rotate = false }},
+		{"no-global", func(o *DecodeOptions) { o.Global = false }},
+		{"no-half", func(o *DecodeOptions) { o.Downscale = false }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			d := NewDecoder()
+			d.Opts = all
+			c.off(&d.Opts)
+			decoded, i := 0, 0
+			benchFrames(b, cardFrames(samples), func(f camera.Frame) {
+				if text, err := d.Decode(f); err == nil && i < len(samples) && text == samples[i].Text {
+					decoded++
+				}
+				i++
+			})
+			if b.N >= len(samples) {
+				b.ReportMetric(float64(decoded), "decoded")
+			}
+		})
+	}
 }
 
 func cardFrames(samples []camsim.Sample) []camera.Frame {
