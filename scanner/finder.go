@@ -79,35 +79,33 @@ func (b *bitImage) get(x, y int) bool {
 }
 
 // rowRuns fills s.runs with the run lengths of row y, white first (a zero
-// run when the row starts black), stepping a word at a time.
+// run when the row starts black), from the row's colour changes a word at
+// a time.
 func (s *finderScan) rowRuns(y int) []int32 {
 	w := s.img.w
 	words := s.img.words[y*s.img.stride : (y+1)*s.img.stride]
-	runs := s.runs[:0]
-	black := false
-	start, x := 0, 0
-	for x < w {
-		word := words[x>>5]
-		if black {
-			word = ^word
-		}
-		word >>= uint(x & 31) // set bits: pixels of the other colour
-		n := bits.TrailingZeros32(word)
-		if (x&31)+n >= 32 {
-			x = (x | 31) + 1
-			continue
-		}
-		x += n
-		if x >= w {
-			break
-		}
-		runs = append(runs, int32(x-start))
-		start = x
-		black = !black
+	if cap(s.runs) < w+2 {
+		s.runs = make([]int32, w+2)
 	}
-	runs = append(runs, int32(w-start))
-	s.runs = runs
-	return runs
+	runs := s.runs[:w+2]
+	n, start := 0, 0
+	var prev uint32 // the previous word: its last pixel is left of this one's first
+	for wi, word := range words {
+		edges := word ^ (word<<1 | prev>>31) // bit i: pixel i differs from pixel i-1
+		prev = word
+		if rest := w - wi*32; rest < 32 {
+			edges &= 1<<uint(rest) - 1
+		}
+		for edges != 0 {
+			x := wi*32 + bits.TrailingZeros32(edges)
+			runs[n] = int32(x - start)
+			n++
+			start = x
+			edges &= edges - 1
+		}
+	}
+	runs[n] = int32(w - start)
+	return runs[:n+1]
 }
 
 // finderRatio reports whether five runs (black, white, black, white,

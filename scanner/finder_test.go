@@ -2,7 +2,10 @@ package scanner
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
+
+	"github.com/makiuchi-d/gozxing"
 
 	"github.com/scangate/scangate/camsim"
 	"github.com/scangate/scangate/drivers/camera"
@@ -105,5 +108,44 @@ func TestGridReadsSecondDimension(t *testing.T) {
 	off := legs / (float64(dim-7) + 2.2)
 	if r, err := d.grid.read(m, tr.bl, tr.tl, tr.tr, off); err != nil || r.Text != text {
 		t.Errorf("estimate a version too big (module %.2f for %.2f): %q, %v", off, ms, r.Text, err)
+	}
+}
+
+// TestRowRuns compares the word-at-a-time run lengths with a pixel walk,
+// on widths that end inside a word and rows that start black.
+func TestRowRuns(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, w := range []int{1, 31, 32, 33, 100, 640} {
+		m, _ := gozxing.NewBitMatrix(w, 4)
+		for y := 0; y < 4; y++ {
+			for x := 0; x < w; x++ {
+				if rng.IntN(3+y) == 0 { // denser and sparser rows
+					m.Set(x, y)
+				}
+			}
+		}
+		var s finderScan
+		s.img.load(m, nil)
+		for y := 0; y < 4; y++ {
+			var want []int32
+			black, run := false, int32(0)
+			for x := 0; x < w; x++ {
+				if m.Get(x, y) != black {
+					want = append(want, run)
+					black, run = !black, 0
+				}
+				run++
+			}
+			want = append(want, run)
+			got := s.rowRuns(y)
+			if len(got) != len(want) {
+				t.Fatalf("width %d row %d: %d runs, want %d", w, y, len(got), len(want))
+			}
+			for i := range want {
+				if got[i] != want[i] {
+					t.Fatalf("width %d row %d: runs %v, want %v", w, y, got, want)
+				}
+			}
+		}
 	}
 }
