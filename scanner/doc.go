@@ -64,12 +64,13 @@
 // run as zxing-cpp 1.4): ZXing/zxing-cpp black-box photos 279 of 316
 // (274 before the own finder; zxing-cpp 271); 200 synthetic card frames
 // 142 (one pass 122; before: 115, plain gozxing 103; zxing-cpp 139). With
-// a card 0.96–0.97 ms a frame, 0.86–0.87× zxing-cpp's (load average
-// under 1; before: 2.1–2.7 ms, 1.7–2.05×); the first pass is 0.74 ms:
-// binarizer 0.32, finder 0.27, grids and decoding the rest. Frames with
-// no code 0.05 ms (0.07×, idle check); every such frame decoded in full
-// 0.37 ms. 201 allocations a frame with a card (gozxing's decoder), 4
-// without.
+// a card 0.89–0.93 ms a frame, 0.77–0.82× zxing-cpp's (1000 frames a
+// run, load average about 1; runs of 400 swing from 0.76× to 1.18×;
+// before: 2.1–2.7 ms, 1.7–2.05×). The first pass alone is 0.64 ms
+// (binarizer 0.30, finder 0.23, grids and decoding the rest); the retries
+// add 0.24 ms a frame on average. Frames with no code 0.04–0.05 ms
+// (0.06×, idle check); every such frame decoded in full 0.34 ms. 201
+// allocations a frame with a card (gozxing's decoder), 4 without.
 //
 // Tried and dropped: a SWAR block minimum and maximum in the binarizer
 // (eight byte lanes a word: 25% slower than scalar min/max); counting a
