@@ -25,7 +25,7 @@ gobench ./idcode '^Benchmark(Verify|Parse|Ed25519Verify)$' 2000x
 echo "== durable check-in commit (store)"
 gobench ./store '^Benchmark(RecordCheckin|LastPass)$' 500x
 echo "== QR decode beside zxing-cpp (scanner)"
-bash scripts/bench-decode.sh "$([ "$quick" = 1 ] && echo 100 || echo 400)" | tee "$tmp/decode.txt"
+bash scripts/bench-decode.sh "$([ "$quick" = 1 ] && echo 200 || echo 1000)" | tee "$tmp/decode.txt"
 cards=$([ "$quick" = 1 ] && echo 200 || echo 1000)
 echo "== frame → feedback through decode, verify and durable commit ($cards cards)"
 gobench ./kiosk '^BenchmarkDoorLatency$' "${cards}x"
