@@ -54,15 +54,8 @@ func aimOf(s scanner.Snapshot) Aim {
 // handlePreview answers the next camera frame as JPEG, the finder pattern
 // centres marked, for the status page's live preview.
 func (k *Kiosk) handlePreview(w http.ResponseWriter, r *http.Request) {
-	if len(k.hw.cameras) == 0 {
-		control.WriteError(w, http.StatusNotFound, "no camera configured")
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
-	defer cancel()
-	snap, err := k.scanner.Snapshot(ctx, k.hw.cameras[0].name)
-	if err != nil {
-		control.WriteError(w, http.StatusServiceUnavailable, "no frame from the camera: %v", err)
+	snap, ok := k.snapshot(w, r)
+	if !ok {
 		return
 	}
 	img := image.NewRGBA(snap.Image.Bounds())
@@ -88,16 +81,23 @@ func (k *Kiosk) handlePreview(w http.ResponseWriter, r *http.Request) {
 
 // handleAim answers the aiming aid as JSON.
 func (k *Kiosk) handleAim(w http.ResponseWriter, r *http.Request) {
+	if snap, ok := k.snapshot(w, r); ok {
+		control.WriteJSON(w, http.StatusOK, aimOf(snap))
+	}
+}
+
+// snapshot takes the next frame of the first camera, or answers the error.
+func (k *Kiosk) snapshot(w http.ResponseWriter, r *http.Request) (scanner.Snapshot, bool) {
 	if len(k.hw.cameras) == 0 {
 		control.WriteError(w, http.StatusNotFound, "no camera configured")
-		return
+		return scanner.Snapshot{}, false
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
 	snap, err := k.scanner.Snapshot(ctx, k.hw.cameras[0].name)
 	if err != nil {
 		control.WriteError(w, http.StatusServiceUnavailable, "no frame from the camera: %v", err)
-		return
+		return scanner.Snapshot{}, false
 	}
-	control.WriteJSON(w, http.StatusOK, aimOf(snap))
+	return snap, true
 }
