@@ -16,6 +16,8 @@ pkgs=(
   python3-magic flake8
   # the status page is tested in a real browser
   chromium
+  # printed cards are rasterised and decoded back in the card tests
+  poppler-utils
 )
 missing=()
 for p in "${pkgs[@]}"; do
