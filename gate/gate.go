@@ -139,7 +139,7 @@ func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
 		d.CardID = e.Holder
 		d.Outcome, d.Reason = Pass, ReasonLogged
 		if dup, err := g.ledger.AdmittedSince(ctx, e.CardID, now.Add(-g.policy.DuplicateWindow)); err != nil {
-			return g.fault(ctx, d, e, now, fmt.Errorf("duplicate lookup: %w", err))
+			return g.fault(d, fmt.Errorf("duplicate lookup: %w", err))
 		} else if dup {
 			d.Outcome, d.Reason = AlreadyIn, ReasonAlreadyIn
 		}
@@ -178,7 +178,7 @@ func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
 	d.Outcome = Pass
 	dup, err := g.ledger.AdmittedSince(ctx, d.CardID, now.Add(-g.policy.DuplicateWindow))
 	if err != nil {
-		return g.fault(ctx, d, e, now, fmt.Errorf("duplicate lookup: %w", err))
+		return g.fault(d, fmt.Errorf("duplicate lookup: %w", err))
 	}
 	if dup {
 		d.Outcome, d.Reason = AlreadyIn, ReasonAlreadyIn
@@ -202,7 +202,7 @@ func (g *Gate) commit(ctx context.Context, d Decision, e Entry, now time.Time) D
 	e.Outcome, e.Reason, e.Group = d.Outcome, d.Reason, d.Group
 	seq, err := g.ledger.Record(ctx, e)
 	if err != nil {
-		return g.fault(ctx, d, e, now, fmt.Errorf("record check-in: %w", err))
+		return g.fault(d, fmt.Errorf("record check-in: %w", err))
 	}
 	d.Seq = seq
 	d.DecidedAt = g.clock.Now()
@@ -211,7 +211,7 @@ func (g *Gate) commit(ctx context.Context, d Decision, e Entry, now time.Time) D
 	return d
 }
 
-func (g *Gate) fault(_ context.Context, d Decision, _ Entry, _ time.Time, err error) Decision {
+func (g *Gate) fault(d Decision, err error) Decision {
 	g.log.Error("gate: ledger failed", "err", err, "fail_open", g.policy.FailOpen)
 	d.DecidedAt = g.clock.Now()
 	if g.policy.FailOpen && d.Admitted() {

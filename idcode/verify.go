@@ -106,8 +106,10 @@ func NewTrust(list *TrustList, revoked *RevocationList, opts TrustOptions) (*Tru
 	return t, nil
 }
 
-// stale says why the trust data may not be used at now, or "".
-func (t *Trust) stale(now time.Time) string {
+// Stale says why the trust data may not be used at now, or "". Verify
+// refuses every card with trust_data_stale while it is not ""; status
+// pages show the same answer.
+func (t *Trust) Stale(now time.Time) string {
 	if t == nil || t.List == nil || t.byKID == nil {
 		return "no trust list"
 	}
@@ -150,7 +152,7 @@ func Verify(card *Card, t *Trust, now time.Time) Verdict {
 	if card == nil || card.msg == nil {
 		return Verdict{Reason: ReasonMalformed, Card: card, Detail: "no parsed card"}
 	}
-	if why := t.stale(now); why != "" {
+	if why := t.Stale(now); why != "" {
 		return Verdict{Reason: ReasonTrustStale, Card: card, Detail: why}
 	}
 	cands := t.byKID[card.KID]

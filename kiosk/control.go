@@ -78,7 +78,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 		if t.Revoked != nil {
 			st.Trust.RevocationVersion = t.Revoked.Version
 		}
-		st.Trust.Stale = (t.MaxAge > 0 && now.Sub(ref) > t.MaxAge) || !now.Before(t.List.Expires)
+		st.Trust.Stale = t.Stale(now) != ""
 	} else {
 		st.Trust.Stale = true
 	}

@@ -67,7 +67,6 @@ type Kiosk struct {
 
 	ready      atomic.Bool
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
-	decisions  atomic.Int64
 	presentGen atomic.Int64 // sim: the newest presentation
 	statusAddr atomic.Value // string: the status page's listening address
 }
@@ -404,7 +403,6 @@ func (k *Kiosk) run(ctx context.Context) error {
 func (k *Kiosk) handle(ctx context.Context, c scanner.Code) {
 	d := k.gate.Decide(ctx, c)
 	k.display.Show(d)
-	k.decisions.Add(1)
 	k.bus.publish(decided{Decision: d, ShownAt: time.Now()})
 }
 
