@@ -60,34 +60,19 @@ func openHardware(cfg config.Config, opts Options, log *slog.Logger) (h *hardwar
 			h.Close()
 		}
 	}()
-	if cfg.Voice.Enabled {
-		h.voice = map[gate.Outcome]string{}
-		for name, file := range cfg.Voice.Files {
-			o, ok := outcomeByName(name)
-			if !ok {
-				return nil, fmt.Errorf("kiosk: voice.files: unknown outcome %q (pass, already, fail, fault)", name)
-			}
-			h.voice[o] = file
-		}
+	if h.voice, err = voiceFiles(cfg.Voice); err != nil {
+		return nil, err
 	}
 	if opts.Sim {
 		return h, h.openSim(cfg, opts, log)
 	}
 
 	if cfg.Camera.Enabled {
-		var format camera.PixelFormat
-		if cfg.Camera.Format != "" {
-			if format, err = camera.ParseFormat(cfg.Camera.Format); err != nil {
-				return nil, fmt.Errorf("kiosk: camera.format: %w", err)
-			}
-		}
-		controls, err := camera.ParseControls(cfg.Camera.Controls)
+		cc, err := cameraConfig(cfg.Camera, log)
 		if err != nil {
-			return nil, fmt.Errorf("kiosk: camera.controls: %w", err)
+			return nil, err
 		}
-		cam, err := camera.New(camera.Config{Device: cfg.Camera.Device, Width: cfg.Camera.Width, Height: cfg.Camera.Height,
-			FPS: cfg.Camera.FPS, Buffers: cfg.Camera.Buffers, Format: format, Input: cfg.Camera.Input,
-			Controls: controls, Logger: log})
+		cam, err := camera.New(cc)
 		if err != nil {
 			return nil, fmt.Errorf("kiosk: camera: %w", err)
 		}
@@ -210,4 +195,37 @@ func outcomeByName(s string) (gate.Outcome, bool) {
 		}
 	}
 	return 0, false
+}
+
+// cameraConfig maps [camera] onto the driver's options.
+func cameraConfig(c config.Camera, log *slog.Logger) (camera.Config, error) {
+	var format camera.PixelFormat
+	if c.Format != "" {
+		var err error
+		if format, err = camera.ParseFormat(c.Format); err != nil {
+			return camera.Config{}, fmt.Errorf("kiosk: camera.format: %w", err)
+		}
+	}
+	controls, err := camera.ParseControls(c.Controls)
+	if err != nil {
+		return camera.Config{}, fmt.Errorf("kiosk: camera.controls: %w", err)
+	}
+	return camera.Config{Device: c.Device, Width: c.Width, Height: c.Height, FPS: c.FPS, Buffers: c.Buffers,
+		Format: format, Input: c.Input, Controls: controls, Logger: log}, nil
+}
+
+// voiceFiles maps [voice] files onto outcomes; nil when voice is off.
+func voiceFiles(v config.Voice) (map[gate.Outcome]string, error) {
+	if !v.Enabled {
+		return nil, nil
+	}
+	out := map[gate.Outcome]string{}
+	for name, file := range v.Files {
+		o, ok := outcomeByName(name)
+		if !ok {
+			return nil, fmt.Errorf("kiosk: voice.files: unknown outcome %q (pass, already, fail, fault)", name)
+		}
+		out[o] = file
+	}
+	return out, nil
 }

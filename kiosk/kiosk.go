@@ -173,15 +173,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 // collector. The collector's key signs bundles and lists, so it is pinned
 // as a list key too.
 func (k *Kiosk) openUplink() (*uplink.Uplink, error) {
-	uc := k.cfg.Uplink
-	// Like the trust files, a relative key path is relative to the data
-	// directory, not to wherever the daemon was started.
-	if key := strings.TrimSpace(uc.CollectorKey); key != "" && !strings.HasPrefix(key, "-----BEGIN") && !filepath.IsAbs(key) {
-		if p := filepath.Join(k.dataDir, key); fileExists(p) {
-			uc.CollectorKey = p
-		}
-	}
-	uo, err := uplink.OptionsFromConfig(uc, k.dataDir)
+	uo, err := uplink.OptionsFromConfig(uplinkConfig(k.cfg.Uplink, k.dataDir), k.dataDir)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -211,6 +203,44 @@ func (k *Kiosk) applyPolicy(p wire.Policy) {
 		k.log.Warn("kiosk: trust policy", "err", err)
 	}
 	k.log.Info("kiosk: venue policy applied", "mode", p.Mode, "duplicate_window", gp.DuplicateWindow)
+}
+
+// uplinkConfig resolves a relative collector key path against the data
+// directory, like the trust files, not wherever the daemon was started.
+func uplinkConfig(uc config.Uplink, dataDir string) config.Uplink {
+	if key := strings.TrimSpace(uc.CollectorKey); key != "" && !strings.HasPrefix(key, "-----BEGIN") && !filepath.IsAbs(key) {
+		if p := filepath.Join(dataDir, key); fileExists(p) {
+			uc.CollectorKey = p
+		}
+	}
+	return uc
+}
+
+// CheckConfig runs every start-up check that needs no hardware, so
+// `scangated --check-config` reports what the daemon would stop on: camera
+// format and controls, voice outcomes, pinned list keys, the collector key.
+func CheckConfig(cfg config.Config, dataDir string) error {
+	if dataDir == "" {
+		dataDir = cfg.Device.Data
+	}
+	var errs []error
+	if cfg.Camera.Enabled {
+		if _, err := cameraConfig(cfg.Camera, nil); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := voiceFiles(cfg.Voice); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := loadListKeys(cfg.Trust.ListKeys, dataDir); err != nil {
+		errs = append(errs, err)
+	}
+	if cfg.Uplink.Enabled {
+		if _, err := uplink.OptionsFromConfig(uplinkConfig(cfg.Uplink, dataDir), dataDir); err != nil {
+			errs = append(errs, fmt.Errorf("kiosk: %w", err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func policyFromConfig(cfg config.Config) gate.Policy {

@@ -63,6 +63,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *check {
+		if err := kiosk.CheckConfig(cfg, *data); err != nil {
+			fmt.Fprintf(stderr, "scangated: %s: %v\n", displayName(path), err)
+			return 2
+		}
 		fmt.Fprintf(stdout, "%s: ok\n", displayName(path))
 		return 0
 	}

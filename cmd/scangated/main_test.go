@@ -48,6 +48,22 @@ func TestCheckConfig(t *testing.T) {
 	if code := run([]string{"--bogus"}, &out, &errb); code != 2 {
 		t.Fatalf("bad flag: %d", code)
 	}
+	// Values that parse as TOML but that the daemon would stop on at start
+	// are caught by --check-config too.
+	for name, tc := range map[string]struct{ text, want string }{
+		"camera format":  {"[camera]\nformat = \"H264\"\n", "camera.format"},
+		"camera control": {"[camera]\ncontrols = { focus_absolute = 9999999999 }\n", "camera.controls"},
+		"voice outcome":  {"[voice]\nenabled = true\nfiles = { welcome = \"a.wav\" }\n", "voice.files"},
+		"list key":       {"[trust]\nlist_keys = [\"missing.pem\"]\n", "list_keys"},
+		"collector key":  {"[uplink]\nenabled = true\nurl = \"https://c.example\"\ncollector_key = \"nope\"\n", "collector key"},
+	} {
+		p := filepath.Join(dir, "k.toml")
+		os.WriteFile(p, []byte(tc.text), 0o644)
+		errb.Reset()
+		if code := run([]string{"--check-config", "--config", p, "--data", dir}, &out, &errb); code != 2 || !strings.Contains(errb.String(), tc.want) {
+			t.Errorf("%s: exit %d, %q (want %q)", name, code, errb.String(), tc.want)
+		}
+	}
 }
 
 // daemon is a scangated child process in sim mode.
