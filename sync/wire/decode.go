@@ -138,6 +138,20 @@ func (b *CheckinBatch) Check() error {
 	if err := checkText("boot_id", b.BootID, MaxIDLen, false); err != nil {
 		return badRequest("batch", err)
 	}
+	if err := checkText("ledger", b.Ledger, MaxIDLen, false); err != nil {
+		return badRequest("batch", err)
+	}
+	if b.Floor > maxSeq {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: floor %d out of range", b.Floor)
+	}
+	if len(b.Recoveries) > MaxRecoveries {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: %d recoveries, limit %d", len(b.Recoveries), MaxRecoveries)
+	}
+	for i, r := range b.Recoveries {
+		if err := r.Check(); err != nil {
+			return badRequest(fmt.Sprintf("batch: recovery %d", i), err)
+		}
+	}
 	if len(b.Records) == 0 {
 		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: no records")
 	}
@@ -148,8 +162,22 @@ func (b *CheckinBatch) Check() error {
 		if err := b.Records[i].Check(); err != nil {
 			return badRequest(fmt.Sprintf("batch: record %d", i), err)
 		}
+		if b.Records[i].Seq <= b.Floor {
+			return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: record %d: seq %d at or below the floor %d", i, b.Records[i].Seq, b.Floor)
+		}
 	}
 	return nil
+}
+
+// Check reports the first problem with r.
+func (r *Recovery) Check() error {
+	switch {
+	case r.At.Year() < 1970 || r.At.Year() > 9999:
+		return fmt.Errorf("at %v out of range", r.At)
+	case r.Salvaged < 0 || r.Lost < -1:
+		return fmt.Errorf("salvaged %d, lost %d out of range", r.Salvaged, r.Lost)
+	}
+	return checkText("ledger", r.Ledger, MaxIDLen, false)
 }
 
 // maxSeq keeps seq within PostgreSQL's bigint.
@@ -262,8 +290,11 @@ func DecodeAck(b []byte) (BatchAck, error) {
 	if err := decodeStrict(b, &a, "ack"); err != nil {
 		return BatchAck{}, err
 	}
-	if a.Device == "" || a.AckSeq > maxSeq {
-		return BatchAck{}, Errorf(http.StatusBadRequest, CodeBadRequest, "ack: device missing or ack_seq out of range")
+	if a.Device == "" || a.AckSeq > maxSeq || a.Conflicts > MaxBatchRecords {
+		return BatchAck{}, Errorf(http.StatusBadRequest, CodeBadRequest, "ack: device missing, or ack_seq or conflicts out of range")
+	}
+	if err := checkText("ledger", a.Ledger, MaxIDLen, false); err != nil {
+		return BatchAck{}, Errorf(http.StatusBadRequest, CodeBadRequest, "ack: %v", err)
 	}
 	return a, nil
 }

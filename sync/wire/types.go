@@ -70,8 +70,8 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 }
 
 // Record is one check-in as the device stored it. Seq is the device's
-// durable, gap-free sequence starting at 1; (device, Seq) identifies the
-// record at the collector, so a replay is harmless.
+// durable, gap-free sequence; (device, ledger, Seq) identifies the record at
+// the collector, so a replay is harmless.
 type Record struct {
 	Seq uint64    `json:"seq"`
 	At  time.Time `json:"at"` // device wall clock when the code was seen
@@ -96,20 +96,60 @@ type Record struct {
 // BootID and MonoNS describe the moment the device sent the batch; the
 // collector anchors that boot to its own clock with them, so records from
 // the same boot made before the device clock was set get a corrected time.
+//
+// Ledger names the incarnation of the device's database the records come
+// from. A new database file (a corrupt one recovered, an SD card replaced
+// or reflashed with the same identity) starts a new ledger, so its seqs can
+// never collide with what the collector already holds. Every record of a
+// batch belongs to its Ledger; "" is the ledger of a device from before
+// ledgers existed.
+//
+// Floor is the device's promise that it holds nothing of this ledger at or
+// below Floor that it has not sent before: everything below its oldest
+// queued record was acknowledged, or was lost with a corrupt file. The
+// collector counts the ack from Floor when it holds less, so a salvaged
+// ledger with a hole still drains.
+//
+// Recoveries reports what the device's database lost when it was
+// recovered, sent with every batch so the collector can show it.
 type CheckinBatch struct {
-	Version int      `json:"version"`
-	Device  string   `json:"device"`
-	BootID  string   `json:"boot_id,omitempty"`
-	MonoNS  int64    `json:"mono_ns,omitempty"`
-	Records []Record `json:"records"`
+	Version    int        `json:"version"`
+	Device     string     `json:"device"`
+	Ledger     string     `json:"ledger,omitempty"`
+	Floor      uint64     `json:"floor,omitempty"`
+	BootID     string     `json:"boot_id,omitempty"`
+	MonoNS     int64      `json:"mono_ns,omitempty"`
+	Records    []Record   `json:"records"`
+	Recoveries []Recovery `json:"recoveries,omitempty"`
+}
+
+// MaxRecoveries bounds CheckinBatch.Recoveries.
+const MaxRecoveries = 16
+
+// Recovery is one recovery of a corrupt device database: when, the ledger
+// that was damaged, how many queued check-ins were salvaged into the new
+// file and how many were lost (-1: the damaged file no longer tells).
+type Recovery struct {
+	At       time.Time `json:"at"`
+	Ledger   string    `json:"ledger"`
+	Salvaged int64     `json:"salvaged"`
+	Lost     int64     `json:"lost"`
 }
 
 // BatchAck answers a batch. AckSeq is the highest seq such that the
-// collector holds every record 1..AckSeq for the device; the device may
-// delete its outbox up to it and must resend anything after it.
+// collector holds every record of the batch's ledger from 1 (or the
+// batch's Floor) to AckSeq; the device may delete its outbox of that ledger
+// up to it and must resend anything after it.
+//
+// Conflicts counts records of the batch whose (ledger, seq) the collector
+// already held with different content. The collector keeps them aside
+// (never drops them) and raises an alarm; the device reports them in its
+// status.
 type BatchAck struct {
 	Device     string    `json:"device"`
+	Ledger     string    `json:"ledger,omitempty"`
 	AckSeq     uint64    `json:"ack_seq"`
+	Conflicts  uint64    `json:"conflicts,omitempty"`
 	ServerTime time.Time `json:"server_time"`
 }
 
