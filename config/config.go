@@ -73,7 +73,10 @@ type Device struct {
 type Trust struct {
 	File        string   `toml:"file"`        // signed trust list (scangate keygen writes trust.json)
 	Revocations string   `toml:"revocations"` // signed revocation list
-	ListKeys    []string `toml:"list_keys"`   // pinned list-signing public keys (PEM files or base64); empty: the trust list's own signer
+	ListKeys    []string `toml:"list_keys"`   // pinned list-signing public keys (PEM files or base64)
+	// FirstUse pins the signer of the first trust list installed, on a
+	// device that has never had a pinned key (no list_keys, no collector).
+	FirstUse bool `toml:"first_use"`
 }
 
 // Policy is the venue's admission policy (the collector may override it).

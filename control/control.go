@@ -84,6 +84,14 @@ type TrustStatus struct {
 	AgeS              float64 `json:"age_s"`
 	Stale             bool    `json:"stale"`
 	Issuers           int     `json:"issuers"`
+	Pins              []Pin   `json:"pins"` // list keys in force
+}
+
+// Pin is a list-signing key the kiosk trusts and where it came from
+// ("config", "collector", "first-use").
+type Pin struct {
+	KID    string `json:"kid"`
+	Origin string `json:"origin"`
 }
 
 // ClockStatus is the wall clock's trustworthiness.

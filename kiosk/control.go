@@ -82,6 +82,9 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	} else {
 		st.Trust.Stale = true
 	}
+	for _, p := range k.trust.Pins() {
+		st.Trust.Pins = append(st.Trust.Pins, control.Pin{KID: p.KID(), Origin: p.Origin})
+	}
 	if k.uplink != nil {
 		us := k.uplink.Status().Control()
 		st.Uplink = &us

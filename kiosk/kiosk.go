@@ -128,8 +128,19 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	if err != nil {
 		return nil, err
 	}
+	// The collector key is pinned before any trust data is read, so the
+	// stored bundle's lists are usable from the first card after a restart
+	// and a file in the data directory can never stand in for them.
+	var uo uplink.Options
+	if cfg.Uplink.Enabled {
+		if uo, err = uplink.OptionsFromConfig(uplinkConfig(cfg.Uplink, dataDir), dataDir); err != nil {
+			return nil, fmt.Errorf("kiosk: %w", err)
+		}
+	}
 	k.trust, err = trust.New(ctx, k.store, trust.Options{Venue: cfg.Device.Venue,
-		MaxAge: cfg.Policy.MaxTrustAge.Duration, Pinned: pinned, Logger: k.log})
+		MaxAge: cfg.Policy.MaxTrustAge.Duration, Pinned: pinned, CollectorKey: uo.CollectorKey,
+		// --trust is the technician's explicit install, as good as asking.
+		FirstUse: cfg.Trust.FirstUse || opts.TrustFile != "", Logger: k.log})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -144,7 +155,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
 	if cfg.Uplink.Enabled {
-		if k.uplink, err = k.openUplink(); err != nil {
+		if k.uplink, err = k.openUplink(uo); err != nil {
 			return nil, err
 		}
 	}
@@ -170,14 +181,8 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 }
 
 // openUplink connects the store's outbox and the trust data to the
-// collector. The collector's key signs bundles and lists, so it is pinned
-// as a list key too.
-func (k *Kiosk) openUplink() (*uplink.Uplink, error) {
-	uo, err := uplink.OptionsFromConfig(uplinkConfig(k.cfg.Uplink, k.dataDir), k.dataDir)
-	if err != nil {
-		return nil, fmt.Errorf("kiosk: %w", err)
-	}
-	k.trust.AddPinned(uo.CollectorKey)
+// collector (whose key the trust source already pins).
+func (k *Kiosk) openUplink(uo uplink.Options) (*uplink.Uplink, error) {
 	uo.Store, uo.Trust, uo.Clock, uo.Sync, uo.BootID, uo.Logger = k.store, k.trust, k.clock, k.sync, k.bootID, k.log
 	uo.ApplyPolicy = k.applyPolicy
 	if !k.opts.Sim {

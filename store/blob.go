@@ -55,6 +55,23 @@ func (s *Store) PutBlob(ctx context.Context, kind string, version int64, data []
 	})
 }
 
+// ReplaceBlob stores data as kind whatever version is stored. Only for a
+// stored copy its reader could not verify (signed by a key no longer in
+// force): its version proves nothing and must not hold back a genuine list.
+func (s *Store) ReplaceBlob(ctx context.Context, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error {
+	if kind == "" {
+		return errors.New("store: replace blob: empty kind")
+	}
+	if data == nil {
+		data = []byte{}
+	}
+	return s.write(ctx, "replace blob "+kind, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO blobs (kind, version, data, etag, fetched_ns, stored_ns)
+			VALUES (?, ?, ?, ?, ?, ?)`, kind, version, data, etag, fetchedAt.UnixNano(), s.opts.Now().UnixNano())
+		return err
+	})
+}
+
 // TouchBlob records that the collector confirmed the stored version of kind
 // (an HTTP 304) at fetchedAt: trust data age is measured from it.
 func (s *Store) TouchBlob(ctx context.Context, kind string, fetchedAt time.Time) error {

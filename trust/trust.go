@@ -10,9 +10,14 @@
 // nothing. A list older (by version) than the one in force is refused, so a
 // replayed old revocation list cannot un-revoke a card.
 //
-// Pinning: list keys come from the config (and the collector key); with
-// none configured, the key that signed the first trust list ever installed
-// is pinned in the store (trust on first use, the single-issuer setup).
+// Pinning: the list keys in force are known before anything is installed:
+// the configured keys (trust.list_keys) and the collector key. Only when
+// there are none does the key pinned on first use count, and trust on first
+// use itself happens only on a device that was never pinned by anything,
+// and only when the configuration asks for it (Options.FirstUse). A local
+// file therefore never adds a pin to a pinned device, and a list that no key
+// in force verifies is never used, even when it is already stored (so a list
+// planted before these rules stops counting once the device is pinned).
 package trust
 
 import (
@@ -29,12 +34,35 @@ import (
 	"github.com/scangate/scangate/store"
 )
 
-// settingPinned holds the list key pinned on first use.
-const settingPinned = "trust.pinned_key"
+const (
+	// settingPinned holds the list key pinned on first use.
+	settingPinned = "trust.pinned_key"
+	// settingEverPinned records that the device has had a pinned key, from
+	// any origin: trust on first use is then over for good, even if the
+	// configuration later loses its keys.
+	settingEverPinned = "trust.ever_pinned"
+)
+
+// Origins of a pinned key, as status shows them.
+const (
+	OriginConfig    = "config"    // trust.list_keys
+	OriginCollector = "collector" // uplink.collector_key
+	OriginFirstUse  = "first-use" // the signer of the first trust list installed
+)
+
+// Pin is a list key in force and where it came from.
+type Pin struct {
+	Key    ed25519.PublicKey
+	Origin string
+}
+
+// KID is the key id (idcode.KeyID) in hex, as status shows it.
+func (p Pin) KID() string { return fmt.Sprintf("%x", idcode.KeyID(p.Key)) }
 
 // Blobs is the part of the store this package uses.
 type Blobs interface {
 	PutBlob(ctx context.Context, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error
+	ReplaceBlob(ctx context.Context, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error
 	Blob(ctx context.Context, kind string) (store.Blob, error)
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
@@ -44,8 +72,15 @@ type Blobs interface {
 type Options struct {
 	Venue  string
 	MaxAge time.Duration
-	Pinned []ed25519.PublicKey // configured list keys; empty: trust on first use
-	Logger *slog.Logger
+	// Pinned are the configured list keys (trust.list_keys).
+	Pinned []ed25519.PublicKey
+	// CollectorKey is the enrolled collector's key, which signs bundles and
+	// lists; nil when no collector is configured.
+	CollectorKey ed25519.PublicKey
+	// FirstUse allows pinning the signer of the first trust list installed,
+	// on a device that has never had a pinned key.
+	FirstUse bool
+	Logger   *slog.Logger
 }
 
 // Source hands the gate the current idcode.Trust. Safe for concurrent use.
@@ -54,9 +89,15 @@ type Source struct {
 	opts  Options
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	pinned  []ed25519.PublicKey
-	current *idcode.Trust
+	mu         sync.Mutex
+	pins       []Pin
+	everPinned bool
+	current    *idcode.Trust
+	// Versions of the stored lists that verify under the pins in force:
+	// what a new list must not be older than. verified says whether the
+	// stored copy verified at all (else its version proves nothing).
+	listVersion, revVersion   int64
+	listVerified, revVerified bool
 }
 
 // New returns a Source over the store and loads what it holds.
@@ -64,15 +105,44 @@ func New(ctx context.Context, blobs Blobs, opts Options) (*Source, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	s := &Source{blobs: blobs, opts: opts, log: opts.Logger, pinned: append([]ed25519.PublicKey(nil), opts.Pinned...)}
-	if v, err := blobs.Setting(ctx, settingPinned); err == nil && v != "" {
+	s := &Source{blobs: blobs, opts: opts, log: opts.Logger}
+	for _, k := range opts.Pinned {
+		s.addPin(k, OriginConfig)
+	}
+	if len(opts.CollectorKey) > 0 {
+		if len(opts.CollectorKey) != ed25519.PublicKeySize {
+			return nil, fmt.Errorf("trust: collector key is %d bytes, want %d", len(opts.CollectorKey), ed25519.PublicKeySize)
+		}
+		s.addPin(opts.CollectorKey, OriginCollector)
+	}
+	ever, err := blobs.Setting(ctx, settingEverPinned)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, fmt.Errorf("trust: read pin state: %w", err)
+	}
+	s.everPinned = ever != ""
+	v, err := blobs.Setting(ctx, settingPinned)
+	switch {
+	case err != nil && !errors.Is(err, store.ErrNotFound):
+		return nil, fmt.Errorf("trust: read pinned key: %w", err)
+	case v != "" && len(s.pins) > 0:
+		// Configured keys (or a collector) now decide; the first-use key
+		// stays stored but no longer counts.
+		s.log.Info("trust: first-use key superseded by configured list keys")
+	case v != "":
 		k, err := base64.StdEncoding.DecodeString(v)
 		if err != nil || len(k) != ed25519.PublicKeySize {
 			return nil, fmt.Errorf("trust: pinned key in store is damaged")
 		}
-		s.pinned = append(s.pinned, ed25519.PublicKey(k))
-	} else if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, fmt.Errorf("trust: read pinned key: %w", err)
+		s.addPin(ed25519.PublicKey(k), OriginFirstUse)
+		s.everPinned = true // a store from before the marker existed
+	}
+	if len(s.pins) > 0 && ever == "" {
+		if err := blobs.SetSetting(ctx, settingEverPinned, "1"); err != nil {
+			// The pins in force still hold for this run; only the memory
+			// of them across a reconfiguration is at stake.
+			s.log.Warn("trust: record pin state", "err", err)
+		}
+		s.everPinned = true
 	}
 	if err := s.Reload(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
 		s.log.Warn("trust: stored trust data unusable", "err", err)
@@ -88,23 +158,43 @@ func (s *Source) Trust() *idcode.Trust {
 	return s.current
 }
 
+// Pins returns the list keys in force and where each came from.
+func (s *Source) Pins() []Pin {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Pin(nil), s.pins...)
+}
+
 // Pinned returns the list keys in force.
 func (s *Source) Pinned() []ed25519.PublicKey {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]ed25519.PublicKey(nil), s.pinned...)
+	return s.keysLocked()
 }
 
-// AddPinned pins another list key (the collector's, once enrolled).
+func (s *Source) keysLocked() []ed25519.PublicKey {
+	keys := make([]ed25519.PublicKey, len(s.pins))
+	for i, p := range s.pins {
+		keys[i] = p.Key
+	}
+	return keys
+}
+
+// AddPinned pins the collector's key (the uplink calls it once enrolled;
+// the kiosk normally passes it to New already).
 func (s *Source) AddPinned(k ed25519.PublicKey) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	for _, p := range s.pinned {
-		if p.Equal(k) {
+	s.addPin(k, OriginCollector)
+}
+
+func (s *Source) addPin(k ed25519.PublicKey, origin string) {
+	for _, p := range s.pins {
+		if p.Key.Equal(k) {
 			return
 		}
 	}
-	s.pinned = append(s.pinned, k)
+	s.pins = append(s.pins, Pin{Key: append(ed25519.PublicKey(nil), k...), Origin: origin})
 }
 
 // SetPolicy changes the venue and the maximum trust-data age (the collector's
@@ -125,43 +215,70 @@ func (s *Source) SetPolicy(ctx context.Context, venue string, maxAge time.Durati
 }
 
 // Reload rebuilds the index from the store. The venue is the configured
-// one, else the one the device was bound to at enrollment.
+// one, else the one the device was bound to at enrollment. Stored lists
+// that no key in force verifies are not used: the door then refuses every
+// card as stale until a list that verifies arrives.
 func (s *Source) Reload(ctx context.Context) error {
 	s.mu.Lock()
 	opts := s.opts
+	pinned := s.keysLocked()
 	s.mu.Unlock()
 	if opts.Venue == "" {
 		if v, err := s.blobs.Setting(ctx, store.SettingVenue); err == nil {
 			opts.Venue = v
 		}
 	}
+	// Revocations first and on their own: their version guards against a
+	// rollback even while the trust list is missing or unusable.
+	var rev *idcode.RevocationList
+	var revFetched time.Time
+	rb, err := s.blobs.Blob(ctx, store.KindRevocations)
+	switch {
+	case err == nil:
+		if rev, err = idcode.OpenRevocations(rb.Data, pinned); err != nil {
+			// Without a revocation list that verifies the door refuses
+			// every card as stale; it never passes a revoked one.
+			s.log.Warn("trust: stored revocations not signed by a key in force", "err", err)
+			rev = nil
+		} else {
+			revFetched = rb.FetchedAt
+		}
+	case !errors.Is(err, store.ErrNotFound):
+		return fmt.Errorf("trust: load revocations: %w", err)
+	}
+	var revVersion int64
+	if rev != nil {
+		revVersion = rev.Version
+	}
+	fail := func(err error) error {
+		s.mu.Lock()
+		s.current, s.listVersion, s.listVerified = nil, 0, false
+		s.revVersion, s.revVerified = revVersion, rev != nil
+		s.mu.Unlock()
+		return err
+	}
 	tb, err := s.blobs.Blob(ctx, store.KindTrustList)
+	if errors.Is(err, store.ErrNotFound) {
+		return fail(fmt.Errorf("trust: load trust list: %w", err))
+	}
 	if err != nil {
 		return fmt.Errorf("trust: load trust list: %w", err)
 	}
-	pinned := s.Pinned()
 	list, err := idcode.OpenTrustList(tb.Data, pinned)
 	if err != nil {
-		return fmt.Errorf("trust: stored trust list: %w", err)
+		return fail(fmt.Errorf("trust: stored trust list not signed by a key in force: %w", err))
 	}
-	var rev *idcode.RevocationList
 	fetched := tb.FetchedAt
-	if rb, err := s.blobs.Blob(ctx, store.KindRevocations); err == nil {
-		if rev, err = idcode.OpenRevocations(rb.Data, pinned); err != nil {
-			return fmt.Errorf("trust: stored revocations: %w", err)
-		}
-		if rb.FetchedAt.Before(fetched) {
-			fetched = rb.FetchedAt
-		}
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return fmt.Errorf("trust: load revocations: %w", err)
+	if rev != nil && revFetched.Before(fetched) {
+		fetched = revFetched
 	}
 	t, err := idcode.NewTrust(list, rev, idcode.TrustOptions{Venue: opts.Venue, MaxAge: opts.MaxAge, FetchedAt: fetched})
 	if err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}
 	s.mu.Lock()
-	s.current = t
+	s.current, s.listVersion, s.revVersion = t, list.Version, revVersion
+	s.listVerified, s.revVerified = true, rev != nil
 	s.mu.Unlock()
 	return nil
 }
@@ -170,10 +287,20 @@ func (s *Source) Reload(ctx context.Context) error {
 // in force, stores and applies it. fetchedAt is when the data was confirmed
 // current (the server time for a bundle); zero means the list's own issue
 // time, for files, which prove nothing about freshness.
+//
+// With no key in force, the list is accepted only on first use (see
+// Options.FirstUse) and only when it is self-signed; its signer is pinned
+// after the list is fully verified and stored.
 func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string, fetchedAt time.Time) error {
-	pinned := s.Pinned()
+	s.mu.Lock()
+	pinned, ever, inForce, verified := s.keysLocked(), s.everPinned, s.listVersion, s.listVerified
+	s.mu.Unlock()
 	tofu := false
 	if len(pinned) == 0 {
+		if !s.opts.FirstUse || ever {
+			return errors.New("trust: no list key pinned: name the issuer's public key in trust.list_keys" +
+				" (or set trust.first_use = true on a device that was never pinned)")
+		}
 		k, err := selfSigner(data)
 		if err != nil {
 			return fmt.Errorf("trust: no list key pinned, and the trust list is not self-signed: %w", err)
@@ -184,21 +311,29 @@ func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string,
 	if err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}
-	if cur := s.Trust(); cur != nil && cur.List != nil && list.Version < cur.List.Version {
-		return fmt.Errorf("trust: trust list v%d is older than v%d in force", list.Version, cur.List.Version)
+	if list.Version < inForce {
+		return fmt.Errorf("trust: trust list v%d is older than v%d in force", list.Version, inForce)
 	}
 	if fetchedAt.IsZero() {
 		fetchedAt = list.IssuedAt // a file carries no proof of freshness
 	}
+	if err := s.put(ctx, verified, store.KindTrustList, list.Version, data, etag, fetchedAt); err != nil {
+		return fmt.Errorf("trust: store trust list: %w", err)
+	}
 	if tofu {
+		// After the list is stored: a crash in between leaves an unpinned
+		// device that installs the same file again at the next start.
 		if err := s.blobs.SetSetting(ctx, settingPinned, base64.StdEncoding.EncodeToString(pinned[0])); err != nil {
 			return fmt.Errorf("trust: pin list key: %w", err)
 		}
-		s.AddPinned(pinned[0])
-		s.log.Info("trust: pinned the trust list's signing key", "kid", fmt.Sprintf("%x", idcode.KeyID(pinned[0])))
-	}
-	if err := s.blobs.PutBlob(ctx, store.KindTrustList, list.Version, data, etag, fetchedAt); err != nil {
-		return fmt.Errorf("trust: store trust list: %w", err)
+		if err := s.blobs.SetSetting(ctx, settingEverPinned, "1"); err != nil {
+			return fmt.Errorf("trust: record pin state: %w", err)
+		}
+		s.mu.Lock()
+		s.addPin(pinned[0], OriginFirstUse)
+		s.everPinned = true
+		s.mu.Unlock()
+		s.log.Info("trust: pinned the trust list's signing key on first use", "kid", fmt.Sprintf("%x", idcode.KeyID(pinned[0])))
 	}
 	return s.Reload(ctx)
 }
@@ -206,23 +341,39 @@ func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string,
 // InstallRevocations verifies data and, when it is not older than the list
 // in force, stores and applies it.
 func (s *Source) InstallRevocations(ctx context.Context, data []byte, etag string, fetchedAt time.Time) error {
-	rev, err := idcode.OpenRevocations(data, s.Pinned())
+	s.mu.Lock()
+	pinned, inForce, verified := s.keysLocked(), s.revVersion, s.revVerified
+	s.mu.Unlock()
+	if len(pinned) == 0 {
+		return errors.New("trust: no list key pinned: revocations cannot be verified")
+	}
+	rev, err := idcode.OpenRevocations(data, pinned)
 	if err != nil {
 		return fmt.Errorf("trust: %w", err)
 	}
-	if cur := s.Trust(); cur != nil && cur.Revoked != nil && rev.Version < cur.Revoked.Version {
-		return fmt.Errorf("trust: revocation list v%d is older than v%d in force", rev.Version, cur.Revoked.Version)
+	if rev.Version < inForce {
+		return fmt.Errorf("trust: revocation list v%d is older than v%d in force", rev.Version, inForce)
 	}
 	if fetchedAt.IsZero() {
 		fetchedAt = rev.IssuedAt
 	}
-	if err := s.blobs.PutBlob(ctx, store.KindRevocations, rev.Version, data, etag, fetchedAt); err != nil {
+	if err := s.put(ctx, verified, store.KindRevocations, rev.Version, data, etag, fetchedAt); err != nil {
 		return fmt.Errorf("trust: store revocations: %w", err)
 	}
 	if err := s.Reload(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
 		return err
 	}
 	return nil
+}
+
+// put stores a verified list: through the store's own version guard when
+// the stored copy verified, over it when it did not (a planted or foreign
+// list, whose version proves nothing).
+func (s *Source) put(ctx context.Context, storedVerified bool, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error {
+	if storedVerified {
+		return s.blobs.PutBlob(ctx, kind, version, data, etag, fetchedAt)
+	}
+	return s.blobs.ReplaceBlob(ctx, kind, version, data, etag, fetchedAt)
 }
 
 // selfSigner returns the key inside a trust list that signed the list

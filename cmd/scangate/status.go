@@ -95,6 +95,12 @@ func printStatus(w io.Writer, st control.Status) {
 	}
 	fmt.Fprintf(w, "trust:    list v%d (%d issuers), revocations v%d, age %s%s\n", st.Trust.ListVersion, st.Trust.Issuers,
 		st.Trust.RevocationVersion, (time.Duration(st.Trust.AgeS * float64(time.Second))).Round(time.Minute), stale)
+	for _, p := range st.Trust.Pins {
+		fmt.Fprintf(w, "          list key %s (%s)\n", p.KID, p.Origin)
+	}
+	if len(st.Trust.Pins) == 0 {
+		fmt.Fprintln(w, "          no list key pinned: set trust.list_keys")
+	}
 	synced := "not confirmed"
 	if st.Clock.Synced {
 		synced = "synchronised"
