@@ -44,10 +44,10 @@ func (s *Store) RecordCheckin(ctx context.Context, c Checkin) (int64, error) {
 			return fmt.Errorf("next seq: %w", err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO checkins (seq, at_ns, boot_id, mono_ns, clock_synced,
-			source, decision, reason, card_id, holder, category, grp, name)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			source, decision, reason, card_id, holder, category, grp, name, ledger)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			seq, c.At.UnixNano(), c.BootID, int64(c.Mono), c.ClockSynced,
-			c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name); err != nil {
+			c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name, s.ledger); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (seq) VALUES (?)`, seq)

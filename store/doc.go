@@ -12,12 +12,25 @@
 //	checkins  one row per decision: seq, wall time, boot id, monotonic time
 //	          since boot, clock-synced flag, corrected time (filled later),
 //	          source, decision, reason, card id, holder pseudonym, category,
-//	          companion group, masked name
+//	          companion group, masked name, and the ledger it was made in
 //	outbox    seq of every check-in not yet acknowledged
 //	blobs     downlink data as signed bytes, with version, ETag, fetched-at
-//	settings  key/value: device id, venue, enrollment state
+//	settings  key/value: device id, venue, enrollment state, the ledger
 //	secrets   the pseudonym key
 //	events    what happened to the store itself (corrupt file recovered)
+//	recoveries  per recovery: the damaged file's ledger, rows salvaged, lost
+//
+// # Ledger
+//
+// Each database file is a ledger with an id of its own (Ledger), made with
+// the file and never salvaged into another: (device, ledger, seq) is a
+// check-in's identity at the collector. A file recovered from corruption,
+// or a new SD card with the device's old identity, therefore numbers its
+// check-ins without colliding with what the collector already holds;
+// salvaged rows keep the ledger they were made in and go up under it, so
+// the collector recognises any it already has. Outbox hands out one ledger
+// at a time, oldest first. A file that made check-ins before ledgers
+// existed keeps the empty ledger its uploads used.
 //
 // Migrations are embedded SQL files (migrations/NNN_name.sql), forward only,
 // each applied in one transaction with its PRAGMA user_version. A file from
@@ -51,11 +64,13 @@
 // fault, see staff" signal, and Health reports it until a write succeeds:
 //
 //   - SQLITE_FULL → ErrFull, StateFull. The failed transaction leaves
-//     nothing behind and uses no seq. Ack only deletes, so the uplink can
-//     still drain and Purge can free pages on a full database; once pages
-//     are free, writes resume. Tests fill the file for real by capping
-//     PRAGMA max_page_count. A partition with no free block at all also
-//     refuses WAL appends: watch Usage().FreeBytes in status.
+//     nothing behind and uses no seq. On a full partition even a delete
+//     needs new WAL blocks, so the store keeps a reserve file of real
+//     blocks beside the database (Options.ReserveBytes) and releases it
+//     for the writes that free space (Ack, Purge); Probe, run by the
+//     daemon's housekeeping, clears the state once the partition has room
+//     again (no card needs to come) and restores the reserve. Tests fill
+//     the file by capping PRAGMA max_page_count and a real 2 MiB tmpfs.
 //   - SQLITE_READONLY → ErrReadOnly, StateReadOnly. Media that refuses
 //     writes at Open opens read-only (mode=ro, else immutable=1) so the
 //     gate still reads its trust data. Tests use PRAGMA query_only on the
@@ -64,10 +79,12 @@
 //     through it).
 //   - A corrupt file at Open (PRAGMA quick_check fails, or not a database)
 //     is moved aside to path.corrupt-<time> with its -wal and -shm, a new
-//     database is started, and what still reads is salvaged: settings, the
-//     pseudonym key, downlink blobs, both counters (so no seq is reused)
-//     and the un-uploaded check-ins. Health.Recovered and an event record
-//     it. Corruption found while running (ErrCorrupt, StateCorrupt) is left
+//     database (a new ledger) is started, and what still reads is
+//     salvaged: settings, the pseudonym key, downlink blobs, and the
+//     un-uploaded check-ins range by range (a range that fails is halved
+//     down to single rows, so a bad page costs only its own rows); the
+//     counter ends above every salvaged seq. Health.Recovered, an event and
+//     a Recovery (salvaged, lost) record it; the uplink reports it. Corruption found while running (ErrCorrupt, StateCorrupt) is left
 //     for the next start to handle.
 //   - Other I/O errors → ErrIO, StateIO.
 //

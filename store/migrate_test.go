@@ -28,6 +28,12 @@ var fixtures = map[int]string{
 	`,
 }
 
+func init() {
+	// Version 2 added only the events table and an index: the same rows.
+	fixtures[2] = fixtures[1] + `
+		INSERT INTO events (at_ns, kind, detail) VALUES (1, 'corrupt-recovered', 'moved to x');`
+}
+
 func TestMigrateFromEveryVersion(t *testing.T) {
 	latest := SchemaVersion()
 	if latest < 2 {
@@ -88,6 +94,27 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 		if seq := record(t, s, sample(8)); seq != 8 {
 			t.Errorf("from %d: next seq %d, want 8", k, seq)
 		}
+		// A file that already uploaded under no ledger keeps it, so the
+		// collector's identity of its rows does not change.
+		if s.Ledger() != "" {
+			t.Errorf("from %d: ledger %q, want the empty ledger of a used file", k, s.Ledger())
+		}
+		if recs, _ := s.Outbox(ctx, 10, 1<<20); len(recs) != 3 || recs[0].Ledger != "" || recs[2].Ledger != "" {
+			t.Errorf("from %d: ledgers of old and new rows %+v", k, recs)
+		}
+	}
+}
+
+// A new file starts a ledger of its own; two files never share one.
+func TestNewFileNewLedger(t *testing.T) {
+	a := openAt(t, filepath.Join(t.TempDir(), "scangate.db"), Options{})
+	b := openAt(t, filepath.Join(t.TempDir(), "scangate.db"), Options{})
+	if len(a.Ledger()) != 16 || a.Ledger() == b.Ledger() {
+		t.Fatalf("ledgers %q and %q", a.Ledger(), b.Ledger())
+	}
+	record(t, a, sample(1))
+	if recs, _ := a.Outbox(ctx, 10, 1<<20); len(recs) != 1 || recs[0].Ledger != a.Ledger() {
+		t.Fatalf("record ledger %+v", recs)
 	}
 }
 

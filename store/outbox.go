@@ -11,6 +11,9 @@ import (
 // OutboxRecord is one queued check-in with its durable sequence number.
 type OutboxRecord struct {
 	Seq int64 `json:"seq"`
+	// Ledger is the database incarnation the record was made in (see
+	// Store.Ledger); salvaged records keep their old one.
+	Ledger string `json:"ledger,omitempty"`
 	Checkin
 	// CorrectedAt is the wall time derived from the monotonic clock once the
 	// clock was set (CorrectClock); zero when not corrected.
@@ -20,10 +23,12 @@ type OutboxRecord struct {
 	Size int `json:"-"`
 }
 
-// Outbox returns the oldest queued records, seq ascending: at most
-// maxRecords and, after the first, no more than maxBytes of JSON in total.
-// The first record is always returned, so one large record cannot stall
-// the queue.
+// Outbox returns the oldest queued records, seq ascending, all of one
+// ledger (the oldest record's): at most maxRecords and, after the first, no
+// more than maxBytes of JSON in total. The first record is always
+// returned, so one large record cannot stall the queue. Every record of
+// that ledger below the first was acknowledged or lost: the first seq less
+// one is the batch's floor.
 func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxRecord, error) {
 	if maxRecords <= 0 {
 		return nil, nil
@@ -32,7 +37,7 @@ func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxR
 	if err != nil {
 		return nil, fmt.Errorf("store: outbox: %w", err)
 	}
-	rows, err := r.QueryContext(ctx, `SELECT c.seq, c.at_ns, c.boot_id, c.mono_ns, c.clock_synced, c.corrected_ns,
+	rows, err := r.QueryContext(ctx, `SELECT c.seq, c.ledger, c.at_ns, c.boot_id, c.mono_ns, c.clock_synced, c.corrected_ns,
 		c.source, c.decision, c.reason, c.card_id, c.holder, c.category, c.grp, c.name
 		FROM outbox o JOIN checkins c ON c.seq = o.seq ORDER BY o.seq LIMIT ?`, maxRecords)
 	if err != nil {
@@ -47,9 +52,12 @@ func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxR
 			atNs, mono  int64
 			correctedNs sql.NullInt64
 		)
-		if err := rows.Scan(&rec.Seq, &atNs, &rec.BootID, &mono, &rec.ClockSynced, &correctedNs,
+		if err := rows.Scan(&rec.Seq, &rec.Ledger, &atNs, &rec.BootID, &mono, &rec.ClockSynced, &correctedNs,
 			&rec.Source, &rec.Decision, &rec.Reason, &rec.CardID, &rec.Holder, &rec.Category, &rec.Group, &rec.Name); err != nil {
 			return nil, classify("outbox", err)
+		}
+		if len(out) > 0 && rec.Ledger != out[0].Ledger {
+			break // one ledger a batch
 		}
 		rec.At = time.Unix(0, atNs)
 		rec.Mono = time.Duration(mono)
@@ -73,28 +81,42 @@ func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxR
 	return out, nil
 }
 
-// Ack removes the queued records with seq ≤ upTo (the collector's highest
-// contiguous seq) and moves the uploaded watermark, which makes those
-// check-ins eligible for Purge. It only deletes, so it works on a full
-// card. An ack beyond the last allocated seq changes nothing and returns
-// ErrAckAhead: the collector holds seqs this database never made, e.g.
-// after a corrupt database lost its counter.
+// Ack is AckLedger for this file's own ledger.
 func (s *Store) Ack(ctx context.Context, upTo int64) (int, error) {
+	return s.AckLedger(ctx, s.ledger, upTo)
+}
+
+// AckLedger removes the queued records of ledger with seq ≤ upTo (the
+// collector's highest contiguous seq for that ledger). For this file's own
+// ledger it also moves the uploaded watermark, which makes those check-ins
+// eligible for Purge. It only deletes, so it works on a full card (with
+// the reserve released, see Usage). An ack of this file's ledger beyond
+// the last allocated seq changes nothing and returns ErrAckAhead: the
+// collector holds seqs this database never made. A salvaged ledger may be
+// acked beyond what it kept: the collector holds what the file lost.
+func (s *Store) AckLedger(ctx context.Context, ledger string, upTo int64) (int, error) {
 	var n int64
-	err := s.write(ctx, "ack", func(tx *sql.Tx) error {
-		var last int64
-		if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&last); err != nil {
-			return err
+	err := s.freeing(ctx, "ack", func(tx *sql.Tx) error {
+		own := ledger == s.ledger
+		if own {
+			var last int64
+			if err := tx.QueryRowContext(ctx, `SELECT value FROM counters WHERE name = 'seq'`).Scan(&last); err != nil {
+				return err
+			}
+			if upTo > last {
+				return fmt.Errorf("ack %d, last seq %d: %w", upTo, last, ErrAckAhead)
+			}
 		}
-		if upTo > last {
-			return fmt.Errorf("ack %d, last seq %d: %w", upTo, last, ErrAckAhead)
-		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq <= ?`, upTo)
+		res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE seq <= ? AND seq IN
+			(SELECT seq FROM checkins WHERE ledger = ? AND seq <= ?)`, upTo, ledger, upTo)
 		if err != nil {
 			return err
 		}
 		if n, err = res.RowsAffected(); err != nil {
 			return err
+		}
+		if !own {
+			return nil
 		}
 		_, err = tx.ExecContext(ctx, `UPDATE counters SET value = max(value, ?) WHERE name = 'acked'`, upTo)
 		return err
@@ -144,7 +166,7 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 	total := 0
 	for {
 		var n int64
-		err := s.write(ctx, "purge", func(tx *sql.Tx) error {
+		err := s.freeing(ctx, "purge", func(tx *sql.Tx) error {
 			// Old rows sit at low seqs, so a rowid walk up to the
 			// watermark finds them without an index on time.
 			res, err := tx.ExecContext(ctx, `DELETE FROM checkins WHERE seq IN (

@@ -32,6 +32,10 @@ type Options struct {
 	// store checkpoints by itself, as a safety net for a daemon that is never
 	// idle. 0 means 1000; negative means never.
 	CheckpointAfter int
+	// ReserveBytes is the size of the reserve file kept beside the database
+	// for the writes that free space on a full partition (reserve.go).
+	// 0 means 1 MiB; negative means none.
+	ReserveBytes int64
 
 	// writerPragmas run on every new writer connection after the standard
 	// ones; tests use them to shrink max_page_count or set query_only.
@@ -57,6 +61,9 @@ func (o Options) withDefaults() Options {
 	if o.CheckpointAfter == 0 {
 		o.CheckpointAfter = 1000
 	}
+	if o.ReserveBytes == 0 {
+		o.ReserveBytes = 1 << 20
+	}
 	return o
 }
 
@@ -70,7 +77,8 @@ type Store struct {
 	w *sql.DB // one connection; nil when the media is read-only
 	r *sql.DB // read pool
 
-	key []byte // pseudonym key
+	key    []byte // pseudonym key
+	ledger string // this file's ledger (settings 'ledger')
 
 	committed  chan struct{}
 	checkpoint chan struct{}
@@ -150,7 +158,13 @@ func Open(path string, opts Options) (*Store, error) {
 		s.Close()
 		return nil, err
 	}
+	if err := s.r.QueryRowContext(ctx, `SELECT value FROM settings WHERE key = 'ledger'`).Scan(&s.ledger); err != nil &&
+		!errors.Is(err, sql.ErrNoRows) {
+		s.Close()
+		return nil, classify("load ledger", err)
+	}
 	if s.w != nil {
+		s.makeReserve()
 		s.wg.Add(1)
 		go s.checkpointLoop()
 	}
@@ -339,6 +353,12 @@ func (s *Store) Close() error {
 	}
 	return errors.Join(errs...)
 }
+
+// Ledger is this database file's incarnation: made with the file, never
+// copied from another one, so a recovered or replaced database never
+// reuses the identity (device, ledger, seq) of a check-in the collector
+// holds. "" for a file that made check-ins before ledgers existed.
+func (s *Store) Ledger() string { return s.ledger }
 
 // Path is the database file's absolute path.
 func (s *Store) Path() string { return s.path }
