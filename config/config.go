@@ -58,6 +58,8 @@ type Config struct {
 	Uplink  Uplink  `toml:"uplink"`
 	Status  Status  `toml:"status"`
 	Log     Log     `toml:"log"`
+	Network Network `toml:"network"`
+	Update  Update  `toml:"update"`
 }
 
 // Device is the kiosk's identity and storage.
@@ -176,6 +178,23 @@ type Status struct {
 	Listen string `toml:"listen"` // e.g. ":8080"; empty disables the page
 }
 
+// Network is the kiosk's own network: DHCP on every Ethernet port unless
+// address is set, and Wi-Fi on boards that have it.
+type Network struct {
+	Address string   `toml:"address"` // static "192.0.2.10/24"; empty: DHCP
+	Gateway string   `toml:"gateway"` // with a static address
+	DNS     []string `toml:"dns"`     // with a static address
+	// One WPA2/WPA3-personal network, on boards with Wi-Fi.
+	WiFiSSID       string `toml:"wifi_ssid"`       // empty: Wi-Fi off
+	WiFiPassphrase string `toml:"wifi_passphrase"` // 8..63 characters
+	WiFiCountry    string `toml:"wifi_country"`    // ISO 3166 code, sets the legal channels: "CN", "DE"
+}
+
+// Update is where the kiosk looks for a newer RAUC bundle on its own.
+type Update struct {
+	URL string `toml:"url"` // https URL of a .raucb, polled and installed (streamed) when its version changes; empty: off
+}
+
 // Log sets the log level.
 type Log struct {
 	Level string `toml:"level"` // debug, info, warn, error
@@ -250,45 +269,135 @@ func Parse(name string, data []byte) (Config, error) {
 	if len(data) > MaxSize {
 		return Config{}, fmt.Errorf("config %s: file larger than %d bytes", name, MaxSize)
 	}
+	// Notepad writes a BOM and CRLF; neither is a mistake of the technician's.
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf"))
+	data = bytes.ReplaceAll(data, []byte("\r\n"), []byte("\n"))
 	c := Default()
 	dec := toml.NewDecoder(bytes.NewReader(data)).DisallowUnknownFields()
+	var errs Errors
 	if err := dec.Decode(&c); err != nil {
-		return Config{}, describe(name, err)
+		var strict *toml.StrictMissingError
+		if !errors.As(err, &strict) {
+			// A syntax or type error stops go-toml; nothing after it is known.
+			return Config{}, describe(name, err)
+		}
+		// Unknown keys: the rest of the file was decoded, so its values
+		// are checked too and every problem is reported at once.
+		for _, e := range strict.Errors {
+			row, _ := e.Position()
+			errs = append(errs, Problem{File: name, Line: row, Key: strings.Join(e.Key(), "."), Msg: "unknown key"})
+		}
 	}
-	if err := c.Validate(); err != nil {
-		return Config{}, fmt.Errorf("config %s: %w", name, err)
+	lines := keyLines(data)
+	for _, p := range c.problems() {
+		p.File, p.Line = name, lines[p.Key]
+		errs = append(errs, p)
+	}
+	if len(errs) > 0 {
+		return Config{}, errs
 	}
 	return c, nil
 }
 
-// describe turns go-toml's errors into "file:line: key: problem".
-func describe(name string, err error) error {
-	var strict *toml.StrictMissingError
-	if errors.As(err, &strict) && len(strict.Errors) > 0 {
-		msgs := make([]string, 0, len(strict.Errors))
-		for _, e := range strict.Errors {
-			row, _ := e.Position()
-			msgs = append(msgs, fmt.Sprintf("%s:%d: unknown key %q", name, row, strings.Join(e.Key(), ".")))
-		}
-		return fmt.Errorf("config: %s", strings.Join(msgs, "; "))
+// Problem is one mistake in the file: where it is and what is wrong.
+type Problem struct {
+	File string
+	Line int // 0: the key is not in the file (a default that conflicts)
+	Key  string
+	Msg  string
+}
+
+func (p Problem) Error() string {
+	var b strings.Builder
+	b.WriteString(p.File)
+	if p.Line > 0 {
+		fmt.Fprintf(&b, ":%d", p.Line)
 	}
+	if p.Key != "" {
+		fmt.Fprintf(&b, ": key %q", p.Key)
+	}
+	b.WriteString(": " + p.Msg)
+	return b.String()
+}
+
+// Errors is every problem found in one file, in file order where known.
+type Errors []Problem
+
+func (e Errors) Error() string {
+	msgs := make([]string, len(e))
+	for i, p := range e {
+		msgs[i] = p.Error()
+	}
+	return "config: " + strings.Join(msgs, "; ")
+}
+
+// Problems returns the problems of a Load or Parse error, or one problem
+// without a line for any other error.
+func Problems(err error) []Problem {
+	var es Errors
+	if errors.As(err, &es) {
+		return es
+	}
+	var p Problem
+	if errors.As(err, &p) {
+		return []Problem{p}
+	}
+	return []Problem{{Msg: err.Error()}}
+}
+
+// describe turns go-toml's syntax and type errors into a Problem.
+func describe(name string, err error) error {
 	var de *toml.DecodeError
 	if errors.As(err, &de) {
 		row, _ := de.Position()
-		key := strings.Join(de.Key(), ".")
-		if key != "" {
-			return fmt.Errorf("config: %s:%d: key %q: %s", name, row, key, de.Error())
-		}
-		return fmt.Errorf("config: %s:%d: %s", name, row, de.Error())
+		return Errors{{File: name, Line: row, Key: strings.Join(de.Key(), "."), Msg: de.Error()}}
 	}
-	return fmt.Errorf("config: %s: %w", name, err)
+	return Errors{{File: name, Msg: err.Error()}}
+}
+
+// keyLines maps each "table.key" to the line it is set on. The technician's
+// file is plain tables and keys; a key this misses gets no line number.
+func keyLines(data []byte) map[string]int {
+	m := map[string]int{}
+	table := ""
+	for i, raw := range strings.Split(string(data), "\n") {
+		l := strings.TrimSpace(raw)
+		switch {
+		case l == "" || l[0] == '#':
+		case strings.HasPrefix(l, "[") && !strings.HasPrefix(l, "[["):
+			if end := strings.IndexByte(l, ']'); end > 0 {
+				table = strings.TrimSpace(l[1:end])
+			}
+		default:
+			eq := strings.IndexByte(l, '=')
+			if eq <= 0 {
+				continue
+			}
+			key := strings.Trim(strings.TrimSpace(l[:eq]), `"`)
+			if table != "" {
+				key = table + "." + key
+			}
+			if _, seen := m[key]; !seen {
+				m[key] = i + 1
+			}
+		}
+	}
+	return m
 }
 
 // Validate checks values that parse but make no sense. Each message names the key.
 func (c *Config) Validate() error {
-	var errs []error
+	ps := c.problems()
+	if len(ps) == 0 {
+		return nil
+	}
+	return Errors(ps)
+}
+
+func (c *Config) problems() []Problem {
+	var errs []Problem
 	bad := func(key, format string, a ...any) {
-		errs = append(errs, fmt.Errorf("key %q: %s", key, fmt.Sprintf(format, a...)))
+		errs = append(errs, Problem{Key: key, Msg: fmt.Sprintf(format, a...)})
 	}
 	if c.Device.Data == "" {
 		bad("device.data", "must not be empty")
@@ -381,5 +490,9 @@ func (c *Config) Validate() error {
 	default:
 		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
 	}
-	return errors.Join(errs...)
+	c.Network.check(bad)
+	if u := c.Update.URL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+		bad("update.url", "must be an http(s) URL of a .raucb bundle, got %q", u)
+	}
+	return errs
 }

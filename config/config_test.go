@@ -23,6 +23,7 @@ func TestExampleIsDefault(t *testing.T) {
 	want.Trust.ListKeys = []string{}
 	want.Camera.Controls = map[string]int64{}
 	want.Voice.Files = map[string]string{}
+	want.Network.DNS = []string{}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("example differs from Default():\n got %+v\nwant %+v", c, want)
 	}
@@ -148,4 +149,53 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("parsed config fails validation: %v", err)
 		}
 	})
+}
+
+// Notepad's UTF-8 BOM and CRLF line ends are accepted, line numbers intact.
+func TestParseBOMAndCRLF(t *testing.T) {
+	c, err := Parse("n.toml", []byte("\xef\xbb\xbf[device]\r\nname = \"door-2\"\r\n"))
+	if err != nil || c.Device.Name != "door-2" {
+		t.Fatalf("BOM+CRLF: %v %+v", err, c.Device)
+	}
+	_, err = Parse("n.toml", []byte("\xef\xbb\xbf[device]\r\n\r\nretention_days = 0\r\n"))
+	ps := Problems(err)
+	if len(ps) != 1 || ps[0].Line != 3 || ps[0].Key != "device.retention_days" {
+		t.Fatalf("problems %+v", ps)
+	}
+}
+
+// Every mistake in a file is reported at once, each with its line and key.
+func TestParseReportsAllErrors(t *testing.T) {
+	text := "[camera]\nwidht = 640\nfps = 0\n\n[policy]\nmode = \"open\"\n[network]\naddress = \"10.0.0.5\"\n"
+	_, err := Parse("k.toml", []byte(text))
+	got := map[string]int{}
+	for _, p := range Problems(err) {
+		if p.File != "k.toml" {
+			t.Errorf("problem without file: %+v", p)
+		}
+		got[p.Key] = p.Line
+	}
+	want := map[string]int{"camera.widht": 2, "camera.fps": 3, "policy.mode": 6, "network.address": 8}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("got %v, want %v (err %v)", got, want, err)
+	}
+}
+
+func TestNetworkChecks(t *testing.T) {
+	for _, tc := range []struct{ text, key string }{
+		{"[network]\ngateway = \"10.0.0.1\"\n", "network.gateway"},
+		{"[network]\ndns = [\"x\"]\n", "network.dns"},
+		{"[network]\nwifi_ssid = \"venue\"\nwifi_passphrase = \"short\"\nwifi_country = \"CN\"\n", "network.wifi_passphrase"},
+		{"[network]\nwifi_ssid = \"venue\"\nwifi_passphrase = \"long enough\"\n", "network.wifi_country"},
+		{"[update]\nurl = \"ftp://x\"\n", "update.url"},
+	} {
+		_, err := Parse("n.toml", []byte(tc.text))
+		ps := Problems(err)
+		if len(ps) != 1 || ps[0].Key != tc.key {
+			t.Errorf("%q: problems %+v, want one for %s", tc.text, ps, tc.key)
+		}
+	}
+	if _, err := Parse("n.toml", []byte("[network]\naddress = \"192.0.2.10/24\"\ngateway = \"192.0.2.1\"\ndns = [\"192.0.2.1\"]\nwifi_ssid = \"venue\"\nwifi_passphrase = \"long enough\"\nwifi_country = \"CN\"\n")); err != nil {
+		t.Errorf("good network: %v", err)
+	}
 }

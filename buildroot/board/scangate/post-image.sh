@@ -2,14 +2,13 @@
 # Buildroot post-image script: boot partition, SD card image, RAUC bundle.
 # Arguments: BINARIES_DIR COMPATIBLE ROOTDEV_PREFIX CONSOLE_TTY
 # Tools come from PATH: Buildroot puts its host tools first (genimage,
-# mkimage, mkenvimage, rauc); scripts/image-check.sh runs this script with
-# Debian's.
+# mkimage, rauc, xz, bmap-tools); scripts/image-check.sh and
+# scripts/imagetest.sh run this script with Debian's.
 set -eu
 
 BINARIES_DIR=$1
 COMPATIBLE=$2
-ROOTDEV=$3
-CONSOLE=$4
+# ROOTDEV_PREFIX and CONSOLE_TTY ($3, $4) are post-build.sh's (slot.scr).
 BOARD_DIR=$(cd "$(dirname "$0")" && pwd)
 REPO_DIR=$(cd "${BOARD_DIR}/../../.." && pwd)
 KEY_DIR=${SCANGATE_RAUC_KEY_DIR:-${BOARD_DIR}/rauc-keys}
@@ -36,12 +35,11 @@ if [ -d "${BINARIES_DIR}/rpi-firmware" ]; then
 	done
 	cp "${BINARIES_DIR}/u-boot.bin" "${BOOT}/u-boot.bin"
 fi
-sed -e "s|@ROOTDEV@|${ROOTDEV}|g" -e "s|@CONSOLE@|console=${CONSOLE}|g" \
-	"${BOARD_DIR}/boot.cmd.in" > "${WORK}/boot.cmd"
+# No uboot.env ships: a stored environment replaces U-Boot's default one
+# (bootcmd, load addresses) as a whole, so U-Boot starts from its default
+# and boot.scr writes both redundant copies on the first boot.
 mkimage -A arm64 -O linux -T script -C none -n "scangate A/B" \
-	-d "${WORK}/boot.cmd" "${BOOT}/boot.scr" > /dev/null
-printf 'BOOT_ORDER=A\nBOOT_A_LEFT=3\nBOOT_B_LEFT=3\n' > "${WORK}/uboot-env.txt"
-mkenvimage -s 0x4000 -o "${BOOT}/uboot.env" "${WORK}/uboot-env.txt"
+	-d "${BOARD_DIR}/boot.cmd.in" "${BOOT}/boot.scr" > /dev/null
 cp "${REPO_DIR}/config/scangate.example.toml" "${BOOT}/scangate.toml"
 
 rm -rf "${GENIMAGE_TMP}"
@@ -51,6 +49,13 @@ genimage \
 	--inputpath "${BINARIES_DIR}" \
 	--outputpath "${BINARIES_DIR}" \
 	--config "${BOARD_DIR}/genimage.cfg"
+
+# For flashing: compressed image, block map (bmaptool copy writes only the
+# used blocks), checksums of both.
+rm -f "${BINARIES_DIR}/sdcard.img.xz"
+xz -T0 -3 -k "${BINARIES_DIR}/sdcard.img"
+bmaptool create -o "${BINARIES_DIR}/sdcard.img.bmap" "${BINARIES_DIR}/sdcard.img"
+(cd "${BINARIES_DIR}" && sha256sum sdcard.img sdcard.img.xz > sdcard.img.sha256)
 
 # Update bundle: the root slot image, signed, in RAUC's verity format.
 mkdir -p "${WORK}/bundle"
