@@ -42,6 +42,7 @@ command -v bc >/dev/null || need+=(bc)
 command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
 if ((${#need[@]})); then
   echo "vmtest: installing ${need[*]}"
   [[ $(id -u) == 0 ]] || { echo "vmtest: FAIL need root to install ${need[*]}"; exit 1; }
@@ -127,6 +128,11 @@ mkdir -p "$CARDS"
     "$(sed -n 's/.*"card_id": *"\([0-9a-f]*\)".*/\1/p' revoked.png.json | head -1)"
   sg keygen --issuer vm-centre --out forger
   sg issue --key forger/issuer.key --name 赵强 --category elder --out forged.png
+  # The power-cut run's cards: only the manifest (card ids, QR texts) goes
+  # in, the serial scanner types them.
+  { echo name,category; for i in $(seq 16); do echo "断电测试$i,elder"; done; } >pc.csv
+  sg issue --key keys/issuer.key --csv pc.csv --out pc
+  rm -rf pc pc.csv
   rm -rf forger keys/issuer.key
 )
 
@@ -144,7 +150,7 @@ cp "$MODS"/{gpio-sim,irq_sim,pcf8574_log}.ko "$M/extra/"
 # Only the modules the test loads, with their dependencies (modules.dep is
 # made by depmod: the .deb has none).
 if [[ ! -f $KM/modules.dep ]]; then depmod -b "$KDIR/root" -F "$KDIR/root/boot/System.map-$KVER" "$KVER"; fi
-want="configfs vivid i2c-dev xhci-pci ftdi_sio"
+want="configfs vivid i2c-dev xhci-pci ftdi_sio virtio_pci virtio_blk dm-log-writes dm-snapshot ext4 crc32c_generic brd"
 deps() { awk -v m="$1" -F: '{n=$1; sub(/.*\//,"",n); sub(/\.ko.*$/,"",n); gsub(/-/,"_",n); mm=m; gsub(/-/,"_",mm); if (n==mm) {print $1; print $2}}' "$KM/modules.dep" | tr ' ' '\n' | grep . ; }
 for m in $want; do
   for f in $(deps "$m"); do mkdir -p "$M/$(dirname "$f")"; cp "$KM/$f" "$M/$f"; done
@@ -168,6 +174,20 @@ poweroff -f
 INIT
 chmod +x "$R/init"
 (cd "$R" && find . | cpio -o -H newc --quiet) >"$WORK/initramfs.cpio"
+
+# --- power-cut disks: the data partition as genimage makes it (mke2fs
+# defaults, label data, 256 MiB), its pristine copy for the replay, and the
+# write log. Inode tables are initialised now: the lazy-init thread would
+# otherwise fill the log. Sparse files; cache=unsafe below only skips host
+# fsyncs, the guest still sees a write-back cache and sends its flushes.
+PC=$WORK/pc; mkdir -p "$PC"
+truncate -s 256M "$PC/data.img" "$PC/log.img"
+mkfs.ext4 -q -F -L data -E lazy_itable_init=0,lazy_journal_init=0 "$PC/data.img"
+cp --sparse=always "$PC/data.img" "$PC/base.img"
+disks=()
+for d in data log base; do
+  disks+=(-drive "file=$PC/$d.img,if=none,id=pc$d,format=raw,cache=unsafe" -device "virtio-blk-pci,drive=pc$d,serial=pc$d")
+done
 
 # --- boot ------------------------------------------------------------------
 stage kvm
@@ -200,6 +220,7 @@ timeout "$timeout_s" qemu-system-x86_64 -accel "$ACCEL" "${cpu[@]}" -m 1024 -smp
   -serial stdio \
   -chardev socket,id=ctl,path="$SOCK/ctl",server=on,wait=off -serial chardev:ctl \
   -device qemu-xhci -chardev socket,id=scan,path="$SOCK/scan",server=on,wait=off -device usb-serial,chardev=scan \
+  "${disks[@]}" \
   </dev/null >"$WORK/console.log" 2>&1 &
 QEMU_PID=$!
 for _ in $(seq 100); do [[ -S $SOCK/scan && -S $SOCK/ctl ]] && break; sleep 0.05; done

@@ -134,3 +134,11 @@ func (m *lineMonitor) allLow() bool {
 	}
 	return true
 }
+
+// level returns how often line name rose since the last reset and whether
+// it was high at the last sample.
+func (m *lineMonitor) level(name string) (rises int, high bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.rises[name], m.state[name]
+}

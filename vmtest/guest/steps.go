@@ -138,9 +138,14 @@ func run() error {
 	// while uploading.
 	r.uplink(cards)
 
-	close(r.stop)
 	err = r.d.stop()
 	check("stop", err == nil, "scangated stopped on SIGTERM (err %v)", err)
+
+	// 8. Power cuts: the data partition on dm-log-writes, replayed to
+	// every flush.
+	r.mon.reset()
+	r.powerCut()
+	close(r.stop)
 	return nil
 }
 

@@ -1,0 +1,435 @@
+package main
+
+import (
+	"bytes"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/scangate/scangate/store"
+)
+
+// The power-cut check (docs/vmtest.md, "Power cuts"): the kiosk runs with
+// its data partition on dm-log-writes, and the guest replays the write log
+// onto a pristine copy of the partition, stopping at every flush and FUA
+// write. At each stop it mounts a snapshot (ext4 journal recovery), opens
+// the database with the store package (SQLite WAL recovery, the store's own
+// checks) and checks it against what the door showed.
+
+const (
+	pcMount    = "/pc"       // the live data partition, through dm-log-writes
+	pcCheck    = "/pc-check" // each crash point's snapshot
+	pcDataDir  = pcMount + "/scangate"
+	pcCards    = "/cards/pc.json"
+	pcMountOpt = "data=ordered" // buildroot/board/scangate/rootfs-overlay/etc/fstab, with noatime
+	passMark   = "pass-"
+)
+
+// pcCard is one card from the host's batch manifest; only the text is
+// needed, the serial scanner types it.
+type pcCard struct {
+	CardID string `json:"card_id"`
+	QR     string `json:"qr"`
+}
+
+func loadPCCards() ([]pcCard, error) {
+	b, err := os.ReadFile(pcCards)
+	if err != nil {
+		return nil, fmt.Errorf("power cut cards: %w", err)
+	}
+	var cs []pcCard
+	if err := json.Unmarshal(b, &cs); err != nil || len(cs) < 2 {
+		return nil, fmt.Errorf("power cut cards: %s: want a batch manifest (%d cards, err %v)", pcCards, len(cs), err)
+	}
+	return cs, nil
+}
+
+func mountData(dev, dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := syscall.Mount(dev, dir, "ext4", syscall.MS_NOATIME, pcMountOpt); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", dev, dir, err)
+	}
+	return nil
+}
+
+// powerCut is the whole check: the logged run, then the replay.
+func (r *rig) powerCut() {
+	t := time.Now()
+	for _, m := range [][]string{{"virtio_pci"}, {"virtio_blk"}, {"dm-log-writes"}, {"dm-snapshot"},
+		{"crc32c_generic"}, {"ext4"}, {"brd", "rd_nr=1", "rd_size=65536"}} {
+		if err := sh("modprobe", m...); err != nil {
+			check("power cut", false, "%v", err)
+			return
+		}
+	}
+	var data, logDev, base string
+	var sectors int64
+	ok := waitFor("power-cut disks", 10*time.Second, func() bool {
+		var err1, err2, err3 error
+		data, sectors, err1 = diskBySerial("pcdata")
+		logDev, _, err2 = diskBySerial("pclog")
+		base, _, err3 = diskBySerial("pcbase")
+		return err1 == nil && err2 == nil && err3 == nil
+	})
+	if !check("power cut disks", ok, "data %s, log %s, pristine copy %s, %d MiB", data, logDev, base, sectors>>11) {
+		return
+	}
+	// Without a volatile write cache the block layer drops every flush
+	// before dm-log-writes sees it, and there would be no crash points.
+	wc, _ := os.ReadFile("/sys/block/" + filepath.Base(data) + "/queue/write_cache")
+	if !check("power cut write cache", strings.TrimSpace(string(wc)) == "write back", "%s write_cache %q", data, strings.TrimSpace(string(wc))) {
+		return
+	}
+	lw, err := dmCreate("pclog", "log-writes", data+" "+logDev, sectors)
+	if err != nil {
+		check("power cut", false, "%v", err)
+		return
+	}
+	shown, live, err := r.powerCutRun(lw)
+	if err := errors.Join(err, syscall.Unmount(pcMount, 0), lw.remove()); err != nil {
+		check("power cut run", false, "%v", err)
+		return
+	}
+	logf("power cut: logged run done in %.1fs", time.Since(t).Seconds())
+	t = time.Now()
+	res, err := replay(logDev, base, "/dev/ram0", sectors, shown, live)
+	if err != nil {
+		check("power cut", false, "after %d crash points: %v", res.points, err)
+		return
+	}
+	check("power cut", true, "%d crash points replayed (every flush and FUA of %d log entries), %d passes checked at each: "+
+		"every point opened, integrity_check ok, rows a prefix of the %d committed, each pass present from the moment its green showed (%d presence checks, %.1fs)",
+		res.points, res.entries, len(shown), len(live), res.presence, time.Since(t).Seconds())
+}
+
+// powerCutRun mounts the logged device and runs the real kiosk on it:
+// cards through the serial scanner, a pass shown (GREEN rose) marked in
+// the write log, an idle checkpoint, then kill -9 in a burst of codes. It
+// returns the card id of each pass shown, keyed by its mark, and the rows
+// the live file system held after the kill.
+func (r *rig) powerCutRun(lw *dmDev) (map[string]string, []checkin, error) {
+	cards, err := loadPCCards()
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := mountData(lw.node, pcMount); err != nil {
+		return nil, nil, err
+	}
+	if err := os.MkdirAll(pcDataDir, 0o700); err != nil {
+		return nil, nil, err
+	}
+	capNode, _ := r.capture()
+	if err := writeConfig(capNode, ""); err != nil {
+		return nil, nil, err
+	}
+	if err := lw.message("mark kiosk-start"); err != nil {
+		return nil, nil, err
+	}
+	d, err := startDaemon(configPath, pcDataDir, trustPath, r.log)
+	if !check("power cut ready", err == nil, "READY=1 with /data on dm-log-writes (err %v)", err) {
+		return nil, nil, err
+	}
+	shown := map[string]string{}
+	// Half the cards, the idle checkpoint (the WAL copied into the main
+	// file and truncated), the other half: crash points on both sides.
+	half := len(cards) / 2
+	err = r.passes(lw, cards[:half], shown)
+	ckpt := false
+	if err == nil {
+		ckpt = waitFor("idle checkpoint", 15*time.Second, func() bool {
+			fi, err := os.Stat(filepath.Join(pcDataDir, "scangate.db-wal"))
+			return err == nil && fi.Size() == 0
+		})
+		err = errors.Join(lw.message("mark checkpoint"), r.passes(lw, cards[half:], shown))
+	}
+	var committed int
+	if err == nil {
+		committed, err = r.burstKill(d)
+	} else {
+		d.kill()
+	}
+	if err := lw.message("mark killed"); err != nil {
+		return nil, nil, err
+	}
+	live, rerr := checkins(pcDataDir)
+	check("power cut workload", err == nil && rerr == nil && ckpt && len(shown) == len(cards),
+		"%d of %d passes shown (GREEN) and marked, idle checkpoint seen %v, kill -9 after %d rows of a burst, %d rows in all (err %v, %v)",
+		len(shown), len(cards), ckpt, committed, len(live), err, rerr)
+	return shown, live, errors.Join(err, rerr)
+}
+
+// passes presents each card through the serial scanner, waits for the
+// green light and marks the log, then presents a refused code so green
+// goes dark before the next card (a pass after a pass keeps it lit).
+func (r *rig) passes(lw *dmDev, cards []pcCard, shown map[string]string) error {
+	for _, c := range cards {
+		green, _ := r.mon.level("GREEN")
+		if err := r.send(c.QR); err != nil {
+			return err
+		}
+		if !waitFor("green for "+c.CardID, 10*time.Second, func() bool { n, _ := r.mon.level("GREEN"); return n > green }) {
+			return fmt.Errorf("no green for card %s", c.CardID)
+		}
+		// The mark lands in the log after every write flushed so far: the
+		// disk as it was when green showed.
+		m := fmt.Sprintf("%s%d-%s", passMark, len(shown)+1, c.CardID)
+		if err := lw.message("mark " + m); err != nil {
+			return err
+		}
+		shown[m] = c.CardID
+		red, _ := r.mon.level("RED")
+		if err := r.send("pc-refused-" + m); err != nil {
+			return err
+		}
+		if !waitFor("red after "+c.CardID, 10*time.Second, func() bool {
+			n, _ := r.mon.level("RED")
+			_, g := r.mon.level("GREEN")
+			return n > red && !g
+		}) {
+			return fmt.Errorf("no red after card %s", c.CardID)
+		}
+	}
+	return nil
+}
+
+// burstKill sends codes every 40 ms and kills the kiosk with SIGKILL while
+// they are being committed, as a power cut would stop it.
+func (r *rig) burstKill(d *daemon) (int, error) {
+	before, err := checkins(pcDataDir)
+	if err != nil {
+		return 0, err
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-time.After(40 * time.Millisecond):
+			}
+			r.send(fmt.Sprintf("pc-burst-%03d", i))
+		}
+	}()
+	waitFor("burst recorded", 20*time.Second, func() bool {
+		rows, err := checkins(pcDataDir)
+		return err == nil && len(rows) >= len(before)+8
+	})
+	d.cmd.Process.Kill()
+	<-d.done
+	close(stop)
+	<-done
+	after, err := checkins(pcDataDir)
+	return len(after) - len(before), err
+}
+
+type replayResult struct {
+	entries  int
+	points   int
+	presence int
+}
+
+// replay applies the log at logPath to the pristine device base entry by
+// entry and checks the state at every crash point on a snapshot whose
+// copy-on-write store is cow. shown maps pass marks to card ids; live is
+// what the kiosk had committed when it was killed.
+func replay(logPath, base, cow string, sectors int64, shown map[string]string, live []checkin) (replayResult, error) {
+	var res replayResult
+	lf, err := os.Open(logPath)
+	if err != nil {
+		return res, err
+	}
+	defer lf.Close()
+	wl, err := openWriteLog(lf)
+	if err != nil {
+		return res, err
+	}
+	res.entries = wl.entries
+	bf, err := os.OpenFile(base, os.O_RDWR, 0)
+	if err != nil {
+		return res, err
+	}
+	defer bf.Close()
+	c := &pointChecker{base: bf, snapTable: base + " " + cow + " N 8", sectors: sectors, live: live}
+	var pending *logEntry
+	lastMark, sinceMark := "start", 0
+	buf := make([]byte, 1<<20)
+	checkPending := func() error {
+		if pending == nil {
+			return nil
+		}
+		at := fmt.Sprintf("entry %s (%d after mark %q)", pending, sinceMark, lastMark)
+		pending = nil
+		res.points++
+		n, err := c.check(at)
+		res.presence += n
+		return err
+	}
+	err = wl.each(func(e logEntry) error {
+		if e.flags&logMark != 0 {
+			// A mark changes nothing on disk: it belongs to the crash
+			// point before it, which must already hold its pass.
+			if id, ok := shown[e.mark]; ok {
+				c.shown = append(c.shown, id)
+			}
+			lastMark, sinceMark = e.mark, 0
+			return nil
+		}
+		sinceMark++
+		if err := checkPending(); err != nil {
+			return err
+		}
+		if err := apply(bf, lf, wl.sectorSize, e, buf); err != nil {
+			return err
+		}
+		if e.crashPoint() {
+			pending = &e
+		}
+		return nil
+	})
+	if err != nil {
+		return res, err
+	}
+	if pending == nil { // the end of the log is a state too: every write landed
+		pending = &logEntry{index: wl.entries, mark: "end"}
+	}
+	if err := checkPending(); err != nil {
+		return res, err
+	}
+	if len(c.shown) != len(shown) {
+		return res, fmt.Errorf("the log holds %d of the %d pass marks", len(c.shown), len(shown))
+	}
+	if c.prev != len(live) {
+		return res, fmt.Errorf("the last crash point holds %d rows, the kiosk committed %d", c.prev, len(live))
+	}
+	return res, nil
+}
+
+// apply writes one logged write (zeros for a discard) to the device.
+func apply(dev *os.File, lf *os.File, ss int64, e logEntry, buf []byte) error {
+	left, off := e.nrSectors*ss, e.sector*ss
+	src := e.dataOffset
+	for left > 0 {
+		n := min(left, int64(len(buf)))
+		b := buf[:n]
+		if e.flags&logDiscard != 0 {
+			clear(b)
+		} else if _, err := lf.ReadAt(b, src); err != nil {
+			return fmt.Errorf("log entry %s: read: %w", e, err)
+		}
+		if _, err := dev.WriteAt(b, off); err != nil {
+			return fmt.Errorf("log entry %s: replay: %w", e, err)
+		}
+		left, off, src = left-n, off+n, src+n
+	}
+	return nil
+}
+
+// pointChecker checks the replayed device at one crash point.
+type pointChecker struct {
+	base      *os.File
+	snapTable string
+	sectors   int64
+	live      []checkin
+	shown     []string // card ids of the passes shown up to here
+	prev      int      // rows at the previous point
+}
+
+// check snapshots the device, mounts it and opens the database. It
+// returns how many passes it found present.
+func (c *pointChecker) check(at string) (int, error) {
+	// The replay wrote through the page cache; the snapshot reads the disk.
+	if err := c.base.Sync(); err != nil {
+		return 0, err
+	}
+	snap, err := dmCreate("pcsnap", "snapshot", c.snapTable, c.sectors)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", at, err)
+	}
+	rows, dbErr := c.open(snap.node)
+	if err := snap.remove(); err != nil && dbErr == nil {
+		dbErr = err
+	}
+	if dbErr != nil {
+		return 0, fmt.Errorf("%s: %w", at, dbErr)
+	}
+	if len(rows) < c.prev || len(rows) > len(c.live) {
+		return 0, fmt.Errorf("%s: %d rows, after %d at the point before (%d committed in all)", at, len(rows), c.prev, len(c.live))
+	}
+	for i, row := range rows {
+		if row != c.live[i] {
+			return 0, fmt.Errorf("%s: row %d is %+v, the kiosk committed %+v", at, i, row, c.live[i])
+		}
+	}
+	c.prev = len(rows)
+	present := map[string]bool{}
+	for _, row := range rows {
+		if row.Decision == store.DecisionPass {
+			present[row.Card] = true
+		}
+	}
+	for i, id := range c.shown {
+		if !present[id] {
+			return 0, fmt.Errorf("%s: pass %d (card %s) was shown but is not in the database (%d rows)", at, i+1, id, len(rows))
+		}
+	}
+	return len(c.shown), nil
+}
+
+// open mounts dev, opens the database the way the daemon does and reads
+// every row. No database yet (a point before the kiosk made it) is no rows.
+func (c *pointChecker) open(dev string) (rows []checkin, err error) {
+	if err := mountData(dev, pcCheck); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if uerr := syscall.Unmount(pcCheck, 0); uerr != nil && err == nil {
+			err = fmt.Errorf("umount %s: %w", pcCheck, uerr)
+		}
+	}()
+	dir := filepath.Join(pcCheck, filepath.Base(pcDataDir))
+	path := filepath.Join(dir, "scangate.db")
+	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+		if len(c.shown) > 0 {
+			return nil, fmt.Errorf("no database, %d passes shown", len(c.shown))
+		}
+		return nil, nil
+	}
+	var logBuf bytes.Buffer
+	st, err := store.Open(path, store.Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil)), CheckpointAfter: -1})
+	if err != nil {
+		return nil, fmt.Errorf("store.Open: %w", err)
+	}
+	defer func() {
+		if cerr := st.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("store close: %w", cerr)
+		}
+	}()
+	// A corrupt file would be moved aside and salvaged: that is a loss here.
+	if h := st.Health(); h.State != store.StateOK || h.Recovered != "" {
+		return nil, fmt.Errorf("store opened with health %s, recovered %q (%s): %s", h.State, h.Recovered, h.Salvage, logBuf.String())
+	}
+	db, err := sql.Open("sqlite3", "file:"+path+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	var ic string
+	if err := db.QueryRow("PRAGMA integrity_check").Scan(&ic); err != nil {
+		return nil, fmt.Errorf("integrity_check: %w", err)
+	}
+	if ic != "ok" {
+		return nil, fmt.Errorf("integrity_check: %s", ic)
+	}
+	return checkins(dir)
+}
