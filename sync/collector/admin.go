@@ -164,6 +164,71 @@ func (s *Server) handleRevokeDevice(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]string{"device": id, "status": "revoked"})
 }
 
+// DeviceView is the admin API's view of one device: its registration, the
+// collector's state of each of its ledgers, the recoveries it reported and
+// how many conflicting records are kept aside. No personal data.
+type DeviceView struct {
+	ID         string           `json:"id"`
+	Venue      string           `json:"venue"`
+	Hardware   string           `json:"hardware"`
+	EnrolledAt time.Time        `json:"enrolled_at"`
+	RevokedAt  time.Time        `json:"revoked_at,omitzero"`
+	Ledgers    []Ledger         `json:"ledgers"`
+	Recoveries []StoredRecovery `json:"recoveries"`
+	Conflicts  uint64           `json:"conflicts"` // over all ledgers
+	Lost       uint64           `json:"lost"`      // declared lost, over all ledgers
+}
+
+func (s *Server) handleGetDevice(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	d, err := s.cfg.Backend.Device(ctx, r.PathValue("id"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ls, err := s.cfg.Backend.Ledgers(ctx, d.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rs, err := s.cfg.Backend.Recoveries(ctx, d.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := DeviceView{ID: d.ID, Venue: d.Venue, Hardware: d.Hardware, EnrolledAt: d.EnrolledAt, RevokedAt: d.RevokedAt, Ledgers: ls, Recoveries: rs}
+	for _, l := range ls {
+		v.Conflicts += l.Conflicts
+		v.Lost += l.Lost
+	}
+	s.writeJSON(w, http.StatusOK, v)
+}
+
+// handleDeviceConflicts lists the records kept aside as conflicts: they
+// carry card ids and names, like the visit queries.
+func (s *Server) handleDeviceConflicts(w http.ResponseWriter, r *http.Request) {
+	limit := 1000
+	if l := r.URL.Query().Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 || n > 100000 {
+			s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "limit: want 1..100000"))
+			return
+		}
+		limit = n
+	}
+	cs, err := s.cfg.Backend.Conflicts(r.Context(), r.PathValue("id"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: query device conflicts", "device", r.PathValue("id"), "rows", len(cs))
+	s.writeJSON(w, http.StatusOK, cs)
+}
+
+func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, http.StatusOK, s.Metrics())
+}
+
 func (s *Server) handleListIssuers(w http.ResponseWriter, r *http.Request) {
 	is, err := s.cfg.Backend.Issuers(r.Context())
 	if err != nil {
@@ -195,12 +260,22 @@ func (s *Server) handlePutIssuer(w http.ResponseWriter, r *http.Request) {
 	is := Issuer{ID: req.ID, Name: req.Name, NotBefore: req.NotBefore, NotAfter: req.NotAfter, Venues: req.Venues}
 	switch len(req.PublicKey) {
 	case 0:
+		if s.cfg.KEK == nil {
+			s.writeError(w, r, wire.Errorf(http.StatusConflict, wire.CodeConflict,
+				"the collector holds issuer keys only with a key-encryption key (--kek-file or a systemd credential); give the issuer's public_key instead"))
+			return
+		}
 		pub, priv, err := ed25519.GenerateKey(nil)
 		if err != nil {
 			s.writeError(w, r, fmt.Errorf("collector: issuer key: %w", err))
 			return
 		}
-		is.PublicKey, is.PrivateKey = pub, priv
+		sealed, err := s.cfg.KEK.Seal(is.ID, priv)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		is.PublicKey, is.SealedKey, is.HoldsKey = pub, sealed, true
 	case ed25519.PublicKeySize:
 		is.PublicKey = req.PublicKey
 	default:
@@ -215,7 +290,7 @@ func (s *Server) handlePutIssuer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info("collector: issuer trusted", "issuer", is.ID, "holds_key", is.PrivateKey != nil)
+	s.log.Info("collector: issuer trusted", "issuer", is.ID, "holds_key", is.HoldsKey)
 	s.writeJSON(w, http.StatusOK, is)
 }
 
@@ -239,14 +314,23 @@ func (s *Server) handleIssueCard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var key ed25519.PrivateKey
+	var sealed []byte
 	for _, is := range issuers {
 		if is.ID == req.Issuer {
-			key = is.PrivateKey
+			sealed = is.SealedKey
 		}
 	}
-	if key == nil {
+	if sealed == nil {
 		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "issuer %q unknown or its key is not held by the collector", req.Issuer))
+		return
+	}
+	if s.cfg.KEK == nil {
+		s.writeError(w, r, fmt.Errorf("%w: issuer %q", ErrNoKEK, req.Issuer))
+		return
+	}
+	key, err := s.cfg.KEK.Open(req.Issuer, sealed)
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	valid := time.Duration(req.Valid)
@@ -344,7 +428,7 @@ func (s *Server) handleCardVisits(w http.ResponseWriter, r *http.Request) {
 
 // VisitCSVHeader is the first row of a CSV answer.
 var VisitCSVHeader = []string{"time", "at", "corrected_at", "clock_synced", "venue", "device", "seq",
-	"card_id", "holder", "name", "category", "group", "decision", "reason"}
+	"card_id", "holder", "name", "category", "group", "decision", "reason", "ledger"}
 
 func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit) {
 	switch r.URL.Query().Get("format") {
@@ -364,7 +448,7 @@ func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit)
 			}
 			cw.Write([]string{v.Time.Format(time.RFC3339Nano), v.At.Format(time.RFC3339Nano), corr, strconv.FormatBool(v.ClockSynced),
 				cell(v.Venue), cell(v.Device), strconv.FormatUint(v.Seq, 10), cell(v.CardID), cell(v.Holder), cell(v.Name),
-				cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason)})
+				cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason), cell(v.Ledger)})
 		}
 		cw.Flush()
 	default:

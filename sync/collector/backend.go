@@ -19,6 +19,10 @@ var (
 	ErrRevoked    = errors.New("collector: device revoked")
 	ErrKeyInUse   = errors.New("collector: public key already enrolled")
 	ErrBadRequest = errors.New("collector: invalid value")
+	// ErrReplay: a request nonce already used within its signature window.
+	ErrReplay = errors.New("collector: replayed request nonce")
+	// ErrSchemaNewer: the database was migrated by a newer collector.
+	ErrSchemaNewer = errors.New("collector: database schema is newer than this collector")
 )
 
 // Venue is a place with kiosks and one admission policy.
@@ -44,7 +48,60 @@ type Device struct {
 	Hardware   string
 	EnrolledAt time.Time
 	RevokedAt  time.Time // zero while the device may write
-	AckSeq     uint64    // highest contiguous seq held
+	// AckSeq is the highest contiguous seq held of the device's "" ledger
+	// (a device from before ledgers); see Ledgers for the others.
+	AckSeq uint64
+}
+
+// Batch is what InsertBatch stores for one device: the records of one
+// ledger, the device's floor for it and its recovery reports.
+type Batch struct {
+	Ledger     string
+	Floor      uint64 // the device holds nothing unsent of Ledger at or below it
+	Records    []Checkin
+	Recoveries []wire.Recovery
+	// Nonce, when set, is the request nonce (NonceKey) recorded in the same
+	// transaction: a replayed request stores nothing and gets ErrReplay.
+	Nonce        string
+	NonceExpires time.Time
+	Now          time.Time // server time the nonce's expiry is judged by
+}
+
+// IngestResult is what InsertBatch did.
+type IngestResult struct {
+	AckSeq uint64 // highest contiguous seq held of the ledger, from its floor
+	// Conflicts are the seqs of the batch the collector already held with
+	// different content (ContentEqual); each is kept in the conflicts
+	// table, never dropped. NewConflicts counts those not kept before.
+	Conflicts    []uint64
+	NewConflicts int
+	// Lost counts the seqs this batch's floor skipped that were never
+	// received: declared lost by the device.
+	Lost uint64
+}
+
+// Ledger is the collector's state of one ledger of a device.
+type Ledger struct {
+	Ledger    string    `json:"ledger"`
+	AckSeq    uint64    `json:"ack_seq"`
+	Lost      uint64    `json:"lost"`      // seqs skipped by floors, never received
+	Conflicts uint64    `json:"conflicts"` // distinct conflicting records kept aside
+	FirstSeen time.Time `json:"first_seen"`
+}
+
+// StoredRecovery is a recovery a device reported, as the collector keeps it.
+type StoredRecovery struct {
+	wire.Recovery
+	ReportedAt time.Time `json:"reported_at"` // first batch that carried it
+}
+
+// Conflict is a record that arrived for a (device, ledger, seq) the
+// collector already held with different content.
+type Conflict struct {
+	Device     string      `json:"device"`
+	Ledger     string      `json:"ledger"`
+	Received   time.Time   `json:"received"`
+	Record     wire.Record `json:"record"`
 }
 
 // Checkin is one stored check-in: the device's record plus where it belongs.
@@ -63,13 +120,16 @@ func (c *Checkin) Time() time.Time {
 	return c.At
 }
 
-// Issuer is a trusted card issuer. PrivateKey is set when the collector
-// itself issues cards for it.
+// Issuer is a trusted card issuer. SealedKey is set when the collector
+// itself issues cards for it: the private key sealed with the collector's
+// key-encryption key (KEK.Seal), never in clear. A database from before
+// sealing may hold a clear 64-byte key there until SealIssuerKeys runs.
 type Issuer struct {
 	ID         string             `json:"id"`
 	Name       string             `json:"name,omitempty"`
 	PublicKey  ed25519.PublicKey  `json:"public_key"`
-	PrivateKey ed25519.PrivateKey `json:"-"`
+	SealedKey  []byte             `json:"-"`
+	HoldsKey   bool               `json:"holds_key,omitempty"` // set in admin answers
 	NotBefore  time.Time          `json:"not_before,omitzero"`
 	NotAfter   time.Time          `json:"not_after,omitzero"`
 	Venues     []string           `json:"venues,omitempty"` // empty: every venue
@@ -95,6 +155,7 @@ type Visit struct {
 	ClockSynced bool       `json:"clock_synced"`
 	Venue       string     `json:"venue"`
 	Device      string     `json:"device"`
+	Ledger      string     `json:"ledger,omitempty"`
 	Seq         uint64     `json:"seq"`
 	CardID      string     `json:"card_id"`
 	Holder      string     `json:"holder"`
@@ -124,10 +185,27 @@ type Backend interface {
 	Device(ctx context.Context, id string) (Device, error)
 	RevokeDevice(ctx context.Context, id string, at time.Time) error
 
-	// InsertCheckins stores the records of device d idempotently on
-	// (device, seq): a record already held is left as it was. It returns
-	// the highest seq n such that 1..n are all held.
-	InsertCheckins(ctx context.Context, d Device, recs []Checkin) (uint64, error)
+	// InsertBatch stores the records of device d idempotently on (device,
+	// ledger, seq): a record already held is left as it was; one held with
+	// different content is kept in the conflicts table and reported. The
+	// ack starts at max(the ledger's ack, Floor) and walks the held seqs
+	// above it. Recoveries are kept once each. With a Nonce, a replayed
+	// request stores nothing (ErrReplay).
+	InsertBatch(ctx context.Context, d Device, b Batch) (IngestResult, error)
+	// Ledgers returns the device's ledgers, oldest first.
+	Ledgers(ctx context.Context, device string) ([]Ledger, error)
+	// Recoveries returns the recoveries the device reported, oldest first.
+	Recoveries(ctx context.Context, device string) ([]StoredRecovery, error)
+	// Conflicts returns up to limit conflicting records of the device,
+	// oldest first.
+	Conflicts(ctx context.Context, device string, limit int) ([]Conflict, error)
+
+	// UseNonce records a request nonce until expires; ErrReplay when it is
+	// held and has not expired at now. Shared by every collector process
+	// on the backend, and kept across restarts.
+	UseNonce(ctx context.Context, key string, expires, now time.Time) error
+	// SweepNonces deletes the nonces expired at now and counts them.
+	SweepNonces(ctx context.Context, now time.Time) (int64, error)
 	// BootAnchor returns the wall time at which boot bootID of the device
 	// started, as anchored to server time, if known.
 	BootAnchor(ctx context.Context, device, bootID string) (time.Time, bool, error)
@@ -135,6 +213,9 @@ type Backend interface {
 	SaveBootAnchor(ctx context.Context, device, bootID string, bootWall time.Time) error
 
 	PutIssuer(ctx context.Context, is Issuer) error // insert or replace by ID
+	// SetIssuerKey replaces the stored (sealed) private key of an issuer
+	// without changing the revision: the lists do not carry it.
+	SetIssuerKey(ctx context.Context, id string, sealed []byte) error
 	DeleteIssuer(ctx context.Context, id string) error
 	Issuers(ctx context.Context) ([]Issuer, error) // ordered by ID
 	RecordCard(ctx context.Context, c Card) error

@@ -203,7 +203,7 @@ func BenchmarkInsertCheckins(b *testing.B) {
 							return
 						}
 						k := (sent + i) % len(devs)
-						if _, err := be.InsertCheckins(ctx, devs[k], jobs[i]); err != nil {
+						if _, err := be.InsertBatch(ctx, devs[k], collector.Batch{Records: jobs[i]}); err != nil {
 							b.Error(err)
 							return
 						}

@@ -3,7 +3,9 @@ package collector
 import (
 	"context"
 	"errors"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +50,14 @@ var _ Backend = (*Postgres)(nil)
 // collector instances starting at once.
 const schemaLock = 0x5ca96a7e
 
-const pgSchema = `
+// pgMigrations is the PostgreSQL schema's history; see migration.
+var pgMigrations = checkMigrations([]migration{
+	{1, "schema before versioned migrations", pgSchemaV1},
+	{2, "ledgers: check-ins keyed by (device, ledger, seq), acks per ledger, conflicts, recoveries", pgLedgers},
+	{3, "request nonces", pgNonces},
+})
+
+const pgSchemaV1 = `
 CREATE TABLE IF NOT EXISTS meta (k text PRIMARY KEY, v bigint NOT NULL);
 CREATE TABLE IF NOT EXISTS venues (id text PRIMARY KEY, name text NOT NULL, policy jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS enroll_tokens (
@@ -79,6 +88,70 @@ CREATE TABLE IF NOT EXISTS cards (
 CREATE TABLE IF NOT EXISTS revocations (card_id text PRIMARY KEY, revoked_at timestamptz NOT NULL);
 `
 
+// pgLedgers adds the ledger to the check-ins (a constant default: no
+// rewrite of the partitions) and to the idempotency key, with the content
+// digest that tells a replay from a conflict (computed in SQL for the rows
+// already held), and moves each device's ack to its "" ledger.
+const pgLedgers = `
+ALTER TABLE checkins ADD COLUMN ledger text NOT NULL DEFAULT '';
+ALTER TABLE checkin_seqs ADD COLUMN ledger text NOT NULL DEFAULT '', ADD COLUMN digest bytea;
+UPDATE checkin_seqs s SET digest = ` + pgDigestSQL + ` FROM checkins c WHERE c.device = s.device AND c.seq = s.seq;
+ALTER TABLE checkin_seqs DROP CONSTRAINT checkin_seqs_pkey, ADD PRIMARY KEY (device, ledger, seq);
+CREATE TABLE ledgers (
+  device text NOT NULL REFERENCES devices(id), ledger text NOT NULL, ack_seq bigint NOT NULL DEFAULT 0,
+  lost bigint NOT NULL DEFAULT 0, conflicts bigint NOT NULL DEFAULT 0, first_seen timestamptz NOT NULL,
+  PRIMARY KEY (device, ledger));
+INSERT INTO ledgers (device, ledger, ack_seq, first_seen)
+  SELECT id, '', ack_seq, enrolled_at FROM devices d WHERE ack_seq > 0 OR EXISTS (SELECT 1 FROM checkin_seqs s WHERE s.device = d.id);
+ALTER TABLE devices DROP COLUMN ack_seq;
+CREATE TABLE conflicts (
+  device text NOT NULL, ledger text NOT NULL, seq bigint NOT NULL, digest bytea NOT NULL,
+  received timestamptz NOT NULL, record jsonb NOT NULL, PRIMARY KEY (device, ledger, seq, digest));
+CREATE TABLE recoveries (
+  device text NOT NULL, ledger text NOT NULL, at timestamptz NOT NULL, salvaged bigint NOT NULL,
+  lost bigint NOT NULL, reported_at timestamptz NOT NULL, PRIMARY KEY (device, ledger, at));
+`
+
+const pgNonces = `
+CREATE TABLE nonces (key text PRIMARY KEY, expires timestamptz NOT NULL);
+CREATE INDEX nonces_expires ON nonces (expires);
+`
+
+// migratePostgres brings the schema to the newest version inside tx,
+// which holds the schema advisory lock.
+func migratePostgres(ctx context.Context, tx pgx.Tx) error {
+	want := schemaVersion(pgMigrations)
+	have := 0
+	var hasMeta bool
+	if err := tx.QueryRow(ctx, `SELECT to_regclass('meta') IS NOT NULL`).Scan(&hasMeta); err != nil {
+		return fmt.Errorf("schema version: %w", err)
+	}
+	if hasMeta {
+		have = 1 // before versioned migrations
+		var v int64
+		err := tx.QueryRow(ctx, `SELECT v FROM meta WHERE k = 'schema'`).Scan(&v)
+		switch {
+		case err == nil:
+			have = int(v)
+		case !errors.Is(err, pgx.ErrNoRows):
+			return fmt.Errorf("schema version: %w", err)
+		}
+	}
+	if have > want {
+		return newerSchema(have, want)
+	}
+	for _, m := range pgMigrations[have:] {
+		if _, err := tx.Exec(ctx, m.sql); err != nil {
+			return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO meta (k, v) VALUES ('schema', $1) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, m.version); err != nil {
+			return fmt.Errorf("migration %d: %w", m.version, err)
+		}
+		slog.Info("collector: postgres schema migrated", "version", m.version, "migration", m.name)
+	}
+	return nil
+}
+
 // OpenPostgres connects to dsn, creates the schema if needed, and creates
 // the check-in partitions for this month and the next.
 func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
@@ -100,7 +173,7 @@ func OpenPostgres(ctx context.Context, dsn string) (*Postgres, error) {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, schemaLock); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, pgSchema); err != nil {
+		if err := migratePostgres(ctx, tx); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO meta (k, v) VALUES ('revision', $1) ON CONFLICT DO NOTHING`, revisionSeed())
@@ -309,7 +382,8 @@ func (p *Postgres) Enroll(ctx context.Context, tokenHash string, d Device, now t
 	return d, nil
 }
 
-const pgDeviceQuery = `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = $1`
+const pgDeviceQuery = `SELECT venue, public_key, hardware, enrolled_at, revoked_at,
+	COALESCE((SELECT ack_seq FROM ledgers l WHERE l.device = d.id AND l.ledger = ''), 0) FROM devices d WHERE id = $1`
 
 func (p *Postgres) Device(ctx context.Context, id string) (Device, error) {
 	return scanPgDevice(p.pool.QueryRow(ctx, pgDeviceQuery, id), id)
@@ -342,35 +416,60 @@ func (p *Postgres) RevokeDevice(ctx context.Context, id string, at time.Time) er
 	return nil
 }
 
-var checkinCols = []string{"device", "seq", "venue", "t", "at", "corrected_at", "received", "boot_id", "mono_ns",
+var checkinCols = []string{"device", "ledger", "seq", "venue", "t", "at", "corrected_at", "received", "boot_id", "mono_ns",
 	"clock_synced", "source", "decision", "reason", "card_id", "holder", "category", "grp", "name"}
 
-func (p *Postgres) InsertCheckins(ctx context.Context, d Device, recs []Checkin) (uint64, error) {
+func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestResult, error) {
+	recs := b.Records
 	for i := range recs {
 		if err := p.ensurePartition(ctx, recs[i].Time()); err != nil {
-			return 0, err
+			return IngestResult{}, err
 		}
 	}
-	var ack uint64
+	var out IngestResult
 	err := pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		var a int64
+		out = IngestResult{}
 		// The row lock serialises batches of one device across instances.
-		if err := tx.QueryRow(ctx, `SELECT ack_seq FROM devices WHERE id = $1 FOR UPDATE`, d.ID).Scan(&a); err != nil {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM devices WHERE id = $1 FOR UPDATE`, d.ID).Scan(&one); err != nil {
 			if errors.Is(err, pgx.ErrNoRows) {
 				return fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
 			}
 			return fmt.Errorf("collector: insert checkins: %w", err)
 		}
-		ack = uint64(a)
-		seqs := make([]int64, 0, len(recs))
-		for i := range recs {
-			if recs[i].Seq > ack {
-				seqs = append(seqs, int64(recs[i].Seq))
+		if b.Nonce != "" {
+			if err := pgUseNonce(ctx, tx, b.Nonce, b.NonceExpires, b.Now); err != nil {
+				return err
 			}
 		}
-		if len(seqs) > 0 {
-			rows, err := tx.Query(ctx, `INSERT INTO checkin_seqs (device, seq) SELECT $1, unnest($2::bigint[])
-				ON CONFLICT (device, seq) DO NOTHING RETURNING seq`, d.ID, seqs)
+		var a int64
+		known := true
+		err := tx.QueryRow(ctx, `SELECT ack_seq FROM ledgers WHERE device = $1 AND ledger = $2`, d.ID, b.Ledger).Scan(&a)
+		if errors.Is(err, pgx.ErrNoRows) {
+			known, err = false, nil
+		}
+		if err != nil {
+			return fmt.Errorf("collector: insert checkins: %w", err)
+		}
+		ack := uint64(a)
+		prev := ack
+		if b.Floor > ack {
+			var held int64
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM checkin_seqs WHERE device = $1 AND ledger = $2 AND seq > $3 AND seq <= $4`,
+				d.ID, b.Ledger, int64(ack), int64(b.Floor)).Scan(&held); err != nil {
+				return fmt.Errorf("collector: floor: %w", err)
+			}
+			out.Lost = b.Floor - ack - uint64(held)
+			ack = b.Floor
+		}
+		if len(recs) > 0 {
+			seqs := make([]int64, len(recs))
+			digests := make([][]byte, len(recs))
+			for i := range recs {
+				seqs[i], digests[i] = int64(recs[i].Seq), contentDigest(&recs[i].Record)
+			}
+			rows, err := tx.Query(ctx, `INSERT INTO checkin_seqs (device, ledger, seq, digest) SELECT $1, $2, s, d FROM unnest($3::bigint[], $4::bytea[]) AS u(s, d)
+				ON CONFLICT (device, ledger, seq) DO NOTHING RETURNING seq`, d.ID, b.Ledger, seqs, digests)
 			if err != nil {
 				return fmt.Errorf("collector: insert checkin seqs: %w", err)
 			}
@@ -382,23 +481,32 @@ func (p *Postgres) InsertCheckins(ctx context.Context, d Device, recs []Checkin)
 			for _, s := range fresh {
 				isNew[uint64(s)] = true
 			}
-			var out [][]any
+			var copyRows [][]any
+			var held []int // records whose seq was held before: replays or conflicts
 			for i := range recs {
 				c := &recs[i]
 				if !isNew[c.Seq] {
+					held = append(held, i)
 					continue
 				}
-				delete(isNew, c.Seq) // a seq twice in one batch: the first wins
-				out = append(out, []any{d.ID, int64(c.Seq), d.Venue, c.Time(), c.At, c.CorrectedAt, c.Received, c.BootID, c.MonoNS,
+				delete(isNew, c.Seq) // a seq twice in one batch: the first wins, the second is compared
+				copyRows = append(copyRows, []any{d.ID, b.Ledger, int64(c.Seq), d.Venue, c.Time(), c.At, c.CorrectedAt, c.Received, c.BootID, c.MonoNS,
 					c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name})
 			}
-			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"checkins"}, checkinCols, pgx.CopyFromRows(out)); err != nil {
-				return fmt.Errorf("collector: copy checkins: %w", err)
+			if len(copyRows) > 0 {
+				if _, err := tx.CopyFrom(ctx, pgx.Identifier{"checkins"}, checkinCols, pgx.CopyFromRows(copyRows)); err != nil {
+					return fmt.Errorf("collector: copy checkins: %w", err)
+				}
+			}
+			if len(held) > 0 {
+				if out.Conflicts, out.NewConflicts, err = pgConflicts(ctx, tx, d, b, held); err != nil {
+					return err
+				}
 			}
 		}
 		next := heldThrough(ack, recs)
 		for {
-			rows, err := tx.Query(ctx, `SELECT seq FROM checkin_seqs WHERE device = $1 AND seq > $2 ORDER BY seq LIMIT 1024`, d.ID, int64(next))
+			rows, err := tx.Query(ctx, `SELECT seq FROM checkin_seqs WHERE device = $1 AND ledger = $2 AND seq > $3 ORDER BY seq LIMIT 1024`, d.ID, b.Ledger, int64(next))
 			if err != nil {
 				return fmt.Errorf("collector: advance ack: %w", err)
 			}
@@ -418,18 +526,184 @@ func (p *Postgres) InsertCheckins(ctx context.Context, d Device, recs []Checkin)
 				break
 			}
 		}
-		if next != ack {
-			ack = next
-			if _, err := tx.Exec(ctx, `UPDATE devices SET ack_seq = $1 WHERE id = $2`, int64(ack), d.ID); err != nil {
+		out.AckSeq = next
+		if next != prev || !known || out.Lost > 0 || out.NewConflicts > 0 {
+			first := b.Now
+			if len(recs) > 0 {
+				first = recs[0].Received
+			}
+			if _, err := tx.Exec(ctx, `INSERT INTO ledgers (device, ledger, ack_seq, lost, conflicts, first_seen) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT (device, ledger) DO UPDATE SET ack_seq = excluded.ack_seq, lost = ledgers.lost + excluded.lost,
+				conflicts = ledgers.conflicts + excluded.conflicts`, d.ID, b.Ledger, int64(next), int64(out.Lost), out.NewConflicts, first); err != nil {
 				return fmt.Errorf("collector: update ack: %w", err)
+			}
+		}
+		for _, r := range b.Recoveries {
+			if _, err := tx.Exec(ctx, `INSERT INTO recoveries (device, ledger, at, salvaged, lost, reported_at) VALUES ($1, $2, $3, $4, $5, $6)
+				ON CONFLICT DO NOTHING`, d.ID, r.Ledger, r.At, r.Salvaged, r.Lost, b.Now); err != nil {
+				return fmt.Errorf("collector: keep recovery: %w", err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return 0, err
+		return IngestResult{}, err
 	}
-	return ack, nil
+	return out, nil
+}
+
+// pgConflicts compares the records at idx (whose seqs were held) with the
+// held content by digest, and keeps those that differ in the conflicts
+// table. A seq held without a digest (none was kept before digests) is
+// compared with its check-in row.
+func pgConflicts(ctx context.Context, tx pgx.Tx, d Device, b Batch, idx []int) ([]uint64, int, error) {
+	seqs := make([]int64, len(idx))
+	for i, k := range idx {
+		seqs[i] = int64(b.Records[k].Seq)
+	}
+	rows, err := tx.Query(ctx, `SELECT seq, digest FROM checkin_seqs WHERE device = $1 AND ledger = $2 AND seq = ANY($3)`, d.ID, b.Ledger, seqs)
+	if err != nil {
+		return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	stored := map[int64][]byte{}
+	var seq int64
+	var dg []byte
+	if _, err := pgx.ForEachRow(rows, []any{&seq, &dg}, func() error {
+		stored[seq] = append([]byte(nil), dg...)
+		return nil
+	}); err != nil {
+		return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	var out []uint64
+	fresh := 0
+	for _, k := range idx {
+		c := &b.Records[k]
+		want := contentDigest(&c.Record)
+		have := stored[int64(c.Seq)]
+		if have == nil {
+			var err error
+			if have, err = pgRowDigest(ctx, tx, d.ID, b.Ledger, c.Seq); err != nil {
+				return nil, 0, err
+			}
+		}
+		if string(have) == string(want) {
+			continue
+		}
+		out = append(out, c.Seq)
+		js, err := json.Marshal(c.Record)
+		if err != nil {
+			return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
+		}
+		tag, err := tx.Exec(ctx, `INSERT INTO conflicts (device, ledger, seq, digest, received, record) VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT DO NOTHING`, d.ID, b.Ledger, int64(c.Seq), want, c.Received, js)
+		if err != nil {
+			return nil, 0, fmt.Errorf("collector: keep conflict: %w", err)
+		}
+		fresh += int(tag.RowsAffected())
+	}
+	return out, fresh, nil
+}
+
+// pgRowDigest computes the digest of a held check-in row and keeps it, for
+// a seq held from before digests. Such rows are found by a scan of every
+// partition (checkins has no (device, seq) index), which only a replay of
+// a record older than the migration pays, once.
+func pgRowDigest(ctx context.Context, tx pgx.Tx, device, ledger string, seq uint64) ([]byte, error) {
+	var dg []byte
+	err := tx.QueryRow(ctx, `SELECT `+pgDigestSQL+` FROM checkins c WHERE c.device = $1 AND c.ledger = $2 AND c.seq = $3 LIMIT 1`, device, ledger, int64(seq)).Scan(&dg)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, fmt.Errorf("collector: seq %d of device %q ledger %q held without its check-in", seq, device, ledger)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE checkin_seqs SET digest = $4 WHERE device = $1 AND ledger = $2 AND seq = $3`, device, ledger, int64(seq), dg); err != nil {
+		return nil, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	return dg, nil
+}
+
+func pgUseNonce(ctx context.Context, q interface {
+	Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
+}, key string, expires, now time.Time) error {
+	tag, err := q.Exec(ctx, `INSERT INTO nonces (key, expires) VALUES ($1, $2)
+		ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE nonces.expires <= $3`, key, expires, now)
+	if err != nil {
+		return fmt.Errorf("collector: record nonce: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return ErrReplay
+	}
+	return nil
+}
+
+func (p *Postgres) UseNonce(ctx context.Context, key string, expires, now time.Time) error {
+	return pgUseNonce(ctx, p.pool, key, expires, now)
+}
+
+func (p *Postgres) SweepNonces(ctx context.Context, now time.Time) (int64, error) {
+	tag, err := p.pool.Exec(ctx, `DELETE FROM nonces WHERE expires <= $1`, now)
+	if err != nil {
+		return 0, fmt.Errorf("collector: sweep nonces: %w", err)
+	}
+	return tag.RowsAffected(), nil
+}
+
+func (p *Postgres) Ledgers(ctx context.Context, device string) ([]Ledger, error) {
+	rows, err := p.pool.Query(ctx, `SELECT ledger, ack_seq, lost, conflicts, first_seen FROM ledgers WHERE device = $1 ORDER BY first_seen, ledger`, device)
+	if err != nil {
+		return nil, fmt.Errorf("collector: ledgers: %w", err)
+	}
+	out := []Ledger{}
+	var l Ledger
+	var ack, lost, conf int64
+	if _, err := pgx.ForEachRow(rows, []any{&l.Ledger, &ack, &lost, &conf, &l.FirstSeen}, func() error {
+		l.AckSeq, l.Lost, l.Conflicts, l.FirstSeen = uint64(ack), uint64(lost), uint64(conf), l.FirstSeen.UTC()
+		out = append(out, l)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("collector: ledgers: %w", err)
+	}
+	return out, nil
+}
+
+func (p *Postgres) Recoveries(ctx context.Context, device string) ([]StoredRecovery, error) {
+	rows, err := p.pool.Query(ctx, `SELECT ledger, at, salvaged, lost, reported_at FROM recoveries WHERE device = $1 ORDER BY at, ledger`, device)
+	if err != nil {
+		return nil, fmt.Errorf("collector: recoveries: %w", err)
+	}
+	out := []StoredRecovery{}
+	var r StoredRecovery
+	if _, err := pgx.ForEachRow(rows, []any{&r.Ledger, &r.At, &r.Salvaged, &r.Lost, &r.ReportedAt}, func() error {
+		r.At, r.ReportedAt = r.At.UTC(), r.ReportedAt.UTC()
+		out = append(out, r)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("collector: recoveries: %w", err)
+	}
+	return out, nil
+}
+
+func (p *Postgres) Conflicts(ctx context.Context, device string, limit int) ([]Conflict, error) {
+	rows, err := p.pool.Query(ctx, `SELECT ledger, received, record FROM conflicts WHERE device = $1 ORDER BY received, ledger, seq LIMIT $2`, device, limit)
+	if err != nil {
+		return nil, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	out := []Conflict{}
+	var ledger string
+	var rec time.Time
+	var js []byte
+	if _, err := pgx.ForEachRow(rows, []any{&ledger, &rec, &js}, func() error {
+		c := Conflict{Device: device, Ledger: ledger, Received: rec.UTC()}
+		if err := json.Unmarshal(js, &c.Record); err != nil {
+			return err
+		}
+		out = append(out, c)
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	return out, nil
 }
 
 func (p *Postgres) BootAnchor(ctx context.Context, device, bootID string) (time.Time, bool, error) {
@@ -454,8 +728,8 @@ func (p *Postgres) SaveBootAnchor(ctx context.Context, device, bootID string, bo
 
 func (p *Postgres) PutIssuer(ctx context.Context, is Issuer) error {
 	var priv []byte
-	if is.PrivateKey != nil {
-		priv = is.PrivateKey
+	if is.SealedKey != nil {
+		priv = is.SealedKey
 	}
 	venues := is.Venues
 	if venues == nil {
@@ -471,6 +745,17 @@ func (p *Postgres) PutIssuer(ctx context.Context, is Issuer) error {
 		}
 		return pgBump(ctx, tx)
 	})
+}
+
+func (p *Postgres) SetIssuerKey(ctx context.Context, id string, sealed []byte) error {
+	tag, err := p.pool.Exec(ctx, `UPDATE issuers SET private_key = $1 WHERE id = $2`, sealed, id)
+	if err != nil {
+		return fmt.Errorf("collector: set issuer key: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("issuer %q: %w", id, ErrNotFound)
+	}
+	return nil
 }
 
 func (p *Postgres) DeleteIssuer(ctx context.Context, id string) error {
@@ -502,7 +787,7 @@ func (p *Postgres) Issuers(ctx context.Context) ([]Issuer, error) {
 		}
 		is.PublicKey, is.NotBefore, is.NotAfter = pub, derefTime(nb), derefTime(na)
 		if priv != nil {
-			is.PrivateKey = priv
+			is.SealedKey, is.HoldsKey = priv, true
 		}
 		if len(is.Venues) == 0 {
 			is.Venues = nil
@@ -561,17 +846,17 @@ func (p *Postgres) Revision(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-const pgVisitCols = `t, at, corrected_at, clock_synced, venue, device, seq, card_id, holder, name, category, grp, decision, reason`
+const pgVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason`
 
 func (p *Postgres) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
-	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE venue = $1 AND t >= $2 AND t < $3 ORDER BY t, device, seq`, venue, from, to)
+	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE venue = $1 AND t >= $2 AND t < $3 ORDER BY t, device, ledger, seq`, venue, from, to)
 }
 
 func (p *Postgres) VisitsOfCard(ctx context.Context, cardID string, from, to time.Time) ([]Visit, error) {
 	if cardID == "" {
 		return []Visit{}, nil
 	}
-	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE card_id = $1 AND t >= $2 AND t < $3 ORDER BY t, device, seq`, strings.ToLower(cardID), from, to)
+	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE card_id = $1 AND t >= $2 AND t < $3 ORDER BY t, device, ledger, seq`, strings.ToLower(cardID), from, to)
 }
 
 func (p *Postgres) visits(ctx context.Context, q, key string, from, to time.Time) ([]Visit, error) {
@@ -584,7 +869,7 @@ func (p *Postgres) visits(ctx context.Context, q, key string, from, to time.Time
 	for rows.Next() {
 		var v Visit
 		var seq int64
-		if err := rows.Scan(&v.Time, &v.At, &v.CorrectedAt, &v.ClockSynced, &v.Venue, &v.Device, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
+		if err := rows.Scan(&v.Time, &v.At, &v.CorrectedAt, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
 			return nil, fmt.Errorf("collector: visits: %w", err)
 		}
 		v.Seq, v.Time, v.At = uint64(seq), v.Time.UTC(), v.At.UTC()

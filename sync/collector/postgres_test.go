@@ -93,8 +93,8 @@ func TestPostgresPartitionWindow(t *testing.T) {
 	}
 	future := time.Date(2029, 7, 4, 0, 0, 0, 0, time.UTC)
 	recs := []collector.Checkin{at(1, time.Unix(0, 0)), at(2, future), at(3, now)}
-	if ack, err := be.InsertCheckins(ctx, d, recs); err != nil || ack != 3 {
-		t.Fatalf("insert: %d %v", ack, err)
+	if res, err := be.InsertBatch(ctx, d, collector.Batch{Records: recs}); err != nil || res.AckSeq != 3 {
+		t.Fatalf("insert: %+v %v", res, err)
 	}
 	for seq, want := range map[uint64]string{1: "checkins_other", 2: "checkins_other", 3: "checkins_p202603"} {
 		if got, err := collector.PostgresPartitionOf(ctx, be, "d1", seq); err != nil || got != want {
@@ -104,8 +104,8 @@ func TestPostgresPartitionWindow(t *testing.T) {
 	// Years later the future month is inside the window: its partition is
 	// created and the early row moves into it.
 	now = future.Add(-24 * time.Hour)
-	if ack, err := be.InsertCheckins(ctx, d, []collector.Checkin{at(4, future.Add(time.Hour))}); err != nil || ack != 4 {
-		t.Fatalf("insert later: %d %v", ack, err)
+	if res, err := be.InsertBatch(ctx, d, collector.Batch{Records: []collector.Checkin{at(4, future.Add(time.Hour))}}); err != nil || res.AckSeq != 4 {
+		t.Fatalf("insert later: %+v %v", res, err)
 	}
 	for _, seq := range []uint64{2, 4} {
 		if got, err := collector.PostgresPartitionOf(ctx, be, "d1", seq); err != nil || got != "checkins_p202907" {

@@ -10,10 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scangate/scangate/idcode"
@@ -33,8 +35,11 @@ type Config struct {
 	// ListValidity is how long a published trust or revocation list stays
 	// valid on a device that cannot reach the collector; 0 means 30 days.
 	ListValidity time.Duration
-	// MaxNonces bounds the replay cache; 0 means 1<<20.
+	// MaxNonces bounds the in-memory replay cache; 0 means 1<<20.
 	MaxNonces int
+	// KEK seals the issuer private keys the collector holds. Without one
+	// the collector holds none: an issuer must come with its public key.
+	KEK *KEK
 }
 
 // Server is the collector's HTTP API. It holds no state of its own beyond
@@ -48,6 +53,9 @@ type Server struct {
 	mux    *http.ServeMux
 	nonces *nonceCache
 	admin  [32]byte // SHA-256 of the admin token
+
+	metrics   Metrics
+	lastSweep atomic.Int64 // unix ns of the last nonce sweep started
 
 	lmu   sync.Mutex
 	lists *signedLists
@@ -112,6 +120,9 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/admin/venues/{id}/enroll-tokens", s.adminOnly(s.handleCreateToken))
 	m.HandleFunc("GET /v1/admin/venues/{id}/visits", s.adminOnly(s.handleVenueVisits))
 	m.HandleFunc("POST /v1/admin/devices/{id}/revoke", s.adminOnly(s.handleRevokeDevice))
+	m.HandleFunc("GET /v1/admin/devices/{id}", s.adminOnly(s.handleGetDevice))
+	m.HandleFunc("GET /v1/admin/devices/{id}/conflicts", s.adminOnly(s.handleDeviceConflicts))
+	m.HandleFunc("GET /v1/admin/metrics", s.adminOnly(s.handleMetrics))
 	m.HandleFunc("GET /v1/admin/issuers", s.adminOnly(s.handleListIssuers))
 	m.HandleFunc("POST /v1/admin/issuers", s.adminOnly(s.handlePutIssuer))
 	m.HandleFunc("DELETE /v1/admin/issuers/{id}", s.adminOnly(s.handleDeleteIssuer))
@@ -141,6 +152,14 @@ func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
 // writeError answers with the *wire.Error in err, or maps a backend error.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var we *wire.Error
+	if errors.Is(err, errClientGone) || errors.Is(err, context.Canceled) {
+		// The device hung up (a reset, a cut, its own timeout): nobody
+		// reads this answer, and it is the network's doing, not a refusal.
+		s.metrics.ClientGone.Add(1)
+		s.log.Debug("collector: client went away", "route", route(r), "err", err)
+		s.writeJSON(w, 499, wire.Errorf(499, wire.CodeBadRequest, "request canceled"))
+		return
+	}
 	if !errors.As(err, &we) {
 		switch {
 		case errors.Is(err, ErrNotFound):
@@ -151,8 +170,6 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 			we = wire.Errorf(http.StatusForbidden, wire.CodeForbidden, "%v", err)
 		case errors.Is(err, ErrBadRequest):
 			we = wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err)
-		case errors.Is(err, context.Canceled):
-			we = wire.Errorf(499, wire.CodeBadRequest, "request canceled")
 		default:
 			s.log.Error("collector: internal error", "route", route(r), "err", err)
 			we = wire.Errorf(http.StatusInternalServerError, wire.CodeInternal, "internal error")
@@ -178,40 +195,101 @@ func route(r *http.Request) string {
 }
 
 // authDevice checks a device request's signature over body and returns
-// the device. The checks run cheapest first; the nonce is recorded only
-// for a request whose signature verified, so strangers cannot fill the
-// cache.
-func (s *Server) authDevice(r *http.Request, body []byte) (Device, error) {
+// the device and the request's nonce key. The checks run cheapest first;
+// the nonce is looked up only for a request whose signature verified, so
+// strangers cannot fill the cache. The in-memory cache refuses a replay to
+// this process at once; the backend's nonce table (UseNonce, or the
+// batch's own transaction) refuses one across restarts and processes.
+func (s *Server) authDevice(r *http.Request, body []byte) (Device, wire.RequestAuth, error) {
 	a, err := wire.ParseRequestAuth(r.Header)
 	if err != nil {
-		return Device{}, err
+		return Device{}, a, err
 	}
 	now := s.now()
 	if !a.Fresh(now) {
-		return Device{}, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized,
+		return Device{}, a, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized,
 			"request time %s is more than %s from server time; set the clock from %s", a.Time.UTC().Format(time.RFC3339), wire.SignatureWindow, wire.ServerTimeHeader)
 	}
 	d, err := s.cfg.Backend.Device(r.Context(), a.Device)
 	if errors.Is(err, ErrNotFound) || a.Device == "" {
-		return Device{}, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized, "unknown device")
+		return Device{}, a, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized, "unknown device")
 	}
 	if err != nil {
-		return Device{}, err
+		return Device{}, a, err
 	}
 	if !a.Verify(r.Method, r.URL.RequestURI(), body, d.PublicKey) {
-		return Device{}, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized, "bad request signature")
+		return Device{}, a, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized, "bad request signature")
 	}
 	if !d.RevokedAt.IsZero() {
-		return Device{}, wire.Errorf(http.StatusForbidden, wire.CodeForbidden, "device revoked")
+		return Device{}, a, wire.Errorf(http.StatusForbidden, wire.CodeForbidden, "device revoked")
 	}
-	if err := s.nonces.add(a.Device+"/"+a.Nonce, a.Time.Add(wire.SignatureWindow), now); err != nil {
-		return Device{}, err
+	if err := s.nonces.add(NonceKey(a.Device, a.Nonce), a.Time.Add(wire.SignatureWindow), now); err != nil {
+		s.metrics.ReplaysRefused.Add(1)
+		return Device{}, a, err
 	}
-	return d, nil
+	return d, a, nil
 }
 
+// useNonce records a verified request's nonce in the backend.
+func (s *Server) useNonce(ctx context.Context, a wire.RequestAuth) error {
+	s.sweepNonces()
+	err := s.cfg.Backend.UseNonce(ctx, NonceKey(a.Device, a.Nonce), a.Time.Add(wire.SignatureWindow), s.now())
+	return s.replayError(err)
+}
+
+func (s *Server) replayError(err error) error {
+	if errors.Is(err, ErrReplay) {
+		s.metrics.ReplaysRefused.Add(1)
+		return wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized, "replayed request nonce")
+	}
+	return err
+}
+
+// nonceSweepEvery is how often a collector deletes expired nonces.
+const nonceSweepEvery = time.Minute
+
+// sweepNonces starts a sweep of expired nonces in the background when the
+// last one this process started is older than nonceSweepEvery. Every
+// process sweeps; a sweep of rows another one swept costs an index scan.
+func (s *Server) sweepNonces() {
+	now := s.now()
+	last := s.lastSweep.Load()
+	if now.UnixNano()-last < int64(nonceSweepEvery) || !s.lastSweep.CompareAndSwap(last, now.UnixNano()) {
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		n, err := s.cfg.Backend.SweepNonces(ctx, now)
+		if err != nil {
+			s.log.Warn("collector: sweep nonces", "err", err)
+			return
+		}
+		s.log.Debug("collector: nonces swept", "expired", n)
+	}()
+}
+
+// readBody reads a request body of at most limit bytes. A body that ends
+// early (the device's connection reset or closed mid-upload) is a client
+// disconnect, not a bad request: errClientGone.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, limit int64, what string) ([]byte, error) {
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err == nil {
+		return b, nil
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, wire.Errorf(http.StatusRequestEntityTooLarge, wire.CodeTooLarge, "%s larger than %d bytes", what, limit)
+	}
+	return nil, fmt.Errorf("%w: reading %s: %w", errClientGone, what, err)
+}
+
+// errClientGone marks a request whose client went away before the
+// collector had read it: logged at debug level and counted, never a 400.
+var errClientGone = errors.New("collector: client went away")
+
 func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
-	body, err := wire.ReadBody(http.MaxBytesReader(w, r.Body, wire.MaxSmallBody), wire.MaxSmallBody, "enroll body")
+	body, err := s.readBody(w, r, wire.MaxSmallBody, "enroll body")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -238,7 +316,12 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, wire.Errorf(http.StatusUnauthorized, wire.CodeUnauthorized, "enrollment not signed by the enrolling key"))
 		return
 	}
-	if err := s.nonces.add("enroll/"+a.Nonce, a.Time.Add(wire.SignatureWindow), now); err != nil {
+	if err := s.nonces.add(NonceKey("", a.Nonce), a.Time.Add(wire.SignatureWindow), now); err != nil {
+		s.metrics.ReplaysRefused.Add(1)
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.useNonce(r.Context(), a); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -274,12 +357,12 @@ func (s *Server) handleEnroll(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
-	raw, err := wire.ReadBody(http.MaxBytesReader(w, r.Body, wire.MaxCompressedBatchBytes), wire.MaxCompressedBatchBytes, "batch body")
+	raw, err := s.readBody(w, r, wire.MaxCompressedBatchBytes, "batch body")
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	d, err := s.authDevice(r, raw)
+	d, a, err := s.authDevice(r, raw)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -299,13 +382,33 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ack, err := s.cfg.Backend.InsertCheckins(r.Context(), d, recs)
+	s.sweepNonces()
+	// The nonce goes into the batch's own transaction: one commit (on
+	// SQLite one fsync shared with other batches) records both.
+	res, err := s.cfg.Backend.InsertBatch(r.Context(), d, Batch{
+		Ledger: b.Ledger, Floor: b.Floor, Records: recs, Recoveries: b.Recoveries,
+		Nonce: NonceKey(a.Device, a.Nonce), NonceExpires: a.Time.Add(wire.SignatureWindow), Now: now,
+	})
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, s.replayError(err))
 		return
 	}
-	s.log.Debug("collector: batch", "device", d.ID, "records", len(recs), "ack", ack)
-	s.writeJSON(w, http.StatusOK, wire.BatchAck{Device: d.ID, AckSeq: ack, ServerTime: now})
+	s.metrics.Batches.Add(1)
+	s.metrics.Records.Add(uint64(len(recs)))
+	if res.Lost > 0 {
+		s.metrics.DeclaredLost.Add(res.Lost)
+		s.log.Warn("collector: device declared check-ins lost", "device", d.ID, "venue", d.Venue, "ledger", b.Ledger, "lost", res.Lost, "floor", b.Floor)
+	}
+	if len(res.Conflicts) > 0 {
+		s.metrics.Conflicts.Add(uint64(res.NewConflicts))
+		// Seqs and counts only: the records themselves (card ids, names)
+		// are in the conflicts table and at debug level.
+		s.log.Error("collector: check-ins conflict with records already held; kept aside",
+			"device", d.ID, "venue", d.Venue, "ledger", b.Ledger, "conflicts", len(res.Conflicts), "new", res.NewConflicts,
+			"first_seq", res.Conflicts[0], "last_seq", res.Conflicts[len(res.Conflicts)-1])
+	}
+	s.log.Debug("collector: batch", "device", d.ID, "ledger", b.Ledger, "records", len(recs), "ack", res.AckSeq)
+	s.writeJSON(w, http.StatusOK, wire.BatchAck{Device: d.ID, Ledger: b.Ledger, AckSeq: res.AckSeq, Conflicts: uint64(len(res.Conflicts)), ServerTime: now})
 }
 
 // correctTimes turns the batch into stored check-ins. A record made before
@@ -385,7 +488,7 @@ func etagMatches(header, etag string) bool {
 }
 
 func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
-	d, err := s.authDevice(r, nil)
+	d, a, err := s.authDevice(r, nil)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -395,6 +498,10 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	if err := s.useNonce(ctx, a); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	rev, err := s.cfg.Backend.Revision(ctx)
 	if err != nil {
 		s.writeError(w, r, err)

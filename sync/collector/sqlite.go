@@ -40,7 +40,14 @@ type SQLite struct {
 
 var _ Backend = (*SQLite)(nil)
 
-const sqliteSchema = `
+// sqliteMigrations is the SQLite schema's history; see migration.
+var sqliteMigrations = checkMigrations([]migration{
+	{1, "schema before versioned migrations", sqliteSchemaV1},
+	{2, "ledgers: check-ins keyed by (device, ledger, seq), acks per ledger, conflicts, recoveries", sqliteLedgers},
+	{3, "request nonces", sqliteNonces},
+})
+
+const sqliteSchemaV1 = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS venues (id TEXT PRIMARY KEY, name TEXT NOT NULL, policy TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS enroll_tokens (
@@ -71,6 +78,98 @@ CREATE TABLE IF NOT EXISTS cards (
 CREATE TABLE IF NOT EXISTS revocations (card_id TEXT PRIMARY KEY, revoked_at INTEGER NOT NULL);
 `
 
+// sqliteLedgers re-keys check-ins by (device, ledger, seq): SQLite cannot
+// change a primary key in place, so the table is rebuilt (rows of the old
+// key go to the "" ledger). Each device's ack moves to its "" ledger.
+const sqliteLedgers = `
+CREATE TABLE checkins_v2 (
+  device TEXT NOT NULL, ledger TEXT NOT NULL, seq INTEGER NOT NULL, venue TEXT NOT NULL,
+  t INTEGER NOT NULL, at INTEGER NOT NULL, corrected_at INTEGER, received INTEGER NOT NULL,
+  boot_id TEXT NOT NULL, mono_ns INTEGER NOT NULL, clock_synced INTEGER NOT NULL,
+  source TEXT NOT NULL, decision TEXT NOT NULL, reason TEXT NOT NULL, card_id TEXT NOT NULL,
+  holder TEXT NOT NULL, category TEXT NOT NULL, grp INTEGER NOT NULL, name TEXT NOT NULL, card_key INTEGER NOT NULL,
+  PRIMARY KEY (device, ledger, seq));
+INSERT INTO checkins_v2 (device, ledger, seq, venue, t, at, corrected_at, received, boot_id, mono_ns, clock_synced,
+  source, decision, reason, card_id, holder, category, grp, name, card_key)
+  SELECT device, '', seq, venue, t, at, corrected_at, received, boot_id, mono_ns, clock_synced,
+  source, decision, reason, card_id, holder, category, grp, name, card_key FROM checkins;
+DROP TABLE checkins;
+ALTER TABLE checkins_v2 RENAME TO checkins;
+CREATE INDEX checkins_venue_t ON checkins (venue, t);
+CREATE INDEX checkins_card_t ON checkins (card_key, t) WHERE card_key <> 0;
+CREATE TABLE ledgers (
+  device TEXT NOT NULL REFERENCES devices(id), ledger TEXT NOT NULL, ack_seq INTEGER NOT NULL DEFAULT 0,
+  lost INTEGER NOT NULL DEFAULT 0, conflicts INTEGER NOT NULL DEFAULT 0, first_seen INTEGER NOT NULL,
+  PRIMARY KEY (device, ledger));
+INSERT INTO ledgers (device, ledger, ack_seq, first_seen)
+  SELECT id, '', ack_seq, enrolled_at FROM devices d WHERE ack_seq > 0 OR EXISTS (SELECT 1 FROM checkins c WHERE c.device = d.id);
+ALTER TABLE devices DROP COLUMN ack_seq;
+CREATE TABLE conflicts (
+  device TEXT NOT NULL, ledger TEXT NOT NULL, seq INTEGER NOT NULL, digest BLOB NOT NULL,
+  received INTEGER NOT NULL, record TEXT NOT NULL, PRIMARY KEY (device, ledger, seq, digest));
+CREATE TABLE recoveries (
+  device TEXT NOT NULL, ledger TEXT NOT NULL, at INTEGER NOT NULL, salvaged INTEGER NOT NULL,
+  lost INTEGER NOT NULL, reported_at INTEGER NOT NULL, PRIMARY KEY (device, ledger, at));
+`
+
+const sqliteNonces = `
+CREATE TABLE nonces (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX nonces_expires ON nonces (expires);
+`
+
+// migrateSQLite brings the database to the newest schema.
+func migrateSQLite(db *sql.DB) error {
+	ctx := context.Background()
+	want := schemaVersion(sqliteMigrations)
+	for {
+		done, err := migrateSQLiteStep(ctx, db, want)
+		if err != nil || done {
+			return err
+		}
+	}
+}
+
+// migrateSQLiteStep runs the next migration in one immediate transaction
+// (so two processes opening one file do not both run it) and reports
+// whether the schema was already current.
+func migrateSQLiteStep(ctx context.Context, db *sql.DB, want int) (bool, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("begin migration: %w", err)
+	}
+	defer tx.Rollback()
+	have := 0
+	var metaTables int
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'`).Scan(&metaTables); err != nil {
+		return false, fmt.Errorf("schema version: %w", err)
+	}
+	if metaTables > 0 {
+		have = 1 // before versioned migrations
+		err := tx.QueryRowContext(ctx, `SELECT v FROM meta WHERE k = 'schema'`).Scan(&have)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return false, fmt.Errorf("schema version: %w", err)
+		}
+	}
+	switch {
+	case have > want:
+		return false, newerSchema(have, want)
+	case have == want:
+		return true, nil
+	}
+	m := sqliteMigrations[have]
+	if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+		return false, fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO meta (k, v) VALUES ('schema', ?) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, m.version); err != nil {
+		return false, fmt.Errorf("migration %d: %w", m.version, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return false, fmt.Errorf("migration %d: commit: %w", m.version, err)
+	}
+	slog.Info("collector: sqlite schema migrated", "version", m.version, "migration", m.name)
+	return false, nil
+}
+
 // OpenSQLite opens (creating if needed) the collector database at path.
 // Commits are durable (WAL, synchronous=FULL): a device deletes its copy
 // once acknowledged, so an acknowledged check-in must survive a power cut.
@@ -87,7 +186,11 @@ func OpenSQLite(path string) (*SQLite, error) {
 		return nil, fmt.Errorf("collector: open sqlite %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(8)
-	if _, err := db.Exec(sqliteSchema); err != nil {
+	if err := createPrivateFile(path); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := migrateSQLite(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("collector: sqlite schema %s: %w", path, err)
 	}
@@ -352,7 +455,8 @@ func (s *SQLite) enrolledWith(ctx context.Context, tx *sql.Tx, id string, pub ed
 	return d, nil
 }
 
-const sqliteDeviceQuery = `SELECT venue, public_key, hardware, enrolled_at, revoked_at, ack_seq FROM devices WHERE id = ?`
+const sqliteDeviceQuery = `SELECT venue, public_key, hardware, enrolled_at, revoked_at,
+	COALESCE((SELECT ack_seq FROM ledgers l WHERE l.device = d.id AND l.ledger = ''), 0) FROM devices d WHERE id = ?`
 
 func scanSQLiteDevice(row *sql.Row, id string) (Device, error) {
 	d := Device{ID: id}
@@ -387,34 +491,64 @@ func (s *SQLite) RevokeDevice(ctx context.Context, id string, at time.Time) erro
 	})
 }
 
-// InsertCheckins queues the batch for the group committer and waits for
-// its commit. Concurrent batches (many devices) share one transaction and
-// so one fsync, which is what lets a durable SQLite take tens of thousands
+// InsertBatch queues the batch for the group committer and waits for its
+// commit. Concurrent batches (many devices) share one transaction and so
+// one fsync, which is what lets a durable SQLite take tens of thousands
 // of check-ins a second; each batch runs in its own savepoint, so one
 // batch's failure does not touch the others.
-func (s *SQLite) InsertCheckins(ctx context.Context, d Device, recs []Checkin) (uint64, error) {
-	req := &insertReq{d: d, recs: recs, done: make(chan insertRes, 1)}
+func (s *SQLite) InsertBatch(ctx context.Context, d Device, b Batch) (IngestResult, error) {
+	r := <-s.queue(ctx, &insertReq{d: d, b: b, now: b.Now})
+	return r.res, r.err
+}
+
+// UseNonce records the nonce through the group committer, so the nonces
+// of bundle polls share the fsync of the batches around them.
+func (s *SQLite) UseNonce(ctx context.Context, key string, expires, now time.Time) error {
+	r := <-s.queue(ctx, &insertReq{nonceOnly: true, b: Batch{Nonce: key, NonceExpires: expires}, now: now})
+	return r.err
+}
+
+// queue hands req to the group committer and returns where its answer
+// arrives. Once queued the request will be committed or refused; the
+// caller waits for which, so the answer never disagrees with the database.
+func (s *SQLite) queue(ctx context.Context, req *insertReq) <-chan insertRes {
+	req.done = make(chan insertRes, 1)
+	if req.now.IsZero() {
+		req.now = time.Now()
+	}
 	select {
 	case s.inserts <- req:
 	case <-s.quit:
-		return 0, errors.New("collector: sqlite backend closed")
+		req.done <- insertRes{err: errors.New("collector: sqlite backend closed")}
 	case <-ctx.Done():
-		return 0, ctx.Err()
+		req.done <- insertRes{err: ctx.Err()}
 	}
-	// Once queued the batch will be committed or refused; wait for which,
-	// so the answer never disagrees with the database.
-	r := <-req.done
-	return r.ack, r.err
+	return req.done
+}
+
+func (s *SQLite) SweepNonces(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM nonces WHERE expires <= ?`, nanos(now))
+		if err != nil {
+			return fmt.Errorf("collector: sweep nonces: %w", err)
+		}
+		n, _ = res.RowsAffected()
+		return nil
+	})
+	return n, err
 }
 
 type insertReq struct {
-	d    Device
-	recs []Checkin
-	done chan insertRes
+	d         Device
+	b         Batch
+	nonceOnly bool
+	now       time.Time
+	done      chan insertRes
 }
 
 type insertRes struct {
-	ack uint64
+	res IngestResult
 	err error
 }
 
@@ -422,20 +556,20 @@ type insertRes struct {
 // statement per row spends more time crossing into SQLite than in it.
 const (
 	insertChunk = 64
-	insertCols  = 19
+	insertCols  = 20
 )
 
 func insertRowsSQL(rows int) string {
 	var b strings.Builder
-	b.WriteString(`INSERT INTO checkins (device, seq, venue, t, at, corrected_at, received, boot_id, mono_ns,
+	b.WriteString(`INSERT INTO checkins (device, ledger, seq, venue, t, at, corrected_at, received, boot_id, mono_ns,
 		clock_synced, source, decision, reason, card_id, holder, category, grp, name, card_key) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
-	b.WriteString(" ON CONFLICT (device, seq) DO NOTHING")
+	b.WriteString(" ON CONFLICT (device, ledger, seq) DO NOTHING")
 	return b.String()
 }
 
@@ -451,13 +585,13 @@ func (s *SQLite) groupCommitter() {
 		case <-s.quit:
 			return
 		}
-		group, n := []*insertReq{first}, len(first.recs)
+		group, n := []*insertReq{first}, len(first.b.Records)
 	drain:
 		for n < maxGroupRecords {
 			select {
 			case r := <-s.inserts:
 				group = append(group, r)
-				n += len(r.recs)
+				n += len(r.b.Records)
 			default:
 				break drain
 			}
@@ -472,9 +606,10 @@ func (s *SQLite) groupCommitter() {
 type groupStmts struct {
 	tx      *sql.Tx
 	inserts map[int]*sql.Stmt // by row count
-	ack     *sql.Stmt         // a device's ack_seq
+	ack     *sql.Stmt         // a ledger's ack_seq, and whether the device and the ledger exist
 	walk    *sql.Stmt         // held seqs above an ack
 	setAck  *sql.Stmt
+	nonce   *sql.Stmt
 }
 
 func (g *groupStmts) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
@@ -501,13 +636,19 @@ func (g *groupStmts) insert(ctx context.Context, rows int) (*sql.Stmt, error) {
 func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
 	g := &groupStmts{tx: tx, inserts: map[int]*sql.Stmt{}}
 	var err error
-	if g.ack, err = g.prepare(ctx, `SELECT ack_seq FROM devices WHERE id = ?`); err != nil {
+	if g.ack, err = g.prepare(ctx, `SELECT COALESCE(l.ack_seq, 0), l.device IS NOT NULL FROM devices d
+		LEFT JOIN ledgers l ON l.device = d.id AND l.ledger = ? WHERE d.id = ?`); err != nil {
 		return nil, err
 	}
-	if g.walk, err = g.prepare(ctx, `SELECT seq FROM checkins WHERE device = ? AND seq > ? ORDER BY seq LIMIT 1024`); err != nil {
+	if g.walk, err = g.prepare(ctx, `SELECT seq FROM checkins WHERE device = ? AND ledger = ? AND seq > ? ORDER BY seq LIMIT 1024`); err != nil {
 		return nil, err
 	}
-	if g.setAck, err = g.prepare(ctx, `UPDATE devices SET ack_seq = ? WHERE id = ?`); err != nil {
+	if g.setAck, err = g.prepare(ctx, `INSERT INTO ledgers (device, ledger, ack_seq, lost, conflicts, first_seen) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (device, ledger) DO UPDATE SET ack_seq = excluded.ack_seq, lost = lost + excluded.lost, conflicts = conflicts + excluded.conflicts`); err != nil {
+		return nil, err
+	}
+	if g.nonce, err = g.prepare(ctx, `INSERT INTO nonces (key, expires) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE nonces.expires <= ?`); err != nil {
 		return nil, err
 	}
 	return g, nil
@@ -515,7 +656,7 @@ func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
 
 // close closes the statements; the transaction would close them anyway.
 func (g *groupStmts) close() {
-	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck} {
+	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck, g.nonce} {
 		if st != nil {
 			st.Close()
 		}
@@ -538,7 +679,10 @@ func (s *SQLite) commitGroup(group []*insertReq) {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT batch`); err != nil {
 				return fmt.Errorf("collector: savepoint: %w", err)
 			}
-			res[i].ack, res[i].err = insertBatch(ctx, g, r.d, r.recs)
+			res[i].err = useNonce(ctx, g, r.b.Nonce, r.b.NonceExpires, r.now)
+			if res[i].err == nil && !r.nonceOnly {
+				res[i].res, res[i].err = insertBatch(ctx, g, r.d, r.b)
+			}
 			if res[i].err != nil {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO batch`); err != nil {
 					return fmt.Errorf("collector: rollback savepoint: %w", err)
@@ -558,16 +702,45 @@ func (s *SQLite) commitGroup(group []*insertReq) {
 	}
 }
 
-func insertBatch(ctx context.Context, g *groupStmts, d Device, recs []Checkin) (uint64, error) {
+// useNonce records key until expires; ErrReplay when it is held unexpired.
+func useNonce(ctx context.Context, g *groupStmts, key string, expires, now time.Time) error {
+	if key == "" {
+		return nil
+	}
+	res, err := g.nonce.ExecContext(ctx, key, nanos(expires), nanos(now))
+	if err != nil {
+		return fmt.Errorf("collector: record nonce: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrReplay
+	}
+	return nil
+}
+
+func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestResult, error) {
+	var out IngestResult
 	var ack uint64
-	if err := g.ack.QueryRowContext(ctx, d.ID).Scan(&ack); err != nil {
+	var known bool
+	if err := g.ack.QueryRowContext(ctx, b.Ledger, d.ID).Scan(&ack, &known); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
-			return 0, fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
+			return out, fmt.Errorf("device %q: %w", d.ID, ErrNotFound)
 		}
-		return 0, fmt.Errorf("collector: insert checkins: %w", err)
+		return out, fmt.Errorf("collector: insert checkins: %w", err)
+	}
+	prev := ack
+	if b.Floor > ack {
+		// The device holds nothing unsent at or below its floor: what is
+		// not here of (ack, floor] was lost with its database.
+		var held uint64
+		if err := g.tx.QueryRowContext(ctx, `SELECT count(*) FROM checkins WHERE device = ? AND ledger = ? AND seq > ? AND seq <= ?`,
+			d.ID, b.Ledger, int64(ack), int64(b.Floor)).Scan(&held); err != nil {
+			return out, fmt.Errorf("collector: floor: %w", err)
+		}
+		out.Lost = b.Floor - ack - held
+		ack = b.Floor
 	}
 	args := make([]any, 0, insertChunk*insertCols)
-	rows := 0
+	rows, inserted := 0, int64(0)
 	flush := func() error {
 		if rows == 0 {
 			return nil
@@ -576,48 +749,120 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, recs []Checkin) (
 		if err != nil {
 			return err
 		}
-		if _, err := st.ExecContext(ctx, args...); err != nil {
+		res, err := st.ExecContext(ctx, args...)
+		if err != nil {
 			return fmt.Errorf("collector: insert checkins: %w", err)
 		}
+		n, _ := res.RowsAffected()
+		inserted += n
 		args, rows = args[:0], 0
 		return nil
 	}
-	for i := range recs {
-		c := &recs[i]
-		if c.Seq <= ack {
-			continue // already held, and so are all before it
-		}
+	for i := range b.Records {
+		c := &b.Records[i]
 		var corrected any
 		if c.CorrectedAt != nil {
 			corrected = nanos(*c.CorrectedAt)
 		}
-		args = append(args, d.ID, int64(c.Seq), d.Venue, nanos(c.Time()), nanos(c.At), corrected, nanos(c.Received),
+		args = append(args, d.ID, b.Ledger, int64(c.Seq), d.Venue, nanos(c.Time()), nanos(c.At), corrected, nanos(c.Received),
 			c.BootID, c.MonoNS, c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name, cardKey(c.CardID))
 		if rows++; rows == insertChunk {
 			if err := flush(); err != nil {
-				return 0, err
+				return out, err
 			}
 		}
 	}
 	if err := flush(); err != nil {
-		return 0, err
+		return out, err
 	}
-	next, err := advanceAck(ctx, g.walk, d.ID, heldThrough(ack, recs))
-	if err != nil {
-		return 0, err
-	}
-	if next != ack {
-		if _, err := g.setAck.ExecContext(ctx, int64(next), d.ID); err != nil {
-			return 0, fmt.Errorf("collector: update ack: %w", err)
+	if inserted < int64(len(b.Records)) {
+		// Some seqs were held already (a replay, or a conflict): compare.
+		var err error
+		if out.Conflicts, out.NewConflicts, err = sqliteConflicts(ctx, g.tx, d, b); err != nil {
+			return out, err
 		}
 	}
-	return next, nil
+	next, err := advanceAck(ctx, g.walk, d.ID, b.Ledger, heldThrough(ack, b.Records))
+	if err != nil {
+		return out, err
+	}
+	out.AckSeq = next
+	if next != prev || !known || out.Lost > 0 || out.NewConflicts > 0 {
+		first := time.Now()
+		if len(b.Records) > 0 {
+			first = b.Records[0].Received
+		}
+		if _, err := g.setAck.ExecContext(ctx, d.ID, b.Ledger, int64(next), int64(out.Lost), out.NewConflicts, nanos(first)); err != nil {
+			return out, fmt.Errorf("collector: update ack: %w", err)
+		}
+	}
+	if err := sqliteRecoveries(ctx, g.tx, d, b); err != nil {
+		return out, err
+	}
+	return out, nil
 }
 
-// advanceAck walks the held seqs above ack while they are contiguous.
-func advanceAck(ctx context.Context, walk *sql.Stmt, device string, ack uint64) (uint64, error) {
+// sqliteConflicts compares each record of b with the one held under its
+// seq and keeps those that differ in the conflicts table. It returns the
+// conflicting seqs and how many of them were not kept before.
+func sqliteConflicts(ctx context.Context, tx *sql.Tx, d Device, b Batch) ([]uint64, int, error) {
+	st, err := tx.PrepareContext(ctx, `SELECT at, boot_id, mono_ns, clock_synced, source, decision, reason, card_id, holder, category, grp, name
+		FROM checkins WHERE device = ? AND ledger = ? AND seq = ?`)
+	if err != nil {
+		return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	defer st.Close()
+	var seqs []uint64
+	fresh := 0
+	for i := range b.Records {
+		c := &b.Records[i]
+		var h wire.Record
+		var at int64
+		if err := st.QueryRowContext(ctx, d.ID, b.Ledger, int64(c.Seq)).Scan(&at, &h.BootID, &h.MonoNS, &h.ClockSynced, &h.Source,
+			&h.Decision, &h.Reason, &h.CardID, &h.Holder, &h.Category, &h.Group, &h.Name); err != nil {
+			return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
+		}
+		h.At = fromNanos(at)
+		if ContentEqual(&h, &c.Record) {
+			continue
+		}
+		seqs = append(seqs, c.Seq)
+		js, err := json.Marshal(c.Record)
+		if err != nil {
+			return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, `INSERT INTO conflicts (device, ledger, seq, digest, received, record) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, d.ID, b.Ledger, int64(c.Seq), contentDigest(&c.Record), nanos(c.Received), string(js))
+		if err != nil {
+			return nil, 0, fmt.Errorf("collector: keep conflict: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			fresh++
+		}
+	}
+	return seqs, fresh, nil
+}
+
+// sqliteRecoveries keeps the batch's recovery reports, once each.
+func sqliteRecoveries(ctx context.Context, tx *sql.Tx, d Device, b Batch) error {
+	now := time.Now()
+	if len(b.Records) > 0 {
+		now = b.Records[0].Received
+	}
+	for _, r := range b.Recoveries {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO recoveries (device, ledger, at, salvaged, lost, reported_at) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, d.ID, r.Ledger, nanos(r.At), r.Salvaged, r.Lost, nanos(now)); err != nil {
+			return fmt.Errorf("collector: keep recovery: %w", err)
+		}
+	}
+	return nil
+}
+
+// advanceAck walks the held seqs of a ledger above ack while they are
+// contiguous.
+func advanceAck(ctx context.Context, walk *sql.Stmt, device, ledger string, ack uint64) (uint64, error) {
 	for {
-		rows, err := walk.QueryContext(ctx, device, int64(ack))
+		rows, err := walk.QueryContext(ctx, device, ledger, int64(ack))
 		if err != nil {
 			return 0, fmt.Errorf("collector: advance ack: %w", err)
 		}
@@ -643,6 +888,76 @@ func advanceAck(ctx context.Context, walk *sql.Stmt, device string, ack uint64) 
 			return ack, nil
 		}
 	}
+}
+
+func (s *SQLite) Ledgers(ctx context.Context, device string) ([]Ledger, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ledger, ack_seq, lost, conflicts, first_seen FROM ledgers WHERE device = ? ORDER BY first_seen, ledger`, device)
+	if err != nil {
+		return nil, fmt.Errorf("collector: ledgers: %w", err)
+	}
+	defer rows.Close()
+	out := []Ledger{}
+	for rows.Next() {
+		var l Ledger
+		var first int64
+		if err := rows.Scan(&l.Ledger, &l.AckSeq, &l.Lost, &l.Conflicts, &first); err != nil {
+			return nil, fmt.Errorf("collector: ledgers: %w", err)
+		}
+		l.FirstSeen = fromNanos(first)
+		out = append(out, l)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("collector: ledgers: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) Recoveries(ctx context.Context, device string) ([]StoredRecovery, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ledger, at, salvaged, lost, reported_at FROM recoveries WHERE device = ? ORDER BY at, ledger`, device)
+	if err != nil {
+		return nil, fmt.Errorf("collector: recoveries: %w", err)
+	}
+	defer rows.Close()
+	out := []StoredRecovery{}
+	for rows.Next() {
+		var r StoredRecovery
+		var at, rep int64
+		if err := rows.Scan(&r.Ledger, &at, &r.Salvaged, &r.Lost, &rep); err != nil {
+			return nil, fmt.Errorf("collector: recoveries: %w", err)
+		}
+		r.At, r.ReportedAt = fromNanos(at), fromNanos(rep)
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("collector: recoveries: %w", err)
+	}
+	return out, nil
+}
+
+func (s *SQLite) Conflicts(ctx context.Context, device string, limit int) ([]Conflict, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT ledger, received, record FROM conflicts WHERE device = ? ORDER BY received, ledger, seq LIMIT ?`, device, limit)
+	if err != nil {
+		return nil, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	defer rows.Close()
+	out := []Conflict{}
+	for rows.Next() {
+		c := Conflict{Device: device}
+		var rec int64
+		var js string
+		if err := rows.Scan(&c.Ledger, &rec, &js); err != nil {
+			return nil, fmt.Errorf("collector: conflicts: %w", err)
+		}
+		c.Received = fromNanos(rec)
+		if err := json.Unmarshal([]byte(js), &c.Record); err != nil {
+			return nil, fmt.Errorf("collector: conflict record: %w", err)
+		}
+		out = append(out, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("collector: conflicts: %w", err)
+	}
+	return out, nil
 }
 
 func (s *SQLite) BootAnchor(ctx context.Context, device, bootID string) (time.Time, bool, error) {
@@ -671,8 +986,8 @@ func (s *SQLite) SaveBootAnchor(ctx context.Context, device, bootID string, boot
 func (s *SQLite) PutIssuer(ctx context.Context, is Issuer) error {
 	venues, _ := json.Marshal(is.Venues)
 	var priv any
-	if is.PrivateKey != nil {
-		priv = []byte(is.PrivateKey)
+	if is.SealedKey != nil {
+		priv = is.SealedKey
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, `INSERT INTO issuers (id, name, public_key, private_key, not_before, not_after, venues)
@@ -683,6 +998,37 @@ func (s *SQLite) PutIssuer(ctx context.Context, is Issuer) error {
 			return fmt.Errorf("collector: put issuer: %w", err)
 		}
 		return bumpRevision(ctx, tx)
+	})
+}
+
+// SetIssuerKey overwrites the key with secure_delete on, so the clear key
+// it replaces is zeroed in the page, and truncates the WAL afterwards, so
+// no copy of the old page stays in it.
+func (s *SQLite) SetIssuerKey(ctx context.Context, id string, sealed []byte) error {
+	pragma := func(q string) error {
+		s.wmu.Lock()
+		defer s.wmu.Unlock()
+		if _, err := s.wconn.ExecContext(context.Background(), q); err != nil {
+			return fmt.Errorf("collector: set issuer key: %w", err)
+		}
+		return nil
+	}
+	if err := pragma(`PRAGMA secure_delete = ON`); err != nil {
+		return err
+	}
+	defer func() {
+		pragma(`PRAGMA secure_delete = OFF`)
+		s.checkpoint(0)
+	}()
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE issuers SET private_key = ? WHERE id = ?`, sealed, id)
+		if err != nil {
+			return fmt.Errorf("collector: set issuer key: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("issuer %q: %w", id, ErrNotFound)
+		}
+		return nil
 	})
 }
 
@@ -716,7 +1062,7 @@ func (s *SQLite) Issuers(ctx context.Context) ([]Issuer, error) {
 		}
 		is.PublicKey, is.NotBefore, is.NotAfter = pub, fromNullNanos(nb), fromNullNanos(na)
 		if priv != nil {
-			is.PrivateKey = priv
+			is.SealedKey, is.HoldsKey = priv, true
 		}
 		if err := json.Unmarshal([]byte(venues), &is.Venues); err != nil {
 			return nil, fmt.Errorf("collector: issuer %q venues: %w", is.ID, err)
@@ -782,17 +1128,17 @@ func (s *SQLite) Revision(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, seq, card_id, holder, name, category, grp, decision, reason`
+const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason`
 
 func (s *SQLite) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
-	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE venue = ? AND t >= ? AND t < ? ORDER BY t, device, seq`, venue, from, to)
+	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE venue = ? AND t >= ? AND t < ? ORDER BY t, device, ledger, seq`, venue, from, to)
 }
 
 func (s *SQLite) VisitsOfCard(ctx context.Context, cardID string, from, to time.Time) ([]Visit, error) {
 	if cardID == "" {
 		return nil, nil
 	}
-	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE card_key = ? AND card_id = ? AND t >= ? AND t < ? ORDER BY t, device, seq`, cardKey(cardID), from, to, strings.ToLower(cardID))
+	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE card_key = ? AND card_id = ? AND t >= ? AND t < ? ORDER BY t, device, ledger, seq`, cardKey(cardID), from, to, strings.ToLower(cardID))
 }
 
 func (s *SQLite) visits(ctx context.Context, q string, key any, from, to time.Time, more ...any) ([]Visit, error) {
@@ -810,7 +1156,7 @@ func (s *SQLite) visits(ctx context.Context, q string, key any, from, to time.Ti
 		var t, at int64
 		var corr sql.NullInt64
 		var seq int64
-		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
+		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
 			return nil, fmt.Errorf("collector: visits: %w", err)
 		}
 		v.Time, v.At, v.Seq = fromNanos(t), fromNanos(at), uint64(seq)

@@ -65,8 +65,8 @@ func TestSQLiteCheckpointBesideWriter(t *testing.T) {
 			recs = append(recs, collector.Checkin{Device: d.ID, Venue: d.Venue, Received: now, Record: r})
 		}
 		seq += 500
-		if ack, err := b.InsertCheckins(ctx, d, recs); err != nil || ack != seq {
-			t.Fatalf("insert: ack %d, %v; want %d", ack, err, seq)
+		if res, err := b.InsertBatch(ctx, d, collector.Batch{Records: recs}); err != nil || res.AckSeq != seq {
+			t.Fatalf("insert: ack %d, %v; want %d", res.AckSeq, err, seq)
 		}
 		if seq > 200000 {
 			t.Fatalf("WAL still %d bytes after %d check-ins: is the writer checkpointing?", walSize(), seq)

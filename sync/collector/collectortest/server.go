@@ -3,6 +3,7 @@ package collectortest
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -34,6 +35,22 @@ type Options struct {
 	Now     func() time.Time   // nil: time.Now
 	Logger  *slog.Logger       // nil: discard
 	Key     ed25519.PrivateKey // nil: a new collector key
+	KEK     *collector.KEK     // nil: a new key-encryption key (NoKEK: none)
+	NoKEK   bool               // run without a key-encryption key
+}
+
+// NewKEK returns a random key-encryption key.
+func NewKEK(t testing.TB) *collector.KEK {
+	t.Helper()
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		t.Fatal(err)
+	}
+	k, err := collector.NewKEK(b[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }
 
 // Start runs a collector on loopback until the test ends.
@@ -57,7 +74,11 @@ func Start(t testing.TB, opts Options) *Collector {
 			t.Fatal(err)
 		}
 	}
-	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: AdminToken, Logger: opts.Logger, Now: opts.Now})
+	kek := opts.KEK
+	if kek == nil && !opts.NoKEK {
+		kek = NewKEK(t)
+	}
+	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: AdminToken, Logger: opts.Logger, Now: opts.Now, KEK: kek})
 	if err != nil {
 		t.Fatal(err)
 	}

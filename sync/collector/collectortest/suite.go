@@ -31,6 +31,11 @@ func RunBackendSuite(t *testing.T, newBackend func(t *testing.T) collector.Backe
 		{"TrustAndRevision", testTrust},
 		{"Queries", testQueries},
 		{"RevisionFollowsClock", testRevisionClock},
+		{"Ledgers", testLedgers},
+		{"FloorDrainsAHole", testFloor},
+		{"ConflictsKeptNeverDropped", testConflicts},
+		{"Recoveries", testRecoveries},
+		{"NoncesShared", testNonces},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBackend(t)
@@ -186,16 +191,17 @@ func testIngest(t *testing.T, b collector.Backend) {
 		{[]uint64{3, 11}, 11},
 	}
 	for i, st := range steps {
-		ack, err := b.InsertCheckins(ctx, d, recs(d, st.seqs...))
+		ack, err := insert(ctx, b, d, recs(d, st.seqs...))
 		if err != nil || ack != st.ack {
 			t.Fatalf("step %d %v: ack %d, %v; want %d", i, st.seqs, ack, err, st.ack)
 		}
 	}
-	// A replayed seq with different content must not change the stored row.
+	// A replayed seq with different content must not change the stored row;
+	// it is a conflict (testConflicts).
 	changed := recs(d, 3)
 	changed[0].Reason = "changed"
-	if _, err := b.InsertCheckins(ctx, d, changed); err != nil {
-		t.Fatal(err)
+	if res, err := b.InsertBatch(ctx, d, collector.Batch{Records: changed, Now: base}); err != nil || res.AckSeq != 11 || len(res.Conflicts) != 1 || res.Conflicts[0] != 3 {
+		t.Fatalf("changed content under a held seq: %+v, %v; want a conflict on seq 3", res, err)
 	}
 	vs, err := b.VisitsAtVenue(ctx, "v1", base, base.Add(time.Hour))
 	if err != nil || len(vs) != 11 {
@@ -214,7 +220,7 @@ func testIngest(t *testing.T, b collector.Backend) {
 	for s := uint64(12); s <= 2100; s++ {
 		big = append(big, s)
 	}
-	if ack, err := b.InsertCheckins(ctx, d, recs(d, big...)); err != nil || ack != 2100 {
+	if ack, err := insert(ctx, b, d, recs(d, big...)); err != nil || ack != 2100 {
 		t.Fatalf("big batch: ack %d, %v", ack, err)
 	}
 }
@@ -224,13 +230,13 @@ func testAckPerDevice(t *testing.T, b collector.Backend) {
 	mustVenue(t, b, "v1")
 	d1 := mustDevice(t, b, "v1", "d1")
 	d2 := mustDevice(t, b, "v1", "d2")
-	if ack, _ := b.InsertCheckins(ctx, d1, recs(d1, 1, 2, 3)); ack != 3 {
+	if ack, _ := insert(ctx, b, d1, recs(d1, 1, 2, 3)); ack != 3 {
 		t.Fatalf("d1 ack %d", ack)
 	}
-	if ack, _ := b.InsertCheckins(ctx, d2, recs(d2, 2)); ack != 0 {
+	if ack, _ := insert(ctx, b, d2, recs(d2, 2)); ack != 0 {
 		t.Fatalf("d2 ack %d, want 0: d1's seq 1 is not d2's", ack)
 	}
-	if ack, _ := b.InsertCheckins(ctx, d2, recs(d2, 1)); ack != 2 {
+	if ack, _ := insert(ctx, b, d2, recs(d2, 1)); ack != 2 {
 		t.Fatalf("d2 ack %d, want 2", ack)
 	}
 }
@@ -264,7 +270,8 @@ func testTrust(t *testing.T, b collector.Backend) {
 		t.Fatal(err)
 	}
 	pub, priv, _ := ed25519.GenerateKey(nil)
-	is := collector.Issuer{ID: "city", Name: "City", PublicKey: pub, PrivateKey: priv, NotBefore: base, Venues: []string{"v1"}}
+	sealed := append([]byte("sealed:"), priv...) // the backend stores the bytes it is given
+	is := collector.Issuer{ID: "city", Name: "City", PublicKey: pub, SealedKey: sealed, NotBefore: base, Venues: []string{"v1"}}
 	if err := b.PutIssuer(ctx, is); err != nil {
 		t.Fatal(err)
 	}
@@ -280,9 +287,22 @@ func testTrust(t *testing.T, b collector.Backend) {
 	if err != nil || len(got) != 2 || got[0].ID != "abroad" || got[1].ID != "city" {
 		t.Fatalf("Issuers = %+v, %v", got, err)
 	}
-	if got[0].PrivateKey != nil || !got[1].PrivateKey.Equal(priv) || !got[1].PublicKey.Equal(pub) ||
+	if got[0].SealedKey != nil || got[0].HoldsKey || string(got[1].SealedKey) != string(sealed) || !got[1].HoldsKey || !got[1].PublicKey.Equal(pub) ||
 		!got[1].NotBefore.Equal(base) || !got[1].NotAfter.IsZero() || len(got[1].Venues) != 1 {
 		t.Fatalf("issuers stored wrong: %+v", got)
+	}
+	rk, _ := b.Revision(ctx)
+	if err := b.SetIssuerKey(ctx, "city", []byte("resealed")); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := b.Issuers(ctx); string(got[1].SealedKey) != "resealed" {
+		t.Fatalf("SetIssuerKey: stored %q", got[1].SealedKey)
+	}
+	if r, _ := b.Revision(ctx); r != rk {
+		t.Fatalf("SetIssuerKey moved the revision %d -> %d: the lists do not carry private keys", rk, r)
+	}
+	if err := b.SetIssuerKey(ctx, "nope", nil); !errors.Is(err, collector.ErrNotFound) {
+		t.Fatalf("SetIssuerKey(nope): %v", err)
 	}
 	if err := b.DeleteIssuer(ctx, "abroad"); err != nil {
 		t.Fatal(err)
@@ -337,10 +357,10 @@ func testQueries(t *testing.T, b collector.Backend) {
 	corr := base.Add(30 * time.Minute)
 	un.CorrectedAt = &corr
 	r = append(r, un)
-	if ack, err := b.InsertCheckins(ctx, d1, r); err != nil || ack != 4 {
+	if ack, err := insert(ctx, b, d1, r); err != nil || ack != 4 {
 		t.Fatalf("insert: %d %v", ack, err)
 	}
-	if _, err := b.InsertCheckins(ctx, d2, []collector.Checkin{rec(d2, 1, base.Add(20*time.Minute), card)}); err != nil {
+	if _, err := insert(ctx, b, d2, []collector.Checkin{rec(d2, 1, base.Add(20*time.Minute), card)}); err != nil {
 		t.Fatal(err)
 	}
 	at, err := b.VisitsAtVenue(ctx, "v1", base, base.Add(time.Hour))

@@ -1,0 +1,37 @@
+package collector
+
+import "sync/atomic"
+
+// Metrics counts what one collector process did since it started, for
+// GET /v1/admin/metrics and a future /metrics endpoint. The durable,
+// fleet-wide figures (conflicts and losses per device ledger) are in the
+// database and in the device view.
+type Metrics struct {
+	Batches        atomic.Uint64 // batches ingested
+	Records        atomic.Uint64 // records in them, replays included
+	Conflicts      atomic.Uint64 // distinct conflicting records kept aside
+	DeclaredLost   atomic.Uint64 // seqs skipped by device floors, never received
+	ReplaysRefused atomic.Uint64 // signed requests refused for a used nonce
+	ClientGone     atomic.Uint64 // requests whose client hung up before the answer
+}
+
+// MetricsSnapshot is Metrics read at one moment.
+type MetricsSnapshot struct {
+	Batches        uint64 `json:"batches"`
+	Records        uint64 `json:"records"`
+	Conflicts      uint64 `json:"conflicts"`
+	DeclaredLost   uint64 `json:"declared_lost"`
+	ReplaysRefused uint64 `json:"replays_refused"`
+	ClientGone     uint64 `json:"client_gone"`
+}
+
+// Snapshot reads every counter.
+func (m *Metrics) Snapshot() MetricsSnapshot {
+	return MetricsSnapshot{
+		Batches: m.Batches.Load(), Records: m.Records.Load(), Conflicts: m.Conflicts.Load(),
+		DeclaredLost: m.DeclaredLost.Load(), ReplaysRefused: m.ReplaysRefused.Load(), ClientGone: m.ClientGone.Load(),
+	}
+}
+
+// Metrics returns the server's counters.
+func (s *Server) Metrics() MetricsSnapshot { return s.metrics.Snapshot() }
