@@ -98,10 +98,10 @@ type StoredRecovery struct {
 // Conflict is a record that arrived for a (device, ledger, seq) the
 // collector already held with different content.
 type Conflict struct {
-	Device     string      `json:"device"`
-	Ledger     string      `json:"ledger"`
-	Received   time.Time   `json:"received"`
-	Record     wire.Record `json:"record"`
+	Device   string      `json:"device"`
+	Ledger   string      `json:"ledger"`
+	Received time.Time   `json:"received"`
+	Record   wire.Record `json:"record"`
 }
 
 // Checkin is one stored check-in: the device's record plus where it belongs.
@@ -125,14 +125,14 @@ func (c *Checkin) Time() time.Time {
 // key-encryption key (KEK.Seal), never in clear. A database from before
 // sealing may hold a clear 64-byte key there until SealIssuerKeys runs.
 type Issuer struct {
-	ID         string             `json:"id"`
-	Name       string             `json:"name,omitempty"`
-	PublicKey  ed25519.PublicKey  `json:"public_key"`
-	SealedKey  []byte             `json:"-"`
-	HoldsKey   bool               `json:"holds_key,omitempty"` // set in admin answers
-	NotBefore  time.Time          `json:"not_before,omitzero"`
-	NotAfter   time.Time          `json:"not_after,omitzero"`
-	Venues     []string           `json:"venues,omitempty"` // empty: every venue
+	ID        string            `json:"id"`
+	Name      string            `json:"name,omitempty"`
+	PublicKey ed25519.PublicKey `json:"public_key"`
+	SealedKey []byte            `json:"-"`
+	HoldsKey  bool              `json:"holds_key,omitempty"` // set in admin answers
+	NotBefore time.Time         `json:"not_before,omitzero"`
+	NotAfter  time.Time         `json:"not_after,omitzero"`
+	Venues    []string          `json:"venues,omitempty"` // empty: every venue
 }
 
 // Card is the registry entry of a card the collector issued. The holder's

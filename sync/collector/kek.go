@@ -154,7 +154,9 @@ func (k *KEK) Open(issuer string, sealed []byte) (ed25519.PrivateKey, error) {
 
 // IsSealed reports whether a stored issuer key is sealed (not a clear key
 // from before sealing).
-func IsSealed(b []byte) bool { return bytes.HasPrefix(b, sealedPrefix) && len(b) != ed25519.PrivateKeySize }
+func IsSealed(b []byte) bool {
+	return bytes.HasPrefix(b, sealedPrefix) && len(b) != ed25519.PrivateKeySize
+}
 
 // SealIssuerKeys makes sure no issuer private key is in clear in the
 // backend: clear keys (from before sealing) are sealed with k and
