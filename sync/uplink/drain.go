@@ -69,7 +69,11 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	if err != nil {
 		mono = 0 // the collector then anchors from the records' own boot, if known
 	}
-	batch := wire.CheckinBatch{Version: wire.Version, Device: u.ident(), BootID: u.opts.BootID, MonoNS: int64(mono)}
+	// Every record of the batch is of one ledger, the oldest queued; all of
+	// that ledger below the first was acknowledged or lost, so the first
+	// seq less one is the floor.
+	batch := wire.CheckinBatch{Version: wire.Version, Device: u.ident(), Ledger: recs[0].Ledger,
+		Floor: uint64(recs[0].Seq - 1), BootID: u.opts.BootID, MonoNS: int64(mono), Recoveries: u.recoveries(ctx)}
 	var body []byte
 	for n := len(recs); ; n /= 2 {
 		batch.Records = toWire(recs[:n], u)
@@ -96,8 +100,16 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	if err != nil {
 		return false, fmt.Errorf("uplink: %w", err)
 	}
-	if ack.Device != batch.Device {
-		return false, fmt.Errorf("uplink: ack for device %q, sent as %q", ack.Device, batch.Device)
+	if ack.Device != batch.Device || ack.Ledger != batch.Ledger {
+		return false, fmt.Errorf("uplink: ack for device %q ledger %q, sent as %q ledger %q", ack.Device, ack.Ledger, batch.Device, batch.Ledger)
+	}
+	if ack.Conflicts > 0 {
+		// The collector kept them aside; an operator must look.
+		u.mu.Lock()
+		u.conflicts += ack.Conflicts
+		u.mu.Unlock()
+		u.log.Error("uplink: collector already held different check-ins under these seqs; it kept both",
+			"conflicts", ack.Conflicts, "ledger", batch.Ledger)
 	}
 	first, last := recs[0].Seq, recs[len(recs)-1].Seq
 	if ack.AckSeq+1 < uint64(first) {
@@ -108,7 +120,7 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	if ack.AckSeq < uint64(first) {
 		return false, fmt.Errorf("%w (records %d..%d, ack %d)", errNoProgress, first, last, ack.AckSeq)
 	}
-	n, err := u.opts.Store.Ack(ctx, int64(ack.AckSeq))
+	n, err := u.opts.Store.AckLedger(ctx, batch.Ledger, int64(ack.AckSeq))
 	if err != nil {
 		if errors.Is(err, store.ErrAckAhead) {
 			return false, fmt.Errorf("uplink: collector acked seq %d this device never made: %w", ack.AckSeq, err)
@@ -122,6 +134,27 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	u.succeeded()
 	u.log.Debug("uplink: batch acked", "records", len(recs), "ack", ack.AckSeq, "rtt", resp.rtt)
 	return true, nil
+}
+
+// recoveries returns the store's recoveries in wire form, newest last,
+// within the wire's limit. A read error sends none: the batch matters more.
+func (u *Uplink) recoveries(ctx context.Context) []wire.Recovery {
+	rs, err := u.opts.Store.Recoveries(ctx)
+	if err != nil {
+		u.log.Warn("uplink: read recoveries", "err", err)
+		return nil
+	}
+	if len(rs) > wire.MaxRecoveries {
+		rs = rs[len(rs)-wire.MaxRecoveries:]
+	}
+	var out []wire.Recovery
+	for _, r := range rs {
+		w := wire.Recovery{At: r.At.UTC(), Ledger: r.Ledger, Salvaged: r.Salvaged, Lost: max(r.Lost, -1)}
+		if w.Check() == nil {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // toWire converts outbox records, repairing what the collector would

@@ -1,6 +1,7 @@
 package uplink
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/x509"
@@ -119,10 +120,27 @@ func (u *Uplink) loadEnrollment(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("uplink: read enrollment: %w", err)
 	}
-	if id == "" || (state != enrolledState && state != revokedState) {
+	mine := base64.StdEncoding.EncodeToString(u.key.Public().(ed25519.PublicKey))
+	if id == "" {
+		// A new database (the old one was lost or recovered without its
+		// settings): the enrollment kept beside the key says who we are.
+		e, err := readEnrollmentFile(u.enrollmentPath())
+		if err != nil {
+			u.log.Warn("uplink: enrollment file unreadable", "err", err)
+		}
+		if e == nil || e.PublicKey != mine {
+			return nil
+		}
+		id, venue, state, pub = e.DeviceID, e.Venue, enrolledState, e.PublicKey
+		if err := u.opts.Store.SetSettings(ctx, map[string]string{store.SettingDeviceID: id, store.SettingVenue: venue,
+			store.SettingEnrollment: state, store.SettingCollector: e.Collector, settingPublicKey: pub}); err != nil {
+			return fmt.Errorf("uplink: restore enrollment: %w", err)
+		}
+		u.log.Warn("uplink: database had no enrollment; restored it from the enrollment file", "device", id)
+	}
+	if state != enrolledState && state != revokedState {
 		return nil
 	}
-	mine := base64.StdEncoding.EncodeToString(u.key.Public().(ed25519.PublicKey))
 	if pub != mine {
 		u.log.Error("uplink: the device key is not the one enrolled; enroll again with a new token", "device", id)
 		return nil
@@ -201,6 +219,11 @@ func (u *Uplink) enroll(ctx context.Context) error {
 	}); err != nil {
 		return fmt.Errorf("uplink: save enrollment: %w", err)
 	}
+	if err := writeEnrollmentFile(u.enrollmentPath(), enrollmentFile{DeviceID: er.DeviceID, Venue: er.Venue,
+		Collector: u.opts.URL, PublicKey: base64.StdEncoding.EncodeToString(pub)}); err != nil {
+		// The database holds the enrollment; the file only helps if it is lost.
+		u.log.Warn("uplink: write enrollment file", "err", err)
+	}
 	u.mu.Lock()
 	u.deviceID, u.venue, u.enrolled, u.refused = er.DeviceID, er.Venue, true, ""
 	u.mu.Unlock()
@@ -236,4 +259,57 @@ func (u *Uplink) clearRefused(ctx context.Context) {
 			u.log.Warn("uplink: record enrollment", "err", err)
 		}
 	}
+}
+
+// EnrollmentFileName is the copy of the enrollment kept beside the device
+// key, outside the database: with the key it is the device's identity, so
+// a lost or recovered database (or a new SD card given both files) carries
+// on as the same device. Its check-ins start a new ledger (store.Ledger),
+// so they cannot collide with what the collector already holds.
+const EnrollmentFileName = "uplink.enrollment"
+
+type enrollmentFile struct {
+	DeviceID  string `json:"device_id"`
+	Venue     string `json:"venue"`
+	Collector string `json:"collector"`
+	PublicKey string `json:"public_key"` // base64 of the device key's public half
+}
+
+func (u *Uplink) enrollmentPath() string {
+	return filepath.Join(filepath.Dir(u.opts.KeyFile), EnrollmentFileName)
+}
+
+func writeEnrollmentFile(path string, e enrollmentFile) error {
+	b, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("uplink: enrollment file: %w", err)
+	}
+	if err := writeFileDurably(path, b, 0o600); err != nil {
+		return fmt.Errorf("uplink: enrollment file: %w", err)
+	}
+	return nil
+}
+
+// readEnrollmentFile returns nil, nil when there is no file.
+func readEnrollmentFile(path string) (*enrollmentFile, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("uplink: enrollment file: %w", err)
+	}
+	if len(b) > wire.MaxSmallBody {
+		return nil, fmt.Errorf("uplink: enrollment file %s: %d bytes", path, len(b))
+	}
+	var e enrollmentFile
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&e); err != nil {
+		return nil, fmt.Errorf("uplink: enrollment file %s: %w", path, err)
+	}
+	if e.DeviceID == "" || len(e.DeviceID) > wire.MaxIDLen || e.Venue == "" || len(e.Venue) > wire.MaxIDLen || e.PublicKey == "" {
+		return nil, fmt.Errorf("uplink: enrollment file %s: device, venue or key missing", path)
+	}
+	return &e, nil
 }

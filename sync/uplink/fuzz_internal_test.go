@@ -67,3 +67,36 @@ func TestDeviceKeyReused(t *testing.T) {
 		t.Fatal("a damaged key file was accepted (or silently replaced)")
 	}
 }
+
+func FuzzEnrollmentFile(f *testing.F) {
+	for _, s := range []string{
+		`{"device_id":"d-1","venue":"v-1","collector":"https://c","public_key":"AAAA"}`,
+		`{"device_id":"","venue":"v","public_key":"k"}`,
+		`{"device_id":"d","venue":"v","public_key":"k","extra":1}`,
+		`not json`, ``, `{}`, `[]`,
+	} {
+		f.Add([]byte(s))
+	}
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(dir, "e")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		e, err := readEnrollmentFile(path)
+		if err != nil {
+			return
+		}
+		if e == nil || e.DeviceID == "" || e.Venue == "" || e.PublicKey == "" {
+			t.Fatalf("accepted %q as %+v", data, e)
+		}
+		// What it accepts, it writes back the same.
+		if err := writeEnrollmentFile(path, *e); err != nil {
+			t.Fatal(err)
+		}
+		again, err := readEnrollmentFile(path)
+		if err != nil || *again != *e {
+			t.Fatalf("round trip %+v -> %+v, %v", e, again, err)
+		}
+	})
+}

@@ -32,6 +32,7 @@ type Status struct {
 	ClockOffset  time.Duration // collector clock minus device clock, from the last answer
 	Uploaded     uint64        // records acknowledged since start
 	Batches      uint64
+	Conflicts    uint64 // records the collector held differently under the same seq, since start
 }
 
 // Status reports the current state. It reads the outbox's depth from the
@@ -41,7 +42,7 @@ func (u *Uplink) Status() Status {
 	st := Status{
 		URL: u.opts.URL, Enrolled: u.enrolled, DeviceID: u.deviceID, Venue: u.venue, Refused: u.refused,
 		LastSuccess: u.lastSuccess, LastError: u.lastError, LastErrorAt: u.lastErrorAt,
-		BundleETag: u.etag, ClockOffset: u.offset, Uploaded: u.uploaded, Batches: u.batches,
+		BundleETag: u.etag, ClockOffset: u.offset, Uploaded: u.uploaded, Batches: u.batches, Conflicts: u.conflicts,
 	}
 	u.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -65,6 +66,9 @@ func (s Status) Control() control.UplinkStatus {
 	last := s.LastError
 	if s.Refused != "" && last == "" {
 		last = "refused: " + s.Refused
+	}
+	if s.Conflicts > 0 && last == "" {
+		last = fmt.Sprintf("collector reported %d conflicting check-ins (kept aside there)", s.Conflicts)
 	}
 	return control.UplinkStatus{URL: s.URL, Enrolled: s.Enrolled, DeviceID: s.DeviceID,
 		LastSuccess: s.LastSuccess, LastError: last, BundleETag: s.BundleETag}

@@ -20,7 +20,8 @@ import (
 // Store is the part of *store.Store the uplink uses.
 type Store interface {
 	Outbox(ctx context.Context, maxRecords, maxBytes int) ([]store.OutboxRecord, error)
-	Ack(ctx context.Context, upTo int64) (int, error)
+	AckLedger(ctx context.Context, ledger string, upTo int64) (int, error)
+	Recoveries(ctx context.Context) ([]store.Recovery, error)
 	OutboxStats(ctx context.Context) (store.OutboxStats, error)
 	CorrectClock(ctx context.Context, bootID string, a store.ClockAnchor) (int, error)
 	Committed() <-chan struct{}
@@ -184,6 +185,7 @@ type Uplink struct {
 	signedTime  time.Time // local monotonic-bearing time of the last signed server time
 	uploaded    uint64
 	batches     uint64
+	conflicts   uint64 // records the collector reported holding differently
 }
 
 // New checks opts and returns an Uplink. It does no I/O.
