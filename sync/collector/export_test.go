@@ -26,3 +26,14 @@ func SetSQLiteCheckpointEvery(d time.Duration) time.Duration {
 	sqliteCheckpointEvery = d
 	return old
 }
+
+// CardKey is the SQLite index key of a card id.
+var CardKey = cardKey
+
+// ContentDigest is the content digest PostgreSQL keeps beside each seq.
+var ContentDigest = contentDigest
+
+// SchemaVersions are the newest SQLite and PostgreSQL schema versions.
+func SchemaVersions() (sqlite, postgres int) {
+	return schemaVersion(sqliteMigrations), schemaVersion(pgMigrations)
+}

@@ -147,7 +147,9 @@ func migratePostgres(ctx context.Context, tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO meta (k, v) VALUES ('schema', $1) ON CONFLICT (k) DO UPDATE SET v = excluded.v`, m.version); err != nil {
 			return fmt.Errorf("migration %d: %w", m.version, err)
 		}
-		slog.Info("collector: postgres schema migrated", "version", m.version, "migration", m.name)
+		if have > 0 { // a new database is created silently
+			slog.Info("collector: postgres schema migrated", "version", m.version, "migration", m.name)
+		}
 	}
 	return nil
 }

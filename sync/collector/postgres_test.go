@@ -33,6 +33,16 @@ func pgDSN(t testing.TB) string {
 // newPostgres opens a backend in a fresh schema of the test database, so
 // subtests never see each other's rows; the schema is dropped afterwards.
 func newPostgres(t testing.TB) collector.Backend {
+	be, err := collector.OpenPostgres(context.Background(), pgSchemaDSN(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return be
+}
+
+// pgSchemaDSN creates a fresh schema in the test database, dropped when
+// the test ends, and returns a DSN whose search_path is that schema.
+func pgSchemaDSN(t testing.TB) string {
 	dsn := pgDSN(t)
 	ctx := context.Background()
 	var b [6]byte
@@ -60,11 +70,7 @@ func newPostgres(t testing.TB) collector.Backend {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	be, err := collector.OpenPostgres(ctx, u.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	return be
+	return u.String()
 }
 
 func TestPostgresSemantics(t *testing.T) {

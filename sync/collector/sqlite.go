@@ -166,7 +166,9 @@ func migrateSQLiteStep(ctx context.Context, db *sql.DB, want int) (bool, error) 
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("migration %d: commit: %w", m.version, err)
 	}
-	slog.Info("collector: sqlite schema migrated", "version", m.version, "migration", m.name)
+	if have > 0 { // a new database is created silently
+		slog.Info("collector: sqlite schema migrated", "version", m.version, "migration", m.name)
+	}
 	return false, nil
 }
 
