@@ -75,6 +75,16 @@ type StoreStatus struct {
 	Checkins    int64   `json:"checkins"`
 	OutboxDepth int     `json:"outbox_depth"`
 	OldestAgeS  float64 `json:"outbox_oldest_age_s"`
+	// Recoveries of a corrupt database: queued check-ins salvaged and lost
+	// (-1: unknown), oldest first.
+	Recoveries []Recovery `json:"recoveries,omitempty"`
+}
+
+// Recovery is one recovery of a corrupt database file.
+type Recovery struct {
+	At       time.Time `json:"at"`
+	Salvaged int64     `json:"salvaged"`
+	Lost     int64     `json:"lost"`
 }
 
 // TrustStatus is the trust data in force.

@@ -58,6 +58,11 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	if h.Recovered != "" {
 		st.Store.LastError = strings.TrimSpace(st.Store.LastError + " database was corrupt, moved to " + h.Recovered)
 	}
+	if rs, err := k.store.Recoveries(ctx); err == nil {
+		for _, r := range rs {
+			st.Store.Recoveries = append(st.Store.Recoveries, control.Recovery{At: r.At, Salvaged: r.Salvaged, Lost: r.Lost})
+		}
+	}
 	if ob, err := k.store.OutboxStats(ctx); err == nil {
 		st.Store.OutboxDepth = ob.Depth
 		st.Store.Checkins = ob.LastSeq

@@ -67,6 +67,7 @@ type Kiosk struct {
 
 	ready      atomic.Bool
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
+	lastCode   atomic.Int64 // unix nanos of the last code decided (idle checkpoints)
 	presentGen atomic.Int64 // sim: the newest presentation
 	statusAddr atomic.Value // string: the status page's listening address
 }
@@ -395,10 +396,15 @@ func (k *Kiosk) run(ctx context.Context) error {
 		}()
 	}
 
+	k.lastCode.Store(time.Now().UnixNano())
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		k.housekeeping(ctx)
+	}()
+
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
-	idleSince := time.Now()
-	lastPurge := time.Time{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -410,26 +416,50 @@ func (k *Kiosk) run(ctx context.Context) error {
 			return nil
 		case c := <-codes:
 			k.handle(ctx, c)
-			idleSince = time.Now()
+			k.lastCode.Store(time.Now().UnixNano())
 		case <-tick.C:
-			// Checkpoint the WAL while nobody is at the door (arch doc §9).
-			if time.Since(idleSince) > 5*time.Second {
-				if err := k.store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
-					k.log.Warn("kiosk: checkpoint", "err", err)
-				}
-				idleSince = time.Now()
-			}
-			// Retention: uploaded check-ins older than the configured days.
-			if time.Since(lastPurge) > time.Hour {
-				if n, err := k.store.Purge(ctx, k.clock.Now()); err != nil && ctx.Err() == nil {
-					k.log.Warn("kiosk: purge", "err", err)
-				} else if n > 0 {
-					k.log.Info("kiosk: purged uploaded check-ins", "rows", n)
-				}
-				lastPurge = time.Now()
-			}
 		}
 		k.loopBeat.Store(time.Now().UnixNano())
+	}
+}
+
+// housekeeping runs the store's upkeep beside the door, never on its
+// goroutine, so a large purge cannot delay the next card: the WAL is
+// checkpointed while nobody is at the door (arch doc §9), uploaded
+// check-ins past retention are purged hourly, and a write fault is probed
+// so health clears once the media takes writes again.
+func (k *Kiosk) housekeeping(ctx context.Context) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	var lastCkpt, lastPurge, lastProbe time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+		now := time.Now()
+		idle := now.Sub(time.Unix(0, k.lastCode.Load()))
+		if idle > 5*time.Second && now.Sub(lastCkpt) > 5*time.Second {
+			if err := k.store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
+				k.log.Warn("kiosk: checkpoint", "err", err)
+			}
+			lastCkpt = now
+		}
+		if now.Sub(lastPurge) > time.Hour {
+			if n, err := k.store.Purge(ctx, k.clock.Now()); err != nil && ctx.Err() == nil {
+				k.log.Warn("kiosk: purge", "err", err)
+			} else if n > 0 {
+				k.log.Info("kiosk: purged uploaded check-ins", "rows", n)
+			}
+			lastPurge = now
+		}
+		if now.Sub(lastProbe) > 10*time.Second {
+			if err := k.store.Probe(ctx); err != nil && ctx.Err() == nil {
+				k.log.Debug("kiosk: store probe", "err", err)
+			}
+			lastProbe = now
+		}
 	}
 }
 

@@ -89,6 +89,14 @@ func printStatus(w io.Writer, st control.Status) {
 		fmt.Fprintf(w, ", error: %s", st.Store.LastError)
 	}
 	fmt.Fprintln(w)
+	for _, r := range st.Store.Recoveries {
+		lost := fmt.Sprint(r.Lost)
+		if r.Lost < 0 {
+			lost = "an unknown number of"
+		}
+		fmt.Fprintf(w, "          database recovered %s: %d queued check-ins salvaged, %s lost\n",
+			r.At.Format(time.RFC3339), r.Salvaged, lost)
+	}
 	stale := ""
 	if st.Trust.Stale {
 		stale = " STALE: every card is refused until new trust data arrives"
