@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -44,6 +45,16 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	if len(args) > 0 && args[0] == "admin" {
 		return runCollectorAdmin(args[1:], stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "gen-kek" {
+		if len(args) != 2 {
+			return errorf(stderr, "usage: scangate collector gen-kek FILE   (a new key-encryption key, 0600; refuses to overwrite)")
+		}
+		if err := collector.GenerateKEK(args[1]); err != nil {
+			return errorf(stderr, "collector: %v", err)
+		}
+		fmt.Fprintf(stdout, "key-encryption key written to %s (0600): keep it off the database host's backups\n", args[1])
+		return 0
+	}
 	fl := flag.NewFlagSet("collector", flag.ContinueOnError)
 	fl.SetOutput(stderr)
 	listen := fl.String("listen", "127.0.0.1:8080", "listen `ADDR`")
@@ -53,10 +64,13 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	keyPath := fl.String("key", "collector.key", "collector signing key `file`; created (0600) with KEY.pub beside it if missing")
 	cert := fl.String("tls-cert", "", "TLS certificate `file` (PEM); with --tls-key serves HTTPS")
 	tlsKey := fl.String("tls-key", "", "TLS private key `file` (PEM)")
+	kekFile := fl.String("kek-file", "", "key-encryption `file` sealing the issuer private keys in the database (32 bytes, hex or base64; 0600)")
+	kekCred := fl.String("kek-credential", "scangate-kek", "systemd credential `name` of the key-encryption key ($CREDENTIALS_DIRECTORY/NAME, from LoadCredential=), used when --kek-file is not given")
 	verbose := fl.Bool("v", false, "debug logging (includes device-supplied detail)")
 	fl.Usage = func() {
-		fmt.Fprintln(stderr, "usage: scangate collector --admin-token-file F [--listen ADDR] [--db collector.db | --postgres DSN] [--key collector.key] [--tls-cert C --tls-key K]")
+		fmt.Fprintln(stderr, "usage: scangate collector --admin-token-file F [--listen ADDR] [--db collector.db | --postgres DSN] [--key collector.key] [--kek-file K] [--tls-cert C --tls-key K]")
 		fmt.Fprintln(stderr, "       scangate collector admin --help   (the admin API from the command line)")
+		fmt.Fprintln(stderr, "       scangate collector gen-kek FILE   (a new key-encryption key)")
 		fl.PrintDefaults()
 	}
 	if err := fl.Parse(args); err != nil {
@@ -75,6 +89,21 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 		fl.Usage()
 		return 2
 	}
+	if *dsn == "" && *dbPath == "" {
+		*dbPath = "collector.db"
+	}
+	kekPath, err := resolveKEK(*kekFile, *kekCred, fl)
+	if err != nil {
+		return errorf(stderr, "collector: %v", err)
+	}
+	// Every secret, and the database, readable by this user only: refuse
+	// to start otherwise, naming each file and the chmod that fixes it.
+	if msgs := checkCollectorFiles(*tokenFile, *keyPath, kekPath, *dbPath); len(msgs) > 0 {
+		for _, m := range msgs {
+			fmt.Fprintln(stderr, m)
+		}
+		return 2
+	}
 	raw, err := os.ReadFile(*tokenFile)
 	if err != nil {
 		return errorf(stderr, "collector: admin token: %v", err)
@@ -82,6 +111,12 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	token := strings.TrimSpace(string(raw))
 	if len(token) < 16 {
 		return errorf(stderr, "collector: admin token in %s is shorter than 16 characters", *tokenFile)
+	}
+	var kek *collector.KEK
+	if kekPath != "" {
+		if kek, err = collector.LoadKEK(kekPath); err != nil {
+			return errorf(stderr, "%v", err)
+		}
 	}
 	key, pubPath, err := loadOrCreateCollectorKey(*keyPath)
 	if err != nil {
@@ -99,16 +134,22 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	if *dsn != "" {
 		be, err = collector.OpenPostgres(ctx, *dsn)
 	} else {
-		if *dbPath == "" {
-			*dbPath = "collector.db"
-		}
 		be, err = collector.OpenSQLite(*dbPath)
 	}
 	if err != nil {
 		return errorf(stderr, "collector: %v", err)
 	}
 	defer be.Close()
-	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log})
+	// Issuer keys in clear (a database from before sealing) are sealed
+	// now; without a KEK, held keys stop the start.
+	sealed, err := collector.SealIssuerKeys(ctx, be, kek)
+	if err != nil {
+		return errorf(stderr, "%v", err)
+	}
+	if sealed > 0 {
+		log.Warn("collector: sealed issuer private keys that were in clear; backups taken before now still hold them in clear", "keys", sealed)
+	}
+	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log, KEK: kek})
 	if err != nil {
 		return errorf(stderr, "collector: %v", err)
 	}
@@ -143,6 +184,57 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	}
 	log.Info("collector: stopped")
 	return 0
+}
+
+// resolveKEK names the key-encryption key file: --kek-file, else the
+// systemd credential when the unit has one, else none.
+func resolveKEK(file, cred string, fl *flag.FlagSet) (string, error) {
+	if file != "" {
+		return file, nil
+	}
+	explicit := false
+	fl.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "kek-credential" })
+	p := collector.CredentialPath(cred)
+	if p == "" {
+		if explicit {
+			return "", fmt.Errorf("--kek-credential %s: $CREDENTIALS_DIRECTORY is not set (give LoadCredential=%s:/path in the unit)", cred, cred)
+		}
+		return "", nil
+	}
+	if _, err := os.Stat(p); err != nil {
+		if explicit {
+			return "", fmt.Errorf("--kek-credential %s: %w", cred, err)
+		}
+		return "", nil
+	}
+	return p, nil
+}
+
+// checkCollectorFiles returns one line for each secret file or directory
+// that group or others may read.
+func checkCollectorFiles(tokenFile, keyPath, kekPath, dbPath string) []string {
+	var msgs []string
+	add := func(err error) {
+		if err != nil {
+			msgs = append(msgs, err.Error())
+		}
+	}
+	add(collector.CheckPrivateFile(tokenFile))
+	add(collector.CheckPrivateDir(filepath.Dir(keyPath)))
+	add(collector.CheckPrivateFile(keyPath))
+	if kekPath != "" {
+		add(collector.CheckPrivateFile(kekPath))
+	}
+	if dbPath != "" {
+		dir := filepath.Dir(dbPath)
+		if filepath.Dir(keyPath) != dir {
+			add(collector.CheckPrivateDir(dir))
+		}
+		for _, p := range []string{dbPath, dbPath + "-wal", dbPath + "-shm"} {
+			add(collector.CheckPrivateFile(p))
+		}
+	}
+	return msgs
 }
 
 // loadOrCreateCollectorKey loads the collector key, creating it and its
@@ -241,6 +333,15 @@ var adminActions = map[string]adminAction{
 		}},
 	"card-revoke": {"card-revoke CARD_ID", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
 		return "POST", "/v1/admin/cards/" + url.PathEscape(a[0]) + "/revoke", nil, nil
+	}},
+	"device": {"device DEVICE_ID   (ledgers, acks, recoveries, conflicts and losses; no personal data)", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
+		return "GET", "/v1/admin/devices/" + url.PathEscape(a[0]), nil, nil
+	}},
+	"device-conflicts": {"device-conflicts DEVICE_ID   (the conflicting records kept aside, with card ids and names)", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
+		return "GET", "/v1/admin/devices/" + url.PathEscape(a[0]) + "/conflicts", nil, nil
+	}},
+	"metrics": {"metrics   (this collector process's counters: batches, conflicts, losses, replays refused, clients gone)", 0, func([]string, *adminFlags) (string, string, any, error) {
+		return "GET", "/v1/admin/metrics", nil, nil
 	}},
 	"device-revoke": {"device-revoke DEVICE_ID", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
 		return "POST", "/v1/admin/devices/" + url.PathEscape(a[0]) + "/revoke", nil, nil

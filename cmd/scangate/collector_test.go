@@ -54,7 +54,7 @@ func (s *syncBuffer) Write(p []byte) (int, error) {
 func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 func TestCollectorCommand(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateTempDir(t)
 	tokenFile := filepath.Join(dir, "admin.token")
 	os.WriteFile(tokenFile, []byte("0123456789abcdef-admin\n"), 0o600)
 	keyPath := filepath.Join(dir, "collector.key")
@@ -121,7 +121,7 @@ func TestCollectorUsage(t *testing.T) {
 }
 
 func TestCollectorAdmin(t *testing.T) {
-	dir := t.TempDir()
+	dir := privateTempDir(t)
 	tokenFile := filepath.Join(dir, "admin.token")
 	os.WriteFile(tokenFile, []byte("0123456789abcdef-admin\n"), 0o600)
 	url, stop, _ := startCollector(t, "--db", filepath.Join(dir, "c.db"), "--admin-token-file", tokenFile, "--key", filepath.Join(dir, "collector.key"))

@@ -121,8 +121,9 @@ CREATE INDEX nonces_expires ON nonces (expires);
 func migrateSQLite(db *sql.DB) error {
 	ctx := context.Background()
 	want := schemaVersion(sqliteMigrations)
+	fresh := false
 	for {
-		done, err := migrateSQLiteStep(ctx, db, want)
+		done, err := migrateSQLiteStep(ctx, db, want, &fresh)
 		if err != nil || done {
 			return err
 		}
@@ -131,8 +132,9 @@ func migrateSQLite(db *sql.DB) error {
 
 // migrateSQLiteStep runs the next migration in one immediate transaction
 // (so two processes opening one file do not both run it) and reports
-// whether the schema was already current.
-func migrateSQLiteStep(ctx context.Context, db *sql.DB, want int) (bool, error) {
+// whether the schema was already current. A new database (at version 0 on
+// its first step) is created silently; an existing one logs each step.
+func migrateSQLiteStep(ctx context.Context, db *sql.DB, want int, fresh *bool) (bool, error) {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return false, fmt.Errorf("begin migration: %w", err)
@@ -150,6 +152,9 @@ func migrateSQLiteStep(ctx context.Context, db *sql.DB, want int) (bool, error) 
 			return false, fmt.Errorf("schema version: %w", err)
 		}
 	}
+	if have == 0 {
+		*fresh = true
+	}
 	switch {
 	case have > want:
 		return false, newerSchema(have, want)
@@ -166,7 +171,7 @@ func migrateSQLiteStep(ctx context.Context, db *sql.DB, want int) (bool, error) 
 	if err := tx.Commit(); err != nil {
 		return false, fmt.Errorf("migration %d: commit: %w", m.version, err)
 	}
-	if have > 0 { // a new database is created silently
+	if !*fresh {
 		slog.Info("collector: sqlite schema migrated", "version", m.version, "migration", m.name)
 	}
 	return false, nil
