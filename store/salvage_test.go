@@ -20,7 +20,7 @@ func pageHolding(t *testing.T, path string, needle []byte) int64 {
 		t.Fatal(err)
 	}
 	i := bytes.Index(b, needle)
-	if i < 0 || bytes.Index(b[i+1:], needle) >= 0 {
+	if i < 0 || bytes.Contains(b[i+1:], needle) {
 		t.Fatalf("%q found %d times", needle, bytes.Count(b, needle))
 	}
 	return int64(i/4096) + 1
