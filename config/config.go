@@ -265,6 +265,8 @@ func (l limitReader) Read(p []byte) (int, error) {
 }
 
 // Parse decodes data (named name in errors) over the defaults and validates it.
+// On an error (a config.Errors) the Config holds what could be read: the
+// defaults after a syntax error, the decoded values otherwise.
 func Parse(name string, data []byte) (Config, error) {
 	if len(data) > MaxSize {
 		return Config{}, fmt.Errorf("config %s: file larger than %d bytes", name, MaxSize)
@@ -279,13 +281,13 @@ func Parse(name string, data []byte) (Config, error) {
 		var strict *toml.StrictMissingError
 		if !errors.As(err, &strict) {
 			// A syntax or type error stops go-toml; nothing after it is known.
-			return Config{}, describe(name, err)
+			return Default(), describe(name, err)
 		}
 		// Unknown keys: the rest of the file was decoded, so its values
 		// are checked too and every problem is reported at once.
 		for _, e := range strict.Errors {
 			row, _ := e.Position()
-			errs = append(errs, Problem{File: name, Line: row, Key: strings.Join(e.Key(), "."), Msg: "unknown key"})
+			errs = append(errs, Problem{File: name, Line: row, Key: strings.Join(e.Key(), "."), Msg: msgUnknown})
 		}
 	}
 	lines := keyLines(data)
@@ -294,10 +296,14 @@ func Parse(name string, data []byte) (Config, error) {
 		errs = append(errs, p)
 	}
 	if len(errs) > 0 {
-		return Config{}, errs
+		// What was read is returned with the errors, so a kiosk can still
+		// show them on the screen the file names.
+		return c, errs
 	}
 	return c, nil
 }
+
+const msgUnknown = "unknown key"
 
 // Problem is one mistake in the file: where it is and what is wrong.
 type Problem struct {
@@ -313,7 +319,11 @@ func (p Problem) Error() string {
 	if p.Line > 0 {
 		fmt.Fprintf(&b, ":%d", p.Line)
 	}
-	if p.Key != "" {
+	switch {
+	case p.Msg == msgUnknown:
+		fmt.Fprintf(&b, ": unknown key %q", p.Key)
+		return b.String()
+	case p.Key != "":
 		fmt.Fprintf(&b, ": key %q", p.Key)
 	}
 	b.WriteString(": " + p.Msg)

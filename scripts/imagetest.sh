@@ -131,7 +131,7 @@ KPKG=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-[0
 [[ -n $KPKG ]] || fail "no linux-image-arm64 in apt (apt-get update?)"
 KVER=${KPKG#linux-image-}
 # The root file system's packages and what they need at run time.
-top=(systemd udev dbus libubootenv-tool util-linux fdisk e2fsprogs dosfstools kmod systemd-timesyncd
+top=(systemd udev dbus rauc libubootenv-tool util-linux fdisk e2fsprogs dosfstools kmod systemd-timesyncd
 	dash coreutils sed grep libnl-genl-3-200 libjson-glib-1.0-0 libcurl3-gnutls libglib2.0-0 libfdisk1)
 skip='^(perl|perl-base|perl-modules-.*|libperl.*|debconf|cdebconf|adduser|dpkg|install-info|usrmerge|usr-is-merged|init-system-helpers|lib.*-perl|libdebian-installer4|libnewt0.52|libslang2|libtextwrap1|readline-common|tar|passwd|libsemanage.*|debianutils|base-files|base-passwd|sensible-utils|gcc-12-base)$'
 list=$CACHE/debs/closure-$(printf '%s\n' "${top[@]}" | sha256sum | cut -c1-12).txt
@@ -324,6 +324,11 @@ Restart=always
 WantedBy=multi-user.target
 EOF
 ln -sf /usr/lib/systemd/system/imagetest-agent.service "$T/etc/systemd/system/multi-user.target.wants/imagetest-agent.service"
+
+# Test-only: a 20 s self-test wait instead of 3 min, so three failed tries
+# of a bad slot take minutes, not a quarter of an hour.
+mkdir -p "$T/etc/systemd/system/scangate-mark-good.service.d"
+printf '[Service]\nEnvironment=SCANGATE_SELFTEST_WAIT=20s\n' > "$T/etc/systemd/system/scangate-mark-good.service.d/imagetest.conf"
 
 KEYS=$WORK/keys
 sh "$BOARD/rauc-devkeys.sh" "$KEYS" > /dev/null

@@ -37,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	sim := fs.Bool("sim", false, "simulated hardware: fake camera, pseudo-terminal scanner, terminal feedback")
 	trustFile := fs.String("trust", "", "signed trust list to install at start (as written by scangate keygen)")
 	check := fs.Bool("check-config", false, "check the config file and exit")
+	writeNet := fs.String("write-network", "", "write the [network] settings as systemd-networkd and wpa_supplicant files under `DIR` (/run) and exit")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error (default log.level)")
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
@@ -59,8 +60,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		var err error
 		if cfg, err = config.Load(path); err != nil {
 			fmt.Fprintf(stderr, "scangated: %v\n", err)
-			return 2
+			if *check || *sim || *writeNet != "" || path != defaultConfig {
+				return 2
+			}
+			// The kiosk's own file: show the error and stay up, never a
+			// restart loop (which would reboot and spend U-Boot's tries).
+			return configFault(path, cfg, err, stderr)
 		}
+		if !*check && *writeNet == "" {
+			if err := os.Remove(faultFile(path)); err != nil && !errors.Is(err, os.ErrNotExist) {
+				fmt.Fprintf(stderr, "scangated: %v\n", err)
+			}
+		}
+	}
+	if *writeNet != "" {
+		if err := writeNetwork(*writeNet, cfg); err != nil {
+			fmt.Fprintf(stderr, "scangated: %v\n", err)
+			return 1
+		}
+		return 0
 	}
 	if *check {
 		if err := kiosk.CheckConfig(cfg, *data); err != nil {

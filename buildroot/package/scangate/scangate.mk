@@ -55,6 +55,10 @@ define SCANGATE_VENDOR_MODULES
 endef
 SCANGATE_PRE_CONFIGURE_HOOKS += SCANGATE_VENDOR_MODULES
 
+# The daemon's own user: only the device groups it needs (camera, serial
+# and HID scanners, GPIO, I2C/SPI screens, sound). Root stays locked.
+SCANGATE_USERS = scangate -1 scangate -1 * /data/scangate - video,dialout,input,gpio,i2c,spi,audio scangate kiosk
+
 define SCANGATE_INSTALL_INIT_SYSTEMD
 	$(INSTALL) -D -m 0644 $(SCANGATE_PKGDIR)/scangated.service \
 		$(TARGET_DIR)/usr/lib/systemd/system/scangated.service

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+const bootTimeout = 4 * time.Minute
+
+func bundleURL(o options, name string) (path, url string) {
+	path = fmt.Sprintf("/%s/scangate-%s.raucb", name, o.compatible)
+	return path, fmt.Sprintf("http://10.0.2.2:%d%s", o.httpPort, path)
+}
+
+func run(o options) error {
+	col, err := startCollector(o)
+	if err != nil {
+		return err
+	}
+	defer col.cmd.Process.Kill()
+	pub, cs, err := cards(o, 6)
+	if err != nil {
+		return err
+	}
+	token, err := col.setup(pub)
+	if err != nil {
+		return err
+	}
+	colPub, err := os.ReadFile(o.work + "/collector.key.pub")
+	if err != nil {
+		return fmt.Errorf("collector public key: %w", err)
+	}
+	good := kioskConfig(o, token)
+	if err := o.putBoot("scangate.toml", []byte(good)); err != nil {
+		return err
+	}
+	if err := o.putBoot("collector.pub", colPub); err != nil {
+		return err
+	}
+	srv, err := serveBundles(o.bundles, o.httpPort)
+	if err != nil {
+		return err
+	}
+
+	// 1. First boot: U-Boot's default environment, boot.scr picks A, the
+	// daemon comes up, the self-test marks A good.
+	t := time.Now()
+	v, err := o.start()
+	if err != nil {
+		return err
+	}
+	defer func() { v.kill() }()
+	s, ok := v.waitGood("A", bootTimeout)
+	if !check("first boot", ok && s.aLeft == "3", "%s in %.0fs", s, time.Since(t).Seconds()) {
+		return fmt.Errorf("no point going on")
+	}
+	check("env both copies", v.out("ls /boot/uboot.env /boot/uboot-redund.env | wc -l") == "2" && !strings.Contains(v.serial(), "bootcmd\" not defined"),
+		"U-Boot wrote uboot.env and uboot-redund.env, fw_printenv reads them (%s)", v.out("fw_printenv BOOT_ORDER"))
+	check("locked root", v.out("cut -d: -f1,2 /etc/shadow | grep '^root:'") == "root:*" && v.out("systemctl is-active getty@tty1 || true") != "active",
+		"root password %q, getty@tty1 %s", v.out("cut -d: -f2 /etc/shadow | head -1"), v.out("systemctl is-active getty@tty1 || true"))
+	check("kiosk user", v.out("ps -o user= -C scangated || stat -c %U /proc/$(pidof scangated)") == "scangate",
+		"scangated runs as %q, NoNewPrivileges=%s", v.out("stat -c %U /proc/$(pidof scangated)"), v.out("systemctl show -p NoNewPrivileges --value scangated"))
+
+	// 2. Check-ins over the user network (DHCP) to the host's collector.
+	dhcp := v.out("networkctl status --no-pager 2>/dev/null | grep -c 'DHCPv4\\|10.0.2.15' || ip -4 addr")
+	for _, c := range cs[:3] {
+		if err := v.scanText(c.qr); err != nil {
+			return err
+		}
+		time.Sleep(1500 * time.Millisecond)
+	}
+	vs, ok := col.uploaded(3, 90*time.Second)
+	check("check-ins uploaded", ok, "%d of 3 check-ins at the collector from device %s over DHCP (%s)", len(vs), devices(vs), dhcp)
+	dev := devices(vs)
+
+	// 3. Streamed update to B from the host, reboot, B good, rows kept.
+	path, url := bundleURL(o, "b")
+	t = time.Now()
+	r, err := v.sh(10*time.Minute, "rauc install "+url)
+	ranges, whole, sent := srv.stats(path)
+	size := fileSize(o.bundles + path)
+	check("streamed install", err == nil && r.Code == 0 && ranges > 0 && whole == 0,
+		"rauc install %s: exit %d in %.0fs, %d range requests, %d whole downloads, %d of %d bytes sent (err %v) %s",
+		url, r.Code, time.Since(t).Seconds(), ranges, whole, sent, size, err, lastLine(r.Out))
+	v.sh(10*time.Second, "systemctl reboot")
+	t = time.Now()
+	s, ok = v.waitGood("B", bootTimeout)
+	check("update to B", ok, "%s in %.0fs, version %s", s, time.Since(t).Seconds(), v.out("cat /etc/scangate-version"))
+	if err := v.scanText(cs[3].qr); err != nil {
+		return err
+	}
+	vs, ok = col.uploaded(4, 90*time.Second)
+	check("check-ins kept", ok && devices(vs) == dev, "%d rows at the collector from device %s after the update (before: 3 from %s)", len(vs), devices(vs), dev)
+
+	// 4. A bundle whose self-test fails (its daemon cannot start): three
+	// tries of the new slot, then U-Boot boots the last good one.
+	path, url = bundleURL(o, "badtest")
+	r, err = v.sh(10*time.Minute, "rauc install "+url)
+	if check("bad bundle installs", err == nil && r.Code == 0, "exit %d %s (err %v)", r.Code, lastLine(r.Out), err) {
+		before := strings.Count(v.serial(), "scangate: booting slot A")
+		v.sh(10*time.Second, "systemctl reboot")
+		t = time.Now()
+		tried := v.waitSerial("scangate: booting slot A", before+3, 3*bootTimeout)
+		tried = tried && v.waitSerial("scangate: booting slot B", strings.Count(v.serial(), "scangate: booting slot B")+1, bootTimeout)
+		s, ok = v.waitGood("B", bootTimeout)
+		check("failed self-test falls back", tried && ok && s.aLeft == "0",
+			"3 tries of A (%d boots of A seen), then %s in %.0fs", strings.Count(v.serial(), "scangate: booting slot A")-before, s, time.Since(t).Seconds())
+		if err := v.scanText(cs[4].qr); err != nil {
+			return err
+		}
+		vs, ok = col.uploaded(5, 90*time.Second)
+		check("no check-in lost", ok && devices(vs) == dev, "%d rows at the collector from %s", len(vs), devices(vs))
+	}
+	_ = path
+
+	// 5. A bundle whose kernel panics (no init): panic=5 resets, three
+	// tries, fallback.
+	_, url = bundleURL(o, "panic")
+	r, err = v.sh(10*time.Minute, "rauc install "+url)
+	if check("panic bundle installs", err == nil && r.Code == 0, "exit %d %s (err %v)", r.Code, lastLine(r.Out), err) {
+		before := strings.Count(v.serial(), "Kernel panic")
+		v.sh(10*time.Second, "systemctl reboot")
+		t = time.Now()
+		panics := v.waitSerial("Kernel panic", before+3, 3*bootTimeout)
+		s, ok = v.waitGood("B", bootTimeout)
+		check("kernel panic falls back", panics && ok, "%d panics, then %s in %.0fs", strings.Count(v.serial(), "Kernel panic")-before, s, time.Since(t).Seconds())
+	}
+
+	// 6. A config typo (written the way Notepad does: BOM, CRLF): shown,
+	// written to the boot partition, no reboot, same slot.
+	boots := strings.Count(v.serial(), "scangate: booting slot")
+	typo := "\ufeff" + strings.ReplaceAll(strings.Replace(good, "[camera]\nenabled = false", "[camera]\nenabled = false\nwidht = 640", 1)+"[screen]\n", "\n", "\r\n")
+	typo = strings.Replace(typo, "poll_interval = \"2s\"", "poll_interval = \"2 s\"", 1)
+	_ = typo
+	bad := "\ufeff" + strings.ReplaceAll(strings.Replace(good, "[camera]\nenabled = false", "[camera]\nenabled = false\nwidht = 640\nfps = 0", 1), "\n", "\r\n")
+	if err := v.putGuestFile("/boot/scangate.toml", bad); err != nil {
+		return err
+	}
+	v.sh(30*time.Second, "systemctl restart scangated")
+	time.Sleep(20 * time.Second)
+	errText := v.out("cat /boot/scangate-error.txt")
+	screen := v.out("cat /run/scangate/screen.txt 2>/dev/null; imagetest-agent --version >/dev/null 2>&1; true")
+	fb := v.out("head -c 4096 /dev/fb0 | od -An -tx1 | tr -s ' \\n' ' ' | head -c 64")
+	s = v.state()
+	check("config typo", strings.Contains(errText, "scangate.toml:") && strings.Contains(errText, "camera.widht") && strings.Contains(errText, "camera.fps") &&
+		strings.Count(v.serial(), "scangate: booting slot") == boots && s.booted == "B" && v.out("systemctl is-active scangated") == "active",
+		"error file %q; screen %q fb %q; %s, %d reboots", oneLine(errText), oneLine(screen), fb, s, strings.Count(v.serial(), "scangate: booting slot")-boots)
+	if err := v.putGuestFile("/boot/scangate.toml", good); err != nil {
+		return err
+	}
+	v.sh(30*time.Second, "systemctl restart scangated")
+
+	// 7. Power cut while U-Boot writes the environment.
+	v.sh(10*time.Second, "systemctl reboot")
+	saves := strings.Count(v.serial(), "Saving Environment to FAT")
+	cut := v.waitSerial("Saving Environment to FAT", saves+1, bootTimeout)
+	v.kill()
+	v, err = o.start()
+	if err != nil {
+		return err
+	}
+	s, ok = v.waitGood("B", bootTimeout)
+	check("power cut during env write", cut && ok, "QEMU killed as U-Boot saved its environment; next boot %s", s)
+
+	// 8. Power cut in the middle of a streamed install.
+	path, url = bundleURL(o, "b")
+	_, _, sentBefore := srv.stats(path)
+	v.sh(10*time.Second, "nohup rauc install "+url+" > /tmp/install.log 2>&1 &")
+	mid := false
+	for deadline := time.Now().Add(3 * time.Minute); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		if _, _, n := srv.stats(path); n-sentBefore > size/4 {
+			mid = true
+			break
+		}
+	}
+	v.kill()
+	v, err = o.start()
+	if err != nil {
+		return err
+	}
+	s, ok = v.waitGood("B", bootTimeout)
+	check("power cut during install", mid && ok && s.order != "" && strings.HasPrefix(s.order, "B"), "QEMU killed with part of the bundle written to A; next boot %s", s)
+	return nil
+}
+
+func (v *vm) putGuestFile(path, content string) error {
+	r, err := v.sh(30*time.Second, fmt.Sprintf("printf '%%s' '%s' > %s.tmp && mv %s.tmp %s && sync", strings.ReplaceAll(content, "'", `'\''`), path, path, path))
+	if err != nil || r.Code != 0 {
+		return fmt.Errorf("write %s in the guest: %v %s", path, err, r.Out)
+	}
+	return nil
+}
+
+func fileSize(p string) int64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+func lastLine(s string) string {
+	ls := strings.Split(strings.TrimSpace(s), "\n")
+	return ls[len(ls)-1]
+}
+
+func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " | ") }
