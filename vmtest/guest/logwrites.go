@@ -49,6 +49,9 @@ func (e logEntry) String() string {
 	if e.flags&logMark != 0 {
 		return fmt.Sprintf("#%d mark %q", e.index, e.mark)
 	}
+	if len(f) == 0 {
+		f = []string{"WRITE"}
+	}
 	return fmt.Sprintf("#%d %s sector %d +%d", e.index, strings.Join(f, "|"), e.sector, e.nrSectors)
 }
 

@@ -102,13 +102,16 @@ func (r *rig) powerCut() {
 	logf("power cut: logged run done in %.1fs", time.Since(t).Seconds())
 	t = time.Now()
 	res, err := replay(logDev, base, "/dev/ram0", sectors, shown, live)
+	logf("power cut: replay %.1fs: snapshots %.1fs, mounts %.1fs, store open/close %.1fs, reads %.1fs",
+		time.Since(t).Seconds(), res.spent[0].Seconds(), res.spent[1].Seconds(), res.spent[2].Seconds(), res.spent[3].Seconds())
 	if err != nil {
-		check("power cut", false, "after %d crash points: %v", res.points, err)
+		check("power cut", false, "%d crash points replayed, then %v", res.points, err)
 		return
 	}
-	check("power cut", true, "%d crash points replayed (every flush and FUA of %d log entries), %d passes checked at each: "+
-		"every point opened, integrity_check ok, rows a prefix of the %d committed, each pass present from the moment its green showed (%d presence checks, %.1fs)",
-		res.points, res.entries, len(shown), len(live), res.presence, time.Since(t).Seconds())
+	check("power cut", true, "%d crash points replayed (every flush and FUA of %d log entries; %d distinct disk states mounted and opened), "+
+		"%d passes checked at each point from their green on (%d checks): store.Open clean, integrity_check ok, rows a prefix of the %d committed; "+
+		"each pass absent where the one before it showed, on disk at most %d points before its own green",
+		res.points, res.entries, res.distinct, len(shown), res.presence, len(live), res.maxLead)
 }
 
 // powerCutRun mounts the logged device and runs the real kiosk on it:
@@ -234,17 +237,20 @@ func (r *rig) burstKill(d *daemon) (int, error) {
 }
 
 type replayResult struct {
-	entries  int
-	points   int
-	presence int
+	entries  int              // in the log
+	points   int              // crash points checked
+	distinct int              // of which the disk differed from the point before
+	presence int              // pass-present checks made
+	maxLead  int              // most crash points a pass was on disk before its green
+	spent    [4]time.Duration // sync and snapshot, mount, store.Open and Close, reads
 }
 
 // replay applies the log at logPath to the pristine device base entry by
 // entry and checks the state at every crash point on a snapshot whose
 // copy-on-write store is cow. shown maps pass marks to card ids; live is
 // what the kiosk had committed when it was killed.
-func replay(logPath, base, cow string, sectors int64, shown map[string]string, live []checkin) (replayResult, error) {
-	var res replayResult
+func replay(logPath, base, cow string, sectors int64, shown map[string]string, live []checkin) (*replayResult, error) {
+	res := &replayResult{}
 	lf, err := os.Open(logPath)
 	if err != nil {
 		return res, err
@@ -260,59 +266,82 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 		return res, err
 	}
 	defer bf.Close()
-	c := &pointChecker{base: bf, snapTable: base + " " + cow + " N 8", sectors: sectors, live: live}
-	var pending *logEntry
+	c := &pointChecker{base: bf, snapTable: base + " " + cow + " N 8", sectors: sectors, res: res,
+		o: oracle{live: live, first: map[string]int{}}}
+	// Writes are applied only when the flush or FUA write that made them
+	// durable is reached, so between crash points the device holds the
+	// last durable state: what a mark, a moment in time, is judged on.
+	var pending string // the crash point applied but not yet checked
+	var unflushed []logEntry
 	lastMark, sinceMark := "start", 0
+	wrote := true // the first point's disk differs from nothing checked
 	buf := make([]byte, 1<<20)
 	checkPending := func() error {
-		if pending == nil {
+		if pending == "" {
 			return nil
 		}
-		at := fmt.Sprintf("entry %s (%d after mark %q)", pending, sinceMark, lastMark)
-		pending = nil
-		res.points++
-		n, err := c.check(at)
-		res.presence += n
+		at := pending
+		pending = ""
+		err := c.check(fmt.Sprintf("crash point %d, %s", res.points+1, at), wrote)
+		wrote = false
 		return err
 	}
+	applyUpTo := func(e *logEntry) error {
+		for _, u := range append(unflushed, *e) {
+			if err := apply(bf, lf, wl.sectorSize, u, buf); err != nil {
+				return err
+			}
+			wrote = wrote || u.nrSectors > 0
+		}
+		unflushed = unflushed[:0]
+		return nil
+	}
 	err = wl.each(func(e logEntry) error {
-		if e.flags&logMark != 0 {
-			// A mark changes nothing on disk: it belongs to the crash
-			// point before it, which must already hold its pass.
+		switch {
+		case e.flags&logMark != 0:
+			if pending == "" && res.points == 0 {
+				pending = "the pristine partition" // a moment before any flush
+			}
+			// A mark belongs to the crash point before it, which must
+			// already hold its pass.
 			if id, ok := shown[e.mark]; ok {
-				c.shown = append(c.shown, id)
+				c.o.show(id, res.points+1)
 			}
 			lastMark, sinceMark = e.mark, 0
-			return nil
-		}
-		sinceMark++
-		if err := checkPending(); err != nil {
-			return err
-		}
-		if err := apply(bf, lf, wl.sectorSize, e, buf); err != nil {
-			return err
-		}
-		if e.crashPoint() {
-			pending = &e
+		case !e.crashPoint():
+			unflushed = append(unflushed, e)
+			sinceMark++
+		default:
+			sinceMark++
+			if err := checkPending(); err != nil {
+				return err
+			}
+			if err := applyUpTo(&e); err != nil {
+				return err
+			}
+			pending = fmt.Sprintf("log entry %s, %d entries after mark %q", e, sinceMark, lastMark)
 		}
 		return nil
 	})
 	if err != nil {
 		return res, err
 	}
-	if pending == nil { // the end of the log is a state too: every write landed
-		pending = &logEntry{index: wl.entries, mark: "end"}
-	}
 	if err := checkPending(); err != nil {
 		return res, err
 	}
-	if len(c.shown) != len(shown) {
-		return res, fmt.Errorf("the log holds %d of the %d pass marks", len(c.shown), len(shown))
+	if len(unflushed) > 0 { // the end of the log is a state too: every write landed
+		last := unflushed[len(unflushed)-1]
+		unflushed = unflushed[:len(unflushed)-1]
+		if err := applyUpTo(&last); err != nil {
+			return res, err
+		}
+		pending = "the end of the log, every write landed"
+		if err := checkPending(); err != nil {
+			return res, err
+		}
 	}
-	if c.prev != len(live) {
-		return res, fmt.Errorf("the last crash point holds %d rows, the kiosk committed %d", c.prev, len(live))
-	}
-	return res, nil
+	res.maxLead, err = c.o.final(len(shown))
+	return res, err
 }
 
 // apply writes one logged write (zeros for a discard) to the device.
@@ -335,86 +364,166 @@ func apply(dev *os.File, lf *os.File, ss int64, e logEntry, buf []byte) error {
 	return nil
 }
 
+// oracle judges the rows found at each crash point, in log order.
+type oracle struct {
+	live  []checkin      // what the kiosk committed before it was killed
+	shown []string       // card ids of the passes shown so far
+	at    []int          // the crash point each was shown at
+	first map[string]int // the first crash point each pass card was on disk
+	prev  int            // rows at the point before
+	point int            // the point being judged
+}
+
+// show records that the pass for card id showed green at crash point p.
+func (o *oracle) show(id string, p int) {
+	o.shown = append(o.shown, id)
+	o.at = append(o.at, p)
+}
+
+// judge checks the rows of the next crash point: never fewer than at the
+// point before, each the row the kiosk committed under that seq, and every
+// pass shown so far among them. It returns how many passes it checked.
+func (o *oracle) judge(rows []checkin) (int, error) {
+	o.point++
+	if len(rows) < o.prev || len(rows) > len(o.live) {
+		return 0, fmt.Errorf("%d rows, after %d at the point before (%d committed in all)", len(rows), o.prev, len(o.live))
+	}
+	for i, row := range rows {
+		if row != o.live[i] {
+			return 0, fmt.Errorf("row %d is %+v, the kiosk committed %+v", i+1, row, o.live[i])
+		}
+	}
+	o.prev = len(rows)
+	present := map[string]bool{}
+	for _, row := range rows {
+		if row.Decision == store.DecisionPass {
+			present[row.Card] = true
+			if _, ok := o.first[row.Card]; !ok {
+				o.first[row.Card] = o.point
+			}
+		}
+	}
+	for i, id := range o.shown {
+		if !present[id] {
+			return 0, fmt.Errorf("pass %d (card %s) showed green but is not in the database (%d rows)", i+1, id, len(rows))
+		}
+	}
+	return len(o.shown), nil
+}
+
+// final checks the whole log was seen and that the replay really walked
+// through intermediate states: each pass was absent at the point where the
+// pass before it showed (its card was typed only after that), so a replay
+// that jumped to the end would fail here. It returns the largest number of
+// crash points a pass was on disk before its green.
+func (o *oracle) final(marks int) (int, error) {
+	if len(o.shown) != marks {
+		return 0, fmt.Errorf("the log holds %d of the %d pass marks", len(o.shown), marks)
+	}
+	if o.prev != len(o.live) {
+		return 0, fmt.Errorf("the last crash point holds %d rows, the kiosk committed %d", o.prev, len(o.live))
+	}
+	lead := 0
+	for i, id := range o.shown {
+		before := 0
+		if i > 0 {
+			before = o.at[i-1]
+		}
+		if o.first[id] <= before {
+			return 0, fmt.Errorf("pass %d was on disk at crash point %d, before the pass ahead of it showed at %d: the replay skipped states", i+1, o.first[id], before)
+		}
+		lead = max(lead, o.at[i]-o.first[id])
+	}
+	return lead, nil
+}
+
 // pointChecker checks the replayed device at one crash point.
 type pointChecker struct {
 	base      *os.File
 	snapTable string
 	sectors   int64
-	live      []checkin
-	shown     []string // card ids of the passes shown up to here
-	prev      int      // rows at the previous point
+	res       *replayResult
+	o         oracle
+	rows      []checkin // at the last point whose disk was read
 }
 
-// check snapshots the device, mounts it and opens the database. It
-// returns how many passes it found present.
-func (c *pointChecker) check(at string) (int, error) {
+// check judges the device at this crash point; changed says whether any
+// write landed since the last one. Only then is it snapshotted, mounted
+// and opened; otherwise the rows read last time are judged again.
+func (c *pointChecker) check(at string, changed bool) error {
+	c.res.points++
+	if changed {
+		c.res.distinct++
+		rows, err := c.read()
+		if err != nil {
+			return fmt.Errorf("%s: %w", at, err)
+		}
+		c.rows = rows
+	}
+	n, err := c.o.judge(c.rows)
+	if err != nil {
+		return fmt.Errorf("%s: %w", at, err)
+	}
+	c.res.presence += n
+	return nil
+}
+
+func (c *pointChecker) read() ([]checkin, error) {
+	t := time.Now()
 	// The replay wrote through the page cache; the snapshot reads the disk.
 	if err := c.base.Sync(); err != nil {
-		return 0, err
+		return nil, err
 	}
 	snap, err := dmCreate("pcsnap", "snapshot", c.snapTable, c.sectors)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", at, err)
+		return nil, err
 	}
-	rows, dbErr := c.open(snap.node)
-	if err := snap.remove(); err != nil && dbErr == nil {
-		dbErr = err
+	c.res.spent[0] += time.Since(t)
+	rows, err := c.open(snap.node)
+	t = time.Now()
+	if rerr := snap.remove(); rerr != nil && err == nil {
+		err = rerr
 	}
-	if dbErr != nil {
-		return 0, fmt.Errorf("%s: %w", at, dbErr)
-	}
-	if len(rows) < c.prev || len(rows) > len(c.live) {
-		return 0, fmt.Errorf("%s: %d rows, after %d at the point before (%d committed in all)", at, len(rows), c.prev, len(c.live))
-	}
-	for i, row := range rows {
-		if row != c.live[i] {
-			return 0, fmt.Errorf("%s: row %d is %+v, the kiosk committed %+v", at, i, row, c.live[i])
-		}
-	}
-	c.prev = len(rows)
-	present := map[string]bool{}
-	for _, row := range rows {
-		if row.Decision == store.DecisionPass {
-			present[row.Card] = true
-		}
-	}
-	for i, id := range c.shown {
-		if !present[id] {
-			return 0, fmt.Errorf("%s: pass %d (card %s) was shown but is not in the database (%d rows)", at, i+1, id, len(rows))
-		}
-	}
-	return len(c.shown), nil
+	c.res.spent[0] += time.Since(t)
+	return rows, err
 }
 
 // open mounts dev, opens the database the way the daemon does and reads
 // every row. No database yet (a point before the kiosk made it) is no rows.
 func (c *pointChecker) open(dev string) (rows []checkin, err error) {
+	t := time.Now()
 	if err := mountData(dev, pcCheck); err != nil {
 		return nil, err
 	}
+	c.res.spent[1] += time.Since(t)
 	defer func() {
+		t := time.Now()
 		if uerr := syscall.Unmount(pcCheck, 0); uerr != nil && err == nil {
 			err = fmt.Errorf("umount %s: %w", pcCheck, uerr)
 		}
+		c.res.spent[1] += time.Since(t)
 	}()
 	dir := filepath.Join(pcCheck, filepath.Base(pcDataDir))
 	path := filepath.Join(dir, "scangate.db")
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
-		if len(c.shown) > 0 {
-			return nil, fmt.Errorf("no database, %d passes shown", len(c.shown))
-		}
-		return nil, nil
+		return nil, nil // judged as no rows
 	}
+	t = time.Now()
 	var logBuf bytes.Buffer
 	st, err := store.Open(path, store.Options{Logger: slog.New(slog.NewTextHandler(&logBuf, nil)), CheckpointAfter: -1})
 	if err != nil {
 		return nil, fmt.Errorf("store.Open: %w", err)
 	}
+	c.res.spent[2] += time.Since(t)
 	defer func() {
+		t := time.Now()
 		if cerr := st.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("store close: %w", cerr)
 		}
+		c.res.spent[2] += time.Since(t)
 	}()
+	t = time.Now()
+	defer func() { c.res.spent[3] += time.Since(t) }()
 	// A corrupt file would be moved aside and salvaged: that is a loss here.
 	if h := st.Health(); h.State != store.StateOK || h.Recovered != "" {
 		return nil, fmt.Errorf("store opened with health %s, recovered %q (%s): %s", h.State, h.Recovered, h.Salvage, logBuf.String())
