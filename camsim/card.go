@@ -5,10 +5,10 @@ import (
 	"image"
 	"math/rand/v2"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
-
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // alnum is the QR alphanumeric alphabet, which base45 identity codes use.
@@ -125,7 +125,7 @@ func CardQRCentre() (u, v float64) {
 
 // Sample is one synthetic frame with the text it holds ("" for none).
 type Sample struct {
-	Frame  camera.Frame
+	Frame  door.Frame
 	Text   string
 	Params Params
 }
@@ -155,10 +155,10 @@ func CardSet(seed uint64, n int) ([]Sample, error) {
 // EmptySet renders n frames with no code: the first is a still scene and
 // the following ones repeat it with fresh sensor noise, every tenth frame
 // switching to a new scene (someone walks past).
-func EmptySet(seed uint64, n int) []camera.Frame {
+func EmptySet(seed uint64, n int) []door.Frame {
 	rng := rand.New(rand.NewPCG(seed, 0xe417))
-	out := make([]camera.Frame, 0, n)
-	var scene camera.Frame
+	out := make([]door.Frame, 0, n)
+	var scene door.Frame
 	for i := 0; i < n; i++ {
 		if i%10 == 0 {
 			scene = Empty(rng.Uint64(), 0)

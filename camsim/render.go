@@ -7,7 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 
-	"github.com/scangate/scangate/drivers/camera"
+	"github.com/scangate/scangate/door"
 )
 
 // Frame size of the simulated camera.
@@ -63,7 +63,7 @@ func RandomParams(rng *rand.Rand) Params {
 
 // Render photographs card (gray, any size) under p and returns a packed
 // 640×480 frame with its own buffer.
-func Render(card *image.Gray, p Params) camera.Frame {
+func Render(card *image.Gray, p Params) door.Frame {
 	rng := rand.New(rand.NewPCG(p.Seed, 0x5ca9))
 	buf := make([]float32, Width*Height)
 	background(buf, rng)
@@ -122,11 +122,11 @@ func Render(card *image.Gray, p Params) camera.Frame {
 	if p.JPEG > 0 {
 		pix = jpegRoundTrip(pix, p.JPEG)
 	}
-	return camera.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
+	return door.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
 }
 
 // Empty renders a scene with no card: what the camera sees between visitors.
-func Empty(seed uint64, noise float64) camera.Frame {
+func Empty(seed uint64, noise float64) door.Frame {
 	rng := rand.New(rand.NewPCG(seed, 0x5ca9))
 	buf := make([]float32, Width*Height)
 	background(buf, rng)
@@ -136,14 +136,14 @@ func Empty(seed uint64, noise float64) camera.Frame {
 		v += float32(rng.NormFloat64() * noise)
 		pix[i] = byte(math.Max(0, math.Min(255, math.Round(float64(v)))))
 	}
-	return camera.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
+	return door.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
 }
 
 // WithNoise returns a copy of f with fresh sensor noise: the same still
 // scene in the next frame.
-func WithNoise(f camera.Frame, seed uint64, noise float64) camera.Frame {
+func WithNoise(f door.Frame, seed uint64, noise float64) door.Frame {
 	rng := rand.New(rand.NewPCG(seed, 0x0150))
-	out := camera.Frame{Y: make([]byte, f.Width*f.Height), Width: f.Width, Height: f.Height, Stride: f.Width, Seq: f.Seq, At: f.At}
+	out := door.Frame{Y: make([]byte, f.Width*f.Height), Width: f.Width, Height: f.Height, Stride: f.Width, Seq: f.Seq, At: f.At}
 	for y := 0; y < f.Height; y++ {
 		for x := 0; x < f.Width; x++ {
 			v := float64(f.Y[y*f.Stride+x]) + rng.NormFloat64()*noise

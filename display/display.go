@@ -7,8 +7,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/jonboulle/clockwork"
-	"github.com/scangate/scangate/gate"
 )
 
 // Lights drives the status LEDs. Boards without an amber LED show amber
@@ -33,10 +34,10 @@ type Screen interface {
 // the default patterns, no voice and the real clock.
 type Config struct {
 	// Patterns overrides the default pattern per outcome.
-	Patterns map[gate.Outcome]Pattern
+	Patterns map[door.Outcome]Pattern
 	// Voice maps an outcome to a WAV file played with Player; nil or a
 	// missing entry plays nothing.
-	Voice map[gate.Outcome]string
+	Voice map[door.Outcome]string
 	// Player is the command that plays a WAV file; "aplay" when empty.
 	Player string
 	Clock  clockwork.Clock
@@ -48,13 +49,13 @@ type Display struct {
 	lights   []Lights
 	buzzers  []Buzzer
 	screens  []Screen
-	patterns map[gate.Outcome]Pattern
+	patterns map[door.Outcome]Pattern
 	voice    *voicePlayer
 	clock    clockwork.Clock
 	log      *slog.Logger
 
 	mu     sync.Mutex // serialises Show's drain-then-send
-	queue  chan gate.Decision
+	queue  chan door.Decision
 	quit   chan struct{}
 	done   chan struct{}
 	closed sync.Once
@@ -75,7 +76,7 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 		patterns: DefaultPatterns(),
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
-		queue:    make(chan gate.Decision, 1),
+		queue:    make(chan door.Decision, 1),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
 	}
@@ -115,7 +116,7 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 
 // Show queues a decision and returns at once. A decision still waiting is
 // replaced, and a pattern being played is cut short.
-func (d *Display) Show(dec gate.Decision) {
+func (d *Display) Show(dec door.Decision) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	select {
@@ -141,7 +142,7 @@ func (d *Display) Close() error {
 func (d *Display) run() {
 	defer close(d.done)
 	d.showIdle()
-	var next *gate.Decision
+	var next *door.Decision
 	for {
 		if next == nil {
 			select {
@@ -168,10 +169,10 @@ func (d *Display) run() {
 
 // play runs the pattern for dec. It returns a newer decision that cut it
 // short, or quit when Close was called.
-func (d *Display) play(dec gate.Decision) (next *gate.Decision, quit bool) {
+func (d *Display) play(dec door.Decision) (next *door.Decision, quit bool) {
 	p := d.patterns[dec.Outcome]
 	if len(p.Steps) == 0 {
-		p = d.patterns[gate.DeviceFault]
+		p = d.patterns[door.DeviceFault]
 	}
 	if d.voice != nil {
 		d.voice.play(dec.Outcome)

@@ -9,8 +9,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/jonboulle/clockwork"
-	"github.com/scangate/scangate/gate"
 )
 
 var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
@@ -78,7 +79,7 @@ const idleStart = `0s lights green=false red=false amber=false
 
 func TestPassPatternTiming(t *testing.T) {
 	r := newRig(t, Config{})
-	r.d.Show(gate.Decision{Outcome: gate.Pass, Reason: gate.ReasonPass, Name: "王*英"})
+	r.d.Show(door.Decision{Outcome: door.Pass, Reason: door.ReasonPass, Name: "王*英"})
 	r.waitTimer()
 	r.advance(80 * time.Millisecond)
 	r.clock.Advance(920 * time.Millisecond)
@@ -93,7 +94,7 @@ func TestPassPatternTiming(t *testing.T) {
 
 func TestAlreadyInTwoBeeps(t *testing.T) {
 	r := newRig(t, Config{})
-	r.d.Show(gate.Decision{Outcome: gate.AlreadyIn, Reason: gate.ReasonAlreadyIn})
+	r.d.Show(door.Decision{Outcome: door.AlreadyIn, Reason: door.ReasonAlreadyIn})
 	r.waitTimer()
 	for _, d := range []time.Duration{80, 80, 80} {
 		r.advance(d * time.Millisecond)
@@ -111,12 +112,12 @@ func TestAlreadyInTwoBeeps(t *testing.T) {
 }
 
 func TestNewerDecisionPreempts(t *testing.T) {
-	r := newRig(t, Config{Patterns: map[gate.Outcome]Pattern{gate.Fail: FailLongBuzz}})
-	r.d.Show(gate.Decision{Outcome: gate.Pass})
+	r := newRig(t, Config{Patterns: map[door.Outcome]Pattern{door.Fail: FailLongBuzz}})
+	r.d.Show(door.Decision{Outcome: door.Pass})
 	r.waitTimer()
 	r.advance(80 * time.Millisecond)
 	r.clock.Advance(420 * time.Millisecond) // 500 ms into a 1 s pattern
-	r.d.Show(gate.Decision{Outcome: gate.Fail, Reason: gate.ReasonRevoked})
+	r.d.Show(door.Decision{Outcome: door.Fail, Reason: door.ReasonRevoked})
 	r.rec.WaitEvents(10, 5*time.Second)
 	r.waitTimer()
 	r.advance(800 * time.Millisecond)
@@ -159,9 +160,9 @@ func TestShowNeverBlocksAndNewestWins(t *testing.T) {
 	// The display goroutine is stuck in a slow screen; Show must still return.
 	done := make(chan struct{})
 	go func() {
-		d.Show(gate.Decision{Outcome: gate.Pass})
-		d.Show(gate.Decision{Outcome: gate.AlreadyIn})
-		d.Show(gate.Decision{Outcome: gate.Fail, Reason: gate.ReasonExpired})
+		d.Show(door.Decision{Outcome: door.Pass})
+		d.Show(door.Decision{Outcome: door.AlreadyIn})
+		d.Show(door.Decision{Outcome: door.Fail, Reason: door.ReasonExpired})
 		close(done)
 	}()
 	select {
@@ -179,7 +180,7 @@ func TestShowNeverBlocksAndNewestWins(t *testing.T) {
 
 func TestFaultBlinksThenIdles(t *testing.T) {
 	r := newRig(t, Config{})
-	r.d.Show(gate.Decision{Outcome: gate.DeviceFault, Reason: gate.ReasonDeviceFault})
+	r.d.Show(door.Decision{Outcome: door.DeviceFault, Reason: door.ReasonDeviceFault})
 	r.waitTimer()
 	for range 19 {
 		r.advance(500 * time.Millisecond)
@@ -203,7 +204,7 @@ func TestFaultBlinksThenIdles(t *testing.T) {
 
 func TestCloseSwitchesOff(t *testing.T) {
 	r := newRig(t, Config{})
-	r.d.Show(gate.Decision{Outcome: gate.Fail, Reason: gate.ReasonMalformed})
+	r.d.Show(door.Decision{Outcome: door.Fail, Reason: door.ReasonMalformed})
 	r.waitTimer()
 	if err := r.d.Close(); err != nil {
 		t.Fatal(err)
@@ -212,23 +213,23 @@ func TestCloseSwitchesOff(t *testing.T) {
 	if n := len(ev); n != 8 || ev[n-2].String() != "lights green=false red=false amber=false" || ev[n-1].String() != "buzzer false" {
 		t.Errorf("after Close:\n%s", r.log(ev))
 	}
-	r.d.Show(gate.Decision{Outcome: gate.Pass}) // must not block or panic
+	r.d.Show(door.Decision{Outcome: door.Pass}) // must not block or panic
 }
 
 func TestNewRejectsUselessOutput(t *testing.T) {
 	if _, err := New(Config{}, struct{}{}); err == nil {
 		t.Error("New accepted an output that is neither Lights, Buzzer nor Screen")
 	}
-	if _, err := New(Config{Patterns: map[gate.Outcome]Pattern{gate.Pass: {}}}); err == nil {
+	if _, err := New(Config{Patterns: map[door.Outcome]Pattern{door.Pass: {}}}); err == nil {
 		t.Error("New accepted an empty pattern")
 	}
 }
 
 func TestEveryReasonHasText(t *testing.T) {
-	for _, r := range []gate.Reason{gate.ReasonPass, gate.ReasonAlreadyIn, gate.ReasonMalformed,
-		gate.ReasonUnknownIssuer, gate.ReasonBadSignature, gate.ReasonExpired, gate.ReasonNotYetValid,
-		gate.ReasonRevoked, gate.ReasonIssuerVenue, gate.ReasonCategory, gate.ReasonTrustStale,
-		gate.ReasonClock, gate.ReasonDeviceFault, gate.ReasonLogged} {
+	for _, r := range []door.Reason{door.ReasonPass, door.ReasonAlreadyIn, door.ReasonMalformed,
+		door.ReasonUnknownIssuer, door.ReasonBadSignature, door.ReasonExpired, door.ReasonNotYetValid,
+		door.ReasonRevoked, door.ReasonIssuerVenue, door.ReasonCategory, door.ReasonTrustStale,
+		door.ReasonClock, door.ReasonDeviceFault, door.ReasonLogged} {
 		zh, en := ReasonText(r)
 		if zh == "" || en == "" || en == string(r) {
 			t.Errorf("reason %q has no text (%q, %q)", r, zh, en)
@@ -241,14 +242,14 @@ func TestEveryReasonHasText(t *testing.T) {
 
 func TestMessageFor(t *testing.T) {
 	for _, tc := range []struct {
-		dec  gate.Decision
+		dec  door.Decision
 		want string
 		bg   color.Color
 	}{
-		{gate.Decision{Outcome: gate.Pass, Name: "王*英"}, "请通行|Welcome|王*英", ColorPass},
-		{gate.Decision{Outcome: gate.AlreadyIn}, "已签到|Already in", ColorPass},
-		{gate.Decision{Outcome: gate.Fail, Reason: gate.ReasonExpired, Name: "王*英"}, "无效码|Invalid|已过期|Expired", ColorFail},
-		{gate.Decision{Outcome: gate.DeviceFault}, "设备故障 请找工作人员|Device fault, see staff", ColorFault},
+		{door.Decision{Outcome: door.Pass, Name: "王*英"}, "请通行|Welcome|王*英", ColorPass},
+		{door.Decision{Outcome: door.AlreadyIn}, "已签到|Already in", ColorPass},
+		{door.Decision{Outcome: door.Fail, Reason: door.ReasonExpired, Name: "王*英"}, "无效码|Invalid|已过期|Expired", ColorFail},
+		{door.Decision{Outcome: door.DeviceFault}, "设备故障 请找工作人员|Device fault, see staff", ColorFault},
 	} {
 		m := MessageFor(tc.dec)
 		if got := strings.Join(m.Lines, "|"); got != tc.want || m.Background != tc.bg {
@@ -304,7 +305,7 @@ func BenchmarkShow(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer d.Close()
-	dec := gate.Decision{Outcome: gate.Pass, Name: "王*英"}
+	dec := door.Decision{Outcome: door.Pass, Name: "王*英"}
 	for b.Loop() {
 		d.Show(dec)
 	}

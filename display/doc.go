@@ -1,4 +1,4 @@
-// Package display turns a gate.Decision into feedback at the door: LEDs, a
+// Package display turns a door.Decision into feedback at the door: LEDs, a
 // buzzer, a screen and an optional voice prompt.
 //
 // Show never blocks the gate. Decisions go through a queue of one where the

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scangate/scangate/gate"
+	"github.com/scangate/scangate/door"
 )
 
 // Step is one segment of a pattern: which lights are on, whether the buzzer
@@ -74,12 +74,12 @@ var (
 )
 
 // DefaultPatterns returns the built-in pattern for every outcome.
-func DefaultPatterns() map[gate.Outcome]Pattern {
-	return map[gate.Outcome]Pattern{
-		gate.Pass:        PassPattern,
-		gate.AlreadyIn:   AlreadyInPattern,
-		gate.Fail:        FailBeeps,
-		gate.DeviceFault: FaultPattern,
+func DefaultPatterns() map[door.Outcome]Pattern {
+	return map[door.Outcome]Pattern{
+		door.Pass:        PassPattern,
+		door.AlreadyIn:   AlreadyInPattern,
+		door.Fail:        FailBeeps,
+		door.DeviceFault: FaultPattern,
 	}
 }
 

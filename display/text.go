@@ -3,7 +3,7 @@ package display
 import (
 	"image/color"
 
-	"github.com/scangate/scangate/gate"
+	"github.com/scangate/scangate/door"
 )
 
 // Message is what a screen shows: lines of text, Chinese first then
@@ -23,26 +23,26 @@ var (
 )
 
 // reasonText is the Chinese and English for each refusal reason.
-var reasonText = map[gate.Reason][2]string{
-	gate.ReasonPass:          {"通过", "Pass"},
-	gate.ReasonAlreadyIn:     {"已签到", "Already in"},
-	gate.ReasonMalformed:     {"无法识别", "Unreadable code"},
-	gate.ReasonUnknownIssuer: {"未知签发方", "Unknown issuer"},
-	gate.ReasonBadSignature:  {"签名无效", "Bad signature"},
-	gate.ReasonExpired:       {"已过期", "Expired"},
-	gate.ReasonNotYetValid:   {"尚未生效", "Not yet valid"},
-	gate.ReasonRevoked:       {"已注销", "Revoked"},
-	gate.ReasonIssuerVenue:   {"本场所不适用", "Not valid here"},
-	gate.ReasonCategory:      {"类别不准入", "Category not admitted"},
-	gate.ReasonTrustStale:    {"数据过期", "Data out of date"},
-	gate.ReasonClock:         {"时间未校准", "Clock not set"},
-	gate.ReasonDeviceFault:   {"设备故障", "Device fault"},
-	gate.ReasonLogged:        {"已记录", "Logged"},
+var reasonText = map[door.Reason][2]string{
+	door.ReasonPass:          {"通过", "Pass"},
+	door.ReasonAlreadyIn:     {"已签到", "Already in"},
+	door.ReasonMalformed:     {"无法识别", "Unreadable code"},
+	door.ReasonUnknownIssuer: {"未知签发方", "Unknown issuer"},
+	door.ReasonBadSignature:  {"签名无效", "Bad signature"},
+	door.ReasonExpired:       {"已过期", "Expired"},
+	door.ReasonNotYetValid:   {"尚未生效", "Not yet valid"},
+	door.ReasonRevoked:       {"已注销", "Revoked"},
+	door.ReasonIssuerVenue:   {"本场所不适用", "Not valid here"},
+	door.ReasonCategory:      {"类别不准入", "Category not admitted"},
+	door.ReasonTrustStale:    {"数据过期", "Data out of date"},
+	door.ReasonClock:         {"时间未校准", "Clock not set"},
+	door.ReasonDeviceFault:   {"设备故障", "Device fault"},
+	door.ReasonLogged:        {"已记录", "Logged"},
 }
 
 // ReasonText returns the Chinese and English words for a reason; an
 // unknown reason is shown by its machine name so staff can look it up.
-func ReasonText(r gate.Reason) (zh, en string) {
+func ReasonText(r door.Reason) (zh, en string) {
 	if t, ok := reasonText[r]; ok {
 		return t[0], t[1]
 	}
@@ -56,14 +56,14 @@ func IdleMessage() Message {
 
 // MessageFor is the screen text for a decision. The name is the card's
 // already masked display name (王*英).
-func MessageFor(dec gate.Decision) Message {
+func MessageFor(dec door.Decision) Message {
 	var m Message
 	switch dec.Outcome {
-	case gate.Pass:
+	case door.Pass:
 		m = Message{Background: ColorPass, Lines: []string{"请通行", "Welcome"}}
-	case gate.AlreadyIn:
+	case door.AlreadyIn:
 		m = Message{Background: ColorPass, Lines: []string{"已签到", "Already in"}}
-	case gate.Fail:
+	case door.Fail:
 		zh, en := ReasonText(dec.Reason)
 		m = Message{Background: ColorFail, Lines: []string{"无效码", "Invalid"}}
 		if zh != "" {

@@ -5,14 +5,14 @@ import (
 	"os/exec"
 	"sync"
 
-	"github.com/scangate/scangate/gate"
+	"github.com/scangate/scangate/door"
 )
 
 // voicePlayer plays one WAV per outcome with `aplay -q FILE`. It does not
 // wait for the sound to end; a new prompt kills the one still playing.
 type voicePlayer struct {
 	cmd   string
-	files map[gate.Outcome]string
+	files map[door.Outcome]string
 	log   *slog.Logger
 
 	mu      sync.Mutex
@@ -20,14 +20,14 @@ type voicePlayer struct {
 	exited  chan struct{}
 }
 
-func newVoicePlayer(cmd string, files map[gate.Outcome]string, log *slog.Logger) *voicePlayer {
+func newVoicePlayer(cmd string, files map[door.Outcome]string, log *slog.Logger) *voicePlayer {
 	if cmd == "" {
 		cmd = "aplay"
 	}
 	return &voicePlayer{cmd: cmd, files: files, log: log}
 }
 
-func (v *voicePlayer) play(o gate.Outcome) {
+func (v *voicePlayer) play(o door.Outcome) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	v.killLocked()

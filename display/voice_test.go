@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/scangate/scangate/gate"
+	"github.com/scangate/scangate/door"
 )
 
 // fakePlayer writes a script that logs its arguments and then plays for a
@@ -40,12 +40,12 @@ func waitLines(t *testing.T, file string, n int) []string {
 
 func TestVoiceNewPromptKillsOld(t *testing.T) {
 	cmd, logFile := fakePlayer(t)
-	v := newVoicePlayer(cmd, map[gate.Outcome]string{gate.Pass: "/snd/pass.wav", gate.Fail: "/snd/fail.wav"}, slog.Default())
-	v.play(gate.Pass)
+	v := newVoicePlayer(cmd, map[door.Outcome]string{door.Pass: "/snd/pass.wav", door.Fail: "/snd/fail.wav"}, slog.Default())
+	v.play(door.Pass)
 	first := v.current
 	firstExited := v.exited
 	waitLines(t, logFile, 1)
-	v.play(gate.Fail)
+	v.play(door.Fail)
 	select {
 	case <-firstExited:
 	default:
@@ -58,7 +58,7 @@ func TestVoiceNewPromptKillsOld(t *testing.T) {
 	if !strings.HasSuffix(lines[0], " -q /snd/pass.wav") || !strings.HasSuffix(lines[1], " -q /snd/fail.wav") {
 		t.Errorf("player args: %q", lines)
 	}
-	v.play(gate.AlreadyIn) // no file: stops the fail prompt, plays nothing
+	v.play(door.AlreadyIn) // no file: stops the fail prompt, plays nothing
 	if v.current != nil {
 		t.Error("a prompt is playing for an outcome without a file")
 	}
@@ -69,8 +69,8 @@ func TestVoiceNewPromptKillsOld(t *testing.T) {
 
 func TestDisplayPlaysVoiceWithoutWaiting(t *testing.T) {
 	cmd, logFile := fakePlayer(t)
-	r := newRig(t, Config{Player: cmd, Voice: map[gate.Outcome]string{gate.Pass: "/snd/pass.wav"}})
-	r.d.Show(gate.Decision{Outcome: gate.Pass})
+	r := newRig(t, Config{Player: cmd, Voice: map[door.Outcome]string{door.Pass: "/snd/pass.wav"}})
+	r.d.Show(door.Decision{Outcome: door.Pass})
 	r.waitTimer() // the pattern runs while the 30 s prompt still plays
 	if lines := waitLines(t, logFile, 1); !strings.HasSuffix(lines[0], "-q /snd/pass.wav") {
 		t.Errorf("player args: %q", lines)

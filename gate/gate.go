@@ -10,33 +10,9 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/idcode"
-	"github.com/scangate/scangate/scanner"
 )
-
-// Entry is one check-in as the gate hands it to the ledger.
-type Entry struct {
-	At       time.Time
-	Source   string
-	Outcome  Outcome
-	Reason   Reason
-	CardID   string // card id hex, or "" when the code did not parse
-	Holder   string // pseudonymous holder id (sub), or the keyed hash in log-only mode
-	Name     string // masked name
-	Category string
-	Group    int64
-	Synced   bool // the wall clock was confirmed when this was decided
-}
-
-// Ledger is where check-ins become durable; *store.Store satisfies it
-// through StoreLedger. Record must return only after the entry is committed.
-type Ledger interface {
-	Record(ctx context.Context, e Entry) (seq int64, err error)
-	// AdmittedSince reports whether card was admitted at or after since.
-	AdmittedSince(ctx context.Context, cardID string, since time.Time) (bool, error)
-	// Pseudonym is a keyed hash of text, for codes that must not be stored raw.
-	Pseudonym(text string) string
-}
 
 // TrustSource hands out the current trust data; nil when there is none.
 type TrustSource interface {
@@ -61,7 +37,7 @@ type Policy struct {
 // Gate decides. It is safe for concurrent use; decisions are serialised so
 // that duplicate and companion rules see every earlier decision.
 type Gate struct {
-	ledger Ledger
+	ledger door.Ledger
 	trust  TrustSource
 	clock  clock.Clock
 	sync   ClockState
@@ -77,7 +53,7 @@ type Gate struct {
 
 // Options wires a Gate.
 type Options struct {
-	Ledger Ledger
+	Ledger door.Ledger
 	Trust  TrustSource
 	Clock  clock.Clock // default clock.Real
 	Sync   ClockState  // nil: the clock is never called unconfirmed
@@ -126,29 +102,29 @@ func (g *Gate) Policy() Policy {
 
 // Decide turns one scanned code into a decision. Admitting decisions are
 // durable in the ledger when Decide returns.
-func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
+func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	now := g.clock.Now()
-	d := Decision{Source: code.Source, SeenAt: code.SeenAt}
-	e := Entry{At: now, Source: code.Source, Synced: g.synced()}
+	d := door.Decision{Source: code.Source, SeenAt: code.SeenAt}
+	e := door.Entry{At: now, Source: code.Source, Synced: g.synced()}
 
 	if g.policy.LogOnly {
 		e.Holder = g.ledger.Pseudonym(code.Text)
 		e.CardID = e.Holder
 		d.CardID = e.Holder
-		d.Outcome, d.Reason = Pass, ReasonLogged
+		d.Outcome, d.Reason = door.Pass, door.ReasonLogged
 		if dup, err := g.ledger.AdmittedSince(ctx, e.CardID, now.Add(-g.policy.DuplicateWindow)); err != nil {
 			return g.fault(d, fmt.Errorf("duplicate lookup: %w", err))
 		} else if dup {
-			d.Outcome, d.Reason = AlreadyIn, ReasonAlreadyIn
+			d.Outcome, d.Reason = door.AlreadyIn, door.ReasonAlreadyIn
 		}
 		return g.commit(ctx, d, e, now)
 	}
 
 	card, err := idcode.Parse(code.Text)
 	if err != nil {
-		d.Outcome, d.Reason, d.Detail = Fail, ReasonMalformed, err.Error()
+		d.Outcome, d.Reason, d.Detail = door.Fail, door.ReasonMalformed, err.Error()
 		return g.commit(ctx, d, e, now)
 	}
 	d.Name, d.Category, d.CardID = card.Name, card.Category, card.CardIDHex()
@@ -158,30 +134,30 @@ func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
 	v := idcode.Verify(card, trust, now)
 	d.Reason, d.Detail = verdictReason(v.Reason), v.Detail
 	if v.Reason == idcode.ReasonValid {
-		d.Reason = ReasonPass
+		d.Reason = door.ReasonPass
 	}
 	// A verdict that depends on the time is only as good as the clock.
 	switch v.Reason {
 	case idcode.ReasonValid, idcode.ReasonExpired, idcode.ReasonNotYetValid, idcode.ReasonTrustStale:
 		if why := g.clockDoubt(now, card, trust, v.Reason == idcode.ReasonValid || v.Reason == idcode.ReasonNotYetValid || v.Reason == idcode.ReasonExpired); why != "" {
-			d.Reason, d.Detail = ReasonClock, why
+			d.Reason, d.Detail = door.ReasonClock, why
 		}
 	}
-	if d.Reason != ReasonPass {
-		d.Outcome = Fail
+	if d.Reason != door.ReasonPass {
+		d.Outcome = door.Fail
 		return g.commit(ctx, d, e, now)
 	}
 	if len(g.policy.Categories) > 0 && !slices.Contains(g.policy.Categories, card.Category) {
-		d.Outcome, d.Reason = Fail, ReasonCategory
+		d.Outcome, d.Reason = door.Fail, door.ReasonCategory
 		return g.commit(ctx, d, e, now)
 	}
-	d.Outcome = Pass
+	d.Outcome = door.Pass
 	dup, err := g.ledger.AdmittedSince(ctx, d.CardID, now.Add(-g.policy.DuplicateWindow))
 	if err != nil {
 		return g.fault(d, fmt.Errorf("duplicate lookup: %w", err))
 	}
 	if dup {
-		d.Outcome, d.Reason = AlreadyIn, ReasonAlreadyIn
+		d.Outcome, d.Reason = door.AlreadyIn, door.ReasonAlreadyIn
 	}
 	// Companions: a companion card opens a group; other cards within the
 	// window join it. Another companion starts a new group.
@@ -190,7 +166,7 @@ func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
 		g.group.until = now.Add(g.policy.CompanionWindow)
 	}
 	d = g.commit(ctx, d, e, now)
-	if card.Category == idcode.CategoryCompanion && d.Outcome == Pass && d.Seq != 0 {
+	if card.Category == idcode.CategoryCompanion && d.Outcome == door.Pass && d.Seq != 0 {
 		g.group.id, g.group.until = d.Seq, now.Add(g.policy.CompanionWindow)
 	}
 	return d
@@ -198,7 +174,7 @@ func (g *Gate) Decide(ctx context.Context, code scanner.Code) Decision {
 
 // commit records the decision and returns it; a ledger failure becomes a
 // device fault (or an unrecorded admission under fail-open).
-func (g *Gate) commit(ctx context.Context, d Decision, e Entry, now time.Time) Decision {
+func (g *Gate) commit(ctx context.Context, d door.Decision, e door.Entry, now time.Time) door.Decision {
 	e.Outcome, e.Reason, e.Group = d.Outcome, d.Reason, d.Group
 	seq, err := g.ledger.Record(ctx, e)
 	if err != nil {
@@ -211,14 +187,14 @@ func (g *Gate) commit(ctx context.Context, d Decision, e Entry, now time.Time) D
 	return d
 }
 
-func (g *Gate) fault(d Decision, err error) Decision {
+func (g *Gate) fault(d door.Decision, err error) door.Decision {
 	g.log.Error("gate: ledger failed", "err", err, "fail_open", g.policy.FailOpen)
 	d.DecidedAt = g.clock.Now()
 	if g.policy.FailOpen && d.Admitted() {
 		d.Detail = "not recorded: " + err.Error()
 		return d
 	}
-	d.Outcome, d.Reason, d.Detail = DeviceFault, ReasonDeviceFault, err.Error()
+	d.Outcome, d.Reason, d.Detail = door.DeviceFault, door.ReasonDeviceFault, err.Error()
 	return d
 }
 
@@ -247,26 +223,26 @@ func (g *Gate) clockDoubt(now time.Time, card *idcode.Card, t *idcode.Trust, sig
 	return ""
 }
 
-func verdictReason(r idcode.Reason) Reason {
+func verdictReason(r idcode.Reason) door.Reason {
 	switch r {
 	case idcode.ReasonValid:
-		return ReasonPass
+		return door.ReasonPass
 	case idcode.ReasonMalformed:
-		return ReasonMalformed
+		return door.ReasonMalformed
 	case idcode.ReasonUnknownKey:
-		return ReasonUnknownIssuer
+		return door.ReasonUnknownIssuer
 	case idcode.ReasonBadSignature:
-		return ReasonBadSignature
+		return door.ReasonBadSignature
 	case idcode.ReasonNotYetValid:
-		return ReasonNotYetValid
+		return door.ReasonNotYetValid
 	case idcode.ReasonExpired:
-		return ReasonExpired
+		return door.ReasonExpired
 	case idcode.ReasonRevoked:
-		return ReasonRevoked
+		return door.ReasonRevoked
 	case idcode.ReasonIssuerVenue:
-		return ReasonIssuerVenue
+		return door.ReasonIssuerVenue
 	case idcode.ReasonTrustStale:
-		return ReasonTrustStale
+		return door.ReasonTrustStale
 	}
-	return ReasonMalformed
+	return door.ReasonMalformed
 }

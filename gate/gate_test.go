@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/idcode"
-	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/store"
 )
 
@@ -58,15 +58,15 @@ func newFixture(t *testing.T, p Policy) *fixture {
 	t.Helper()
 	f := &fixture{clk: clock.NewFake(t0), key: key(1)}
 	f.dbPath = filepath.Join(t.TempDir(), "scangate.db")
-	st, err := store.Open(f.dbPath, store.Options{Now: f.clk.Now})
+	st, err := store.Open(f.dbPath, store.Options{Now: f.clk.Now, BootID: "boot-1",
+		SinceBoot: func() (time.Duration, error) { return time.Minute, nil }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	f.st = st
 	f.trust = &staticTrust{newTrust(t, f.key, nil, t0.Add(-time.Hour))}
-	ledger := &StoreLedger{Store: st, BootID: "boot-1", SinceBoot: func() (time.Duration, error) { return time.Minute, nil }}
-	f.g, err = New(Options{Ledger: ledger, Trust: f.trust, Clock: f.clk, Policy: p})
+	f.g, err = New(Options{Ledger: st, Trust: f.trust, Clock: f.clk, Policy: p})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +93,11 @@ func (f *fixture) card(t *testing.T, signer ed25519.PrivateKey, opts ...cardOpt)
 	return text, (&idcode.Card{Claims: c}).CardIDHex()
 }
 
-func (f *fixture) decide(text string) Decision {
-	return f.g.Decide(context.Background(), scanner.Code{Text: text, Source: "camera0", SeenAt: f.clk.Now()})
+func (f *fixture) decide(text string) door.Decision {
+	return f.g.Decide(context.Background(), door.Code{Text: text, Source: "camera0", SeenAt: f.clk.Now()})
 }
 
-func check(t *testing.T, d Decision, o Outcome, r Reason) {
+func check(t *testing.T, d door.Decision, o door.Outcome, r door.Reason) {
 	t.Helper()
 	if d.Outcome != o || d.Reason != r {
 		t.Fatalf("decision = %v/%s (%s), want %v/%s", d.Outcome, d.Reason, d.Detail, o, r)
@@ -108,7 +108,7 @@ func TestPassIsDurableBeforeReturn(t *testing.T) {
 	f := newFixture(t, Policy{})
 	text, id := f.card(t, f.key)
 	d := f.decide(text)
-	check(t, d, Pass, ReasonPass)
+	check(t, d, door.Pass, door.ReasonPass)
 	if d.Seq != 1 || d.Name != "王*英" || d.CardID != id {
 		t.Fatalf("decision %+v", d)
 	}
@@ -130,14 +130,14 @@ func TestPassIsDurableBeforeReturn(t *testing.T) {
 func TestDuplicateWindow(t *testing.T) {
 	f := newFixture(t, Policy{DuplicateWindow: 10 * time.Minute})
 	text, _ := f.card(t, f.key)
-	check(t, f.decide(text), Pass, ReasonPass)
+	check(t, f.decide(text), door.Pass, door.ReasonPass)
 	f.clk.Advance(9 * time.Minute)
-	check(t, f.decide(text), AlreadyIn, ReasonAlreadyIn)
+	check(t, f.decide(text), door.AlreadyIn, door.ReasonAlreadyIn)
 	// The window runs from the last counted pass, not from the repeat.
 	f.clk.Advance(61 * time.Second)
-	check(t, f.decide(text), Pass, ReasonPass)
+	check(t, f.decide(text), door.Pass, door.ReasonPass)
 	other, _ := f.card(t, f.key)
-	check(t, f.decide(other), Pass, ReasonPass)
+	check(t, f.decide(other), door.Pass, door.ReasonPass)
 }
 
 func TestRefusals(t *testing.T) {
@@ -157,21 +157,21 @@ func TestRefusals(t *testing.T) {
 	cases := []struct {
 		name string
 		text string
-		want Reason
+		want door.Reason
 	}{
-		{"not a scangate code", "https://example.org/menu", ReasonMalformed},
-		{"empty", "", ReasonMalformed},
-		{"unknown issuer", first(f.card(t, stranger)), ReasonUnknownIssuer},
-		{"bad signature", string(tampered), ReasonBadSignature},
-		{"expired", first(f.card(t, f.key, func(c *idcode.Claims) { c.Expires = t0.Add(-time.Second) })), ReasonExpired},
-		{"not yet valid", first(f.card(t, f.key, func(c *idcode.Claims) { c.NotBefore = t0.Add(time.Hour) })), ReasonNotYetValid},
-		{"revoked", revokedText, ReasonRevoked},
-		{"category", first(f.card(t, f.key, func(c *idcode.Claims) { c.Category = idcode.CategoryStaff })), ReasonCategory},
+		{"not a scangate code", "https://example.org/menu", door.ReasonMalformed},
+		{"empty", "", door.ReasonMalformed},
+		{"unknown issuer", first(f.card(t, stranger)), door.ReasonUnknownIssuer},
+		{"bad signature", string(tampered), door.ReasonBadSignature},
+		{"expired", first(f.card(t, f.key, func(c *idcode.Claims) { c.Expires = t0.Add(-time.Second) })), door.ReasonExpired},
+		{"not yet valid", first(f.card(t, f.key, func(c *idcode.Claims) { c.NotBefore = t0.Add(time.Hour) })), door.ReasonNotYetValid},
+		{"revoked", revokedText, door.ReasonRevoked},
+		{"category", first(f.card(t, f.key, func(c *idcode.Claims) { c.Category = idcode.CategoryStaff })), door.ReasonCategory},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			d := f.decide(tc.text)
-			check(t, d, Fail, tc.want)
+			check(t, d, door.Fail, tc.want)
 			if d.Seq == 0 {
 				t.Error("refusal not recorded")
 			}
@@ -189,40 +189,40 @@ func TestIssuerVenue(t *testing.T) {
 	f := newFixture(t, Policy{})
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-time.Hour), "other-venue")
 	text, _ := f.card(t, f.key)
-	check(t, f.decide(text), Fail, ReasonIssuerVenue)
+	check(t, f.decide(text), door.Fail, door.ReasonIssuerVenue)
 }
 
 func TestStaleTrust(t *testing.T) {
 	f := newFixture(t, Policy{})
 	text, _ := f.card(t, f.key)
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-29*24*time.Hour))
-	check(t, f.decide(text), Fail, ReasonTrustStale)
+	check(t, f.decide(text), door.Fail, door.ReasonTrustStale)
 	f.trust.t = nil
-	check(t, f.decide(text), Fail, ReasonTrustStale)
+	check(t, f.decide(text), door.Fail, door.ReasonTrustStale)
 }
 
 func TestClockNotTrustworthy(t *testing.T) {
 	f := newFixture(t, Policy{})
 	// The card was signed "tomorrow" as far as this clock knows: the clock is wrong.
 	text, _ := f.card(t, f.key, func(c *idcode.Claims) { c.IssuedAt = t0.Add(24 * time.Hour) })
-	check(t, f.decide(text), Fail, ReasonClock)
+	check(t, f.decide(text), door.Fail, door.ReasonClock)
 	// A clock set back before the trust list's own date.
 	ok, _ := f.card(t, f.key, func(c *idcode.Claims) { c.IssuedAt = t0.Add(-72 * time.Hour) })
 	f.clk.Set(t0.Add(-60 * time.Hour))
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-61*time.Hour))
-	check(t, f.decide(ok), Fail, ReasonClock)
+	check(t, f.decide(ok), door.Fail, door.ReasonClock)
 
 	// Unconfirmed for longer than policy allows.
 	f2 := newFixture(t, Policy{MaxUnsynced: time.Hour})
 	f2.g.sync = syncState{d: 2 * time.Hour, ok: true}
 	text2, _ := f2.card(t, f2.key)
-	check(t, f2.decide(text2), Fail, ReasonClock)
+	check(t, f2.decide(text2), door.Fail, door.ReasonClock)
 	f2.g.sync = syncState{d: time.Minute, ok: true}
-	check(t, f2.decide(text2), Pass, ReasonPass)
+	check(t, f2.decide(text2), door.Pass, door.ReasonPass)
 	// A forged card is refused for its signature, not blamed on the clock.
 	f2.g.sync = syncState{ok: false}
 	forged, _ := f2.card(t, key(7))
-	check(t, f2.decide(forged), Fail, ReasonUnknownIssuer)
+	check(t, f2.decide(forged), door.Fail, door.ReasonUnknownIssuer)
 }
 
 func TestCompanionGroup(t *testing.T) {
@@ -233,7 +233,7 @@ func TestCompanionGroup(t *testing.T) {
 	late, _ := f.card(t, f.key)
 
 	dc := f.decide(comp)
-	check(t, dc, Pass, ReasonPass)
+	check(t, dc, door.Pass, door.ReasonPass)
 	if dc.Group != 0 {
 		t.Fatalf("companion card itself got group %d", dc.Group)
 	}
@@ -254,11 +254,11 @@ func TestLogOnlyNeverStoresRawText(t *testing.T) {
 	f := newFixture(t, Policy{LogOnly: true})
 	const secret = "MEBKM:TITLE:private-text-4711;;"
 	d := f.decide(secret)
-	check(t, d, Pass, ReasonLogged)
+	check(t, d, door.Pass, door.ReasonLogged)
 	if d.CardID == "" || strings.Contains(d.CardID, "4711") {
 		t.Fatalf("card id %q", d.CardID)
 	}
-	check(t, f.decide(secret), AlreadyIn, ReasonAlreadyIn)
+	check(t, f.decide(secret), door.AlreadyIn, door.ReasonAlreadyIn)
 	if err := f.st.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -277,20 +277,20 @@ func TestLedgerFailureIsDeviceFault(t *testing.T) {
 	f := newFixture(t, Policy{})
 	text, _ := f.card(t, f.key)
 	f.st.Close()
-	check(t, f.decide(text), DeviceFault, ReasonDeviceFault)
+	check(t, f.decide(text), door.DeviceFault, door.ReasonDeviceFault)
 	// A refusal stays a refusal-with-fault too: nothing is recorded.
-	check(t, f.decide("garbage"), DeviceFault, ReasonDeviceFault)
+	check(t, f.decide("garbage"), door.DeviceFault, door.ReasonDeviceFault)
 
 	fo := newFixture(t, Policy{FailOpen: true})
 	text2, _ := fo.card(t, fo.key)
 	fo.st.Close()
 	d := fo.decide(text2)
-	check(t, d, Pass, ReasonPass)
+	check(t, d, door.Pass, door.ReasonPass)
 	if d.Seq != 0 || !strings.Contains(d.Detail, "not recorded") {
 		t.Fatalf("fail-open decision %+v", d)
 	}
-	// Fail-open never turns a refusal into a pass.
-	check(t, fo.decide("garbage"), DeviceFault, ReasonDeviceFault)
+	// door.Fail-open never turns a refusal into a pass.
+	check(t, fo.decide("garbage"), door.DeviceFault, door.ReasonDeviceFault)
 }
 
 func BenchmarkDecide(b *testing.B) {
@@ -302,7 +302,7 @@ func BenchmarkDecide(b *testing.B) {
 	defer st.Close()
 	tt := &testing.T{}
 	f.trust = &staticTrust{newTrust(tt, f.key, nil, t0.Add(-time.Hour))}
-	f.g, _ = New(Options{Ledger: &StoreLedger{Store: st}, Trust: f.trust, Clock: f.clk})
+	f.g, _ = New(Options{Ledger: st, Trust: f.trust, Clock: f.clk})
 	texts := make([]string, 64)
 	for i := range texts {
 		texts[i], _ = f.card(tt, f.key)
@@ -310,7 +310,7 @@ func BenchmarkDecide(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		f.clk.Advance(11 * time.Minute)
-		if d := f.decide(texts[i%len(texts)]); d.Outcome != Pass {
+		if d := f.decide(texts[i%len(texts)]); d.Outcome != door.Pass {
 			b.Fatalf("decision %+v", d)
 		}
 	}

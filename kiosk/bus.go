@@ -4,13 +4,14 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/scangate/scangate/control"
-	"github.com/scangate/scangate/gate"
 )
 
 // decided is one decision as the kiosk shows and reports it.
 type decided struct {
-	gate.Decision
+	door.Decision
 	ShownAt time.Time // when feedback was requested
 }
 

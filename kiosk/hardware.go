@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/display"
 	"github.com/scangate/scangate/drivers/camera"
@@ -14,7 +16,6 @@ import (
 	"github.com/scangate/scangate/drivers/hidscan"
 	"github.com/scangate/scangate/drivers/lcd"
 	"github.com/scangate/scangate/drivers/serialscan"
-	"github.com/scangate/scangate/gate"
 	"github.com/scangate/scangate/scanner"
 )
 
@@ -36,7 +37,7 @@ type hardware struct {
 	cameras []cameraSource
 	texts   []textSource
 	outputs []any
-	voice   map[gate.Outcome]string
+	voice   map[door.Outcome]string
 	closers []io.Closer
 
 	simCamera *camera.Fake
@@ -188,8 +189,8 @@ func serialConfig(c config.Serial, path string, log *slog.Logger) serialscan.Con
 		DiscardPartial: !c.FlushPartial, Logger: log}
 }
 
-func outcomeByName(s string) (gate.Outcome, bool) {
-	for _, o := range []gate.Outcome{gate.Pass, gate.AlreadyIn, gate.Fail, gate.DeviceFault} {
+func outcomeByName(s string) (door.Outcome, bool) {
+	for _, o := range []door.Outcome{door.Pass, door.AlreadyIn, door.Fail, door.DeviceFault} {
 		if o.String() == s {
 			return o, true
 		}
@@ -215,11 +216,11 @@ func cameraConfig(c config.Camera, log *slog.Logger) (camera.Config, error) {
 }
 
 // voiceFiles maps [voice] files onto outcomes; nil when voice is off.
-func voiceFiles(v config.Voice) (map[gate.Outcome]string, error) {
+func voiceFiles(v config.Voice) (map[door.Outcome]string, error) {
 	if !v.Enabled {
 		return nil, nil
 	}
-	out := map[gate.Outcome]string{}
+	out := map[door.Outcome]string{}
 	for name, file := range v.Files {
 		o, ok := outcomeByName(name)
 		if !ok {

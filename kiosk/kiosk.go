@@ -15,6 +15,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/control"
@@ -118,7 +120,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		err = nil
 	}
 	k.store, err = store.Open(filepath.Join(dataDir, DBName), store.Options{
-		RetentionDays: cfg.Device.RetentionDays, Logger: k.log, Now: k.clock.Now})
+		RetentionDays: cfg.Device.RetentionDays, Logger: k.log, Now: k.clock.Now, BootID: k.bootID})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -148,7 +150,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	k.installTrustFiles(ctx)
 
 	k.gate, err = gate.New(gate.Options{
-		Ledger: &gate.StoreLedger{Store: k.store, BootID: k.bootID},
+		Ledger: k.store,
 		Trust:  k.trust, Clock: k.clock, Sync: k.sync, Logger: k.log,
 		Policy: policyFromConfig(cfg),
 	})
@@ -336,7 +338,7 @@ func (k *Kiosk) run(ctx context.Context) error {
 	notify := newNotifier()
 
 	var wg sync.WaitGroup
-	codes := make(chan scanner.Code, 1)
+	codes := make(chan door.Code, 1)
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
@@ -465,7 +467,7 @@ func (k *Kiosk) housekeeping(ctx context.Context) {
 
 // handle decides one code and shows it. The check-in is durable before
 // Show is called.
-func (k *Kiosk) handle(ctx context.Context, c scanner.Code) {
+func (k *Kiosk) handle(ctx context.Context, c door.Code) {
 	d := k.gate.Decide(ctx, c)
 	k.display.Show(d)
 	k.bus.publish(decided{Decision: d, ShownAt: time.Now()})

@@ -12,6 +12,7 @@ import (
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/idcode"
+	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/collector/collectortest"
 )
 
@@ -178,4 +179,12 @@ func pubPEM(t *testing.T, k ed25519.PublicKey) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// trust reads the enrolled venue under its own name for the store's
+// setting (it must not link the store).
+func TestTrustVenueSettingName(t *testing.T) {
+	if store.SettingVenue != "venue" {
+		t.Fatalf("store.SettingVenue is %q; trust reads \"venue\"", store.SettingVenue)
+	}
 }

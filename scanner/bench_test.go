@@ -8,11 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/makiuchi-d/gozxing"
 	"golang.org/x/sys/unix"
 
 	"github.com/scangate/scangate/camsim"
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // threadCPU is the CPU time of the calling OS thread: on a machine shared
@@ -27,7 +28,7 @@ func threadCPU() time.Duration {
 
 // benchFrames decodes frames in turn, one per op, and reports wall and
 // thread-CPU milliseconds per frame.
-func benchFrames(b *testing.B, frames []camera.Frame, decode func(camera.Frame)) {
+func benchFrames(b *testing.B, frames []door.Frame, decode func(door.Frame)) {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	b.ReportAllocs()
@@ -50,7 +51,7 @@ func BenchmarkDecodeCard(b *testing.B) {
 	samples, _ := synthSet(b)
 	fd := NewFrameDecoder()
 	decoded, i := 0, 0
-	benchFrames(b, cardFrames(samples), func(f camera.Frame) {
+	benchFrames(b, cardFrames(samples), func(f door.Frame) {
 		r, err := fd.Decode(f)
 		if i < len(samples) && err == nil && r.Text == samples[i].Text {
 			decoded++
@@ -67,7 +68,7 @@ func BenchmarkDecodeCard(b *testing.B) {
 func BenchmarkDecodeIdle(b *testing.B) {
 	_, empty := synthSet(b)
 	fd := NewFrameDecoder()
-	benchFrames(b, empty, func(f camera.Frame) { _, _ = fd.Decode(f) })
+	benchFrames(b, empty, func(f door.Frame) { _, _ = fd.Decode(f) })
 }
 
 // BenchmarkDecodeFull is the decoder alone on card frames, without the
@@ -75,21 +76,21 @@ func BenchmarkDecodeIdle(b *testing.B) {
 func BenchmarkDecodeFull(b *testing.B) {
 	samples, _ := synthSet(b)
 	d := NewDecoder()
-	benchFrames(b, cardFrames(samples), func(f camera.Frame) { _, _ = d.Decode(f) })
+	benchFrames(b, cardFrames(samples), func(f door.Frame) { _, _ = d.Decode(f) })
 }
 
 // BenchmarkDecodeEmptyFull is the decoder alone on the frames with no code.
 func BenchmarkDecodeEmptyFull(b *testing.B) {
 	_, empty := synthSet(b)
 	d := NewDecoder()
-	benchFrames(b, empty, func(f camera.Frame) { _, _ = d.Decode(f) })
+	benchFrames(b, empty, func(f door.Frame) { _, _ = d.Decode(f) })
 }
 
 // BenchmarkBinarize is the hybrid binarizer alone on the card frames.
 func BenchmarkBinarize(b *testing.B) {
 	samples, _ := synthSet(b)
 	var bin hybridBinarizer
-	benchFrames(b, cardFrames(samples), func(f camera.Frame) { bin.binarize(f) })
+	benchFrames(b, cardFrames(samples), func(f door.Frame) { bin.binarize(f) })
 }
 
 // BenchmarkFinder is the finder-pattern scan alone on the binarized card
@@ -107,7 +108,7 @@ func BenchmarkFinder(b *testing.B) {
 	}
 	var fs finderScan
 	i := 0
-	benchFrames(b, cardFrames(samples), func(camera.Frame) { fs.find(ms[i%len(ms)]); i++ })
+	benchFrames(b, cardFrames(samples), func(door.Frame) { fs.find(ms[i%len(ms)]); i++ })
 }
 
 // BenchmarkDecodeRetries weighs each retry: the decoder on the card frames
@@ -130,7 +131,7 @@ func BenchmarkDecodeRetries(b *testing.B) {
 			d.Opts = all
 			c.off(&d.Opts)
 			decoded, i := 0, 0
-			benchFrames(b, cardFrames(samples), func(f camera.Frame) {
+			benchFrames(b, cardFrames(samples), func(f door.Frame) {
 				if text, err := d.Decode(f); err == nil && i < len(samples) && text == samples[i].Text {
 					decoded++
 				}
@@ -143,8 +144,8 @@ func BenchmarkDecodeRetries(b *testing.B) {
 	}
 }
 
-func cardFrames(samples []camsim.Sample) []camera.Frame {
-	fs := make([]camera.Frame, len(samples))
+func cardFrames(samples []camsim.Sample) []door.Frame {
+	fs := make([]door.Frame, len(samples))
 	for i, s := range samples {
 		fs[i] = s.Frame
 	}

@@ -3,9 +3,9 @@ package scanner
 import (
 	"encoding/binary"
 
-	"github.com/makiuchi-d/gozxing"
+	"github.com/scangate/scangate/door"
 
-	"github.com/scangate/scangate/drivers/camera"
+	"github.com/makiuchi-d/gozxing"
 )
 
 // hybridBinarizer is gozxing's HybridBinarizer (8×8 blocks, black point
@@ -33,7 +33,7 @@ const (
 
 // binarize thresholds f into the reused matrix. The matrix is valid until
 // the next call.
-func (b *hybridBinarizer) binarize(f camera.Frame) *gozxing.BitMatrix {
+func (b *hybridBinarizer) binarize(f door.Frame) *gozxing.BitMatrix {
 	b.resize(f.Width, f.Height)
 	b.blackPoints(f)
 	b.average()
@@ -57,7 +57,7 @@ func (b *hybridBinarizer) resize(w, h int) {
 	b.matrix, _ = gozxing.NewBitMatrix(w, h)
 }
 
-func (b *hybridBinarizer) blackPoints(f camera.Frame) {
+func (b *hybridBinarizer) blackPoints(f door.Frame) {
 	maxY := f.Height - blockSize
 	full := f.Width >> blockPower // blocks wholly inside the row
 	sums, los, his := b.sums[:b.subW], b.los[:b.subW], b.his[:b.subW]
@@ -148,7 +148,7 @@ func clampInt(v, lo, hi int) int {
 	return v
 }
 
-func (b *hybridBinarizer) threshold(f camera.Frame) {
+func (b *hybridBinarizer) threshold(f door.Frame) {
 	words := b.row.GetBitArray()
 	fullWords := f.Width >> 5 // words made of four whole blocks
 	for y := 0; y < f.Height; y++ {
@@ -212,7 +212,7 @@ const globalBucketBits = 5
 
 // binarize thresholds f into the reused matrix, or returns ErrNotFound
 // when f has too little contrast for a black point.
-func (g *globalBinarizer) binarize(f camera.Frame) (*gozxing.BitMatrix, error) {
+func (g *globalBinarizer) binarize(f door.Frame) (*gozxing.BitMatrix, error) {
 	w, h := f.Width, f.Height
 	clear(g.buckets[:])
 	for y := 1; y < 5; y++ {

@@ -4,10 +4,11 @@ import (
 	"image"
 	"testing"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/makiuchi-d/gozxing"
 
 	"github.com/scangate/scangate/camsim"
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // TestBinarizerMatchesGozxing: ours must give gozxing's HybridBinarizer's
@@ -19,17 +20,17 @@ func TestBinarizerMatchesGozxing(t *testing.T) {
 	}
 	var b hybridBinarizer
 	// The last frame's width and height are not whole blocks or words.
-	odd := camera.Frame{Y: samples[2].Frame.Y, Width: 637, Height: 453, Stride: samples[2].Frame.Stride}
-	for i, f := range []camera.Frame{samples[0].Frame, camsim.Empty(5, 3), samples[1].Frame, odd} {
+	odd := door.Frame{Y: samples[2].Frame.Y, Width: 637, Height: 453, Stride: samples[2].Frame.Stride}
+	for i, f := range []door.Frame{samples[0].Frame, camsim.Empty(5, 3), samples[1].Frame, odd} {
 		for _, stride := range []int{f.Width, f.Width + 64} {
-			sf := camera.Frame{Y: make([]byte, stride*f.Height), Width: f.Width, Height: f.Height, Stride: stride}
+			sf := door.Frame{Y: make([]byte, stride*f.Height), Width: f.Width, Height: f.Height, Stride: stride}
 			for y := 0; y < f.Height; y++ {
 				copy(sf.Y[y*stride:], f.Y[y*f.Stride:y*f.Stride+f.Width])
 				for x := f.Width; x < stride; x++ {
 					sf.Y[y*stride+x] = byte(x * 7) // padding must be ignored
 				}
 			}
-			packed := camera.Frame{Y: f.Y, Width: f.Width, Height: f.Height, Stride: f.Stride}
+			packed := door.Frame{Y: f.Y, Width: f.Width, Height: f.Height, Stride: f.Stride}
 			want, err := gozxing.NewHybridBinarizer(&frameLuminance{f: packed}).GetBlackMatrix()
 			if err != nil {
 				t.Fatal(err)
@@ -63,12 +64,12 @@ func TestGlobalBinarizerMatchesGozxing(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := samples[0].Frame
-	flat := camera.Frame{Y: make([]byte, 64*48), Width: 64, Height: 48, Stride: 64}
+	flat := door.Frame{Y: make([]byte, 64*48), Width: 64, Height: 48, Stride: 64}
 	for i := range flat.Y {
 		flat.Y[i] = byte(128 + 8*(i%2)) // two neighbouring buckets: no contrast
 	}
 	var g globalBinarizer
-	for i, fr := range []camera.Frame{
+	for i, fr := range []door.Frame{
 		f, samples[1].Frame, crop(f, image.Rect(101, 37, 433, 400)), crop(f, image.Rect(3, 5, 30, 9)), flat,
 	} {
 		want, werr := gozxing.NewGlobalHistgramBinarizer(&frameLuminance{f: fr}).GetBlackMatrix()
@@ -126,7 +127,7 @@ func TestDecodeStrided(t *testing.T) {
 		want, werr := d.Decode(s.Frame)
 		f := s.Frame
 		stride := f.Width + 32
-		sf := camera.Frame{Y: make([]byte, stride*f.Height), Width: f.Width, Height: f.Height, Stride: stride}
+		sf := door.Frame{Y: make([]byte, stride*f.Height), Width: f.Width, Height: f.Height, Stride: stride}
 		for y := 0; y < f.Height; y++ {
 			copy(sf.Y[y*stride:], f.Y[y*f.Stride:y*f.Stride+f.Width])
 		}

@@ -3,11 +3,11 @@ package scanner
 import (
 	"image"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
 	"github.com/makiuchi-d/gozxing/qrcode/detector"
-
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // Decoder finds and decodes one QR code in a luminance frame. It keeps its
@@ -55,7 +55,7 @@ type Result struct {
 }
 
 // Decode returns the text of the QR code in f, or ErrNotFound.
-func (d *Decoder) Decode(f camera.Frame) (string, error) {
+func (d *Decoder) Decode(f door.Frame) (string, error) {
 	r, err := d.DecodeResult(f)
 	if err != nil {
 		return "", err
@@ -64,11 +64,11 @@ func (d *Decoder) Decode(f camera.Frame) (string, error) {
 }
 
 // DecodeResult is Decode with the code's position.
-func (d *Decoder) DecodeResult(f camera.Frame) (Result, error) {
+func (d *Decoder) DecodeResult(f door.Frame) (Result, error) {
 	return d.decode(f, d.Opts)
 }
 
-func (d *Decoder) decode(f camera.Frame, opts DecodeOptions) (Result, error) {
+func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 	if err := checkFrame(f); err != nil {
 		return Result{}, err
 	}
@@ -164,7 +164,7 @@ func shifted(r Result, off image.Point) Result {
 
 // matrix binarizes f with b, or with the global-histogram binarizer
 // when f is too small for 5×5 blocks (as zxing does).
-func (d *Decoder) matrix(b *hybridBinarizer, f camera.Frame) (*gozxing.BitMatrix, error) {
+func (d *Decoder) matrix(b *hybridBinarizer, f door.Frame) (*gozxing.BitMatrix, error) {
 	if f.Width >= 5*blockSize && f.Height >= 5*blockSize {
 		return b.binarize(f), nil
 	}
@@ -177,7 +177,7 @@ func (d *Decoder) matrix(b *hybridBinarizer, f camera.Frame) (*gozxing.BitMatrix
 
 // decodeScaled binarizes a resampled frame and maps the result's points
 // back by factor k.
-func (d *Decoder) decodeScaled(f camera.Frame, k float64) (Result, bool, error) {
+func (d *Decoder) decodeScaled(f door.Frame, k float64) (Result, bool, error) {
 	m, err := d.matrix(&d.bin2, f)
 	if err != nil {
 		return Result{}, false, err

@@ -1,5 +1,5 @@
 // Package scanner turns raw input — camera frames and lines from serial or
-// HID barcode scanners — into one debounced stream of Code values. It
+// HID barcode scanners — into one debounced stream of door.Code values. It
 // decodes QR codes with gozxing on the luminance plane and knows nothing of
 // identity codes.
 //

@@ -5,21 +5,22 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/makiuchi-d/gozxing"
 
 	"github.com/scangate/scangate/camsim"
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // cleanFrame places a QR code of text with module-pixel modules at (x0,
 // y0) in a white 640×480 frame; the code has a 4-module quiet zone.
-func cleanFrame(t *testing.T, text string, module, x0, y0 int) camera.Frame {
+func cleanFrame(t *testing.T, text string, module, x0, y0 int) door.Frame {
 	t.Helper()
 	qr, err := camsim.QR(text, module)
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := camera.Frame{Y: make([]byte, 640*480), Width: 640, Height: 480, Stride: 640}
+	f := door.Frame{Y: make([]byte, 640*480), Width: 640, Height: 480, Stride: 640}
 	for i := range f.Y {
 		f.Y[i] = 230
 	}

@@ -3,9 +3,9 @@ package scanner
 import (
 	"image"
 
-	"github.com/makiuchi-d/gozxing"
+	"github.com/scangate/scangate/door"
 
-	"github.com/scangate/scangate/drivers/camera"
+	"github.com/makiuchi-d/gozxing"
 )
 
 // FrameDecoder is a camera's decode stage: a Decoder plus what a stream of
@@ -47,7 +47,7 @@ func NewFrameDecoder() *FrameDecoder {
 
 // Decode returns the code in view in f, or ErrNotFound. Points are in the
 // coordinates of the whole frame.
-func (fd *FrameDecoder) Decode(f camera.Frame) (Result, error) {
+func (fd *FrameDecoder) Decode(f door.Frame) (Result, error) {
 	if err := checkFrame(f); err != nil {
 		return Result{}, err
 	}
@@ -74,7 +74,7 @@ func (fd *FrameDecoder) Decode(f camera.Frame) (Result, error) {
 // unchanged samples f on a sparse grid and reports whether it matches the
 // reference taken at the last full decode; a changed frame becomes the
 // new reference.
-func (fd *FrameDecoder) unchanged(f camera.Frame) bool {
+func (fd *FrameDecoder) unchanged(f door.Frame) bool {
 	n := idleGridX * idleGridY
 	if len(fd.cur) != n {
 		fd.cur, fd.ref = make([]int32, n), make([]int32, n)
@@ -115,7 +115,7 @@ func (fd *FrameDecoder) unchanged(f camera.Frame) bool {
 }
 
 // crop returns the part of f inside r without copying.
-func crop(f camera.Frame, r image.Rectangle) camera.Frame {
+func crop(f door.Frame, r image.Rectangle) door.Frame {
 	c := f
 	c.Y = f.Y[r.Min.Y*f.Stride+r.Min.X:]
 	c.Width, c.Height = r.Dx(), r.Dy()

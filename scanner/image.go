@@ -10,9 +10,9 @@ import (
 	_ "image/png"
 	"os"
 
-	_ "golang.org/x/image/webp"
+	"github.com/scangate/scangate/door"
 
-	"github.com/scangate/scangate/drivers/camera"
+	_ "golang.org/x/image/webp"
 )
 
 // ErrNotFound reports that no code was found in a frame.
@@ -21,51 +21,51 @@ var ErrNotFound = errors.New("scanner: no code found")
 // LoadFrame reads a PNG, JPEG, GIF, WebP or PGM file into a packed 8-bit
 // luminance frame, the form the camera delivers. Transparent pixels are
 // composited on white, as a printed card would be.
-func LoadFrame(path string) (camera.Frame, error) {
+func LoadFrame(path string) (door.Frame, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return camera.Frame{}, fmt.Errorf("scanner: read image: %w", err)
+		return door.Frame{}, fmt.Errorf("scanner: read image: %w", err)
 	}
 	f, err := FrameFromBytes(data)
 	if err != nil {
-		return camera.Frame{}, fmt.Errorf("%s: %w", path, err)
+		return door.Frame{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return f, nil
 }
 
 // FrameFromBytes decodes an image file held in memory into a frame.
-func FrameFromBytes(data []byte) (camera.Frame, error) {
+func FrameFromBytes(data []byte) (door.Frame, error) {
 	if len(data) >= 2 && data[0] == 'P' && (data[1] == '5' || data[1] == '2') {
 		pix, w, h, err := parsePGM(data)
 		if err != nil {
-			return camera.Frame{}, err
+			return door.Frame{}, err
 		}
-		return camera.Frame{Y: pix, Width: w, Height: h, Stride: w}, nil
+		return door.Frame{Y: pix, Width: w, Height: h, Stride: w}, nil
 	}
 	cfg, _, err := image.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
-		return camera.Frame{}, fmt.Errorf("scanner: decode image: %w", err)
+		return door.Frame{}, fmt.Errorf("scanner: decode image: %w", err)
 	}
 	if cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width > 1<<14 || cfg.Height > 1<<14 {
-		return camera.Frame{}, fmt.Errorf("scanner: image size %dx%d not supported", cfg.Width, cfg.Height)
+		return door.Frame{}, fmt.Errorf("scanner: image size %dx%d not supported", cfg.Width, cfg.Height)
 	}
 	img, _, err := image.Decode(bytes.NewReader(data))
 	if err != nil {
-		return camera.Frame{}, fmt.Errorf("scanner: decode image: %w", err)
+		return door.Frame{}, fmt.Errorf("scanner: decode image: %w", err)
 	}
 	return FrameFromImage(img), nil
 }
 
 // FrameFromImage converts an image to a packed luminance frame. Gray and
 // YCbCr images give their Y plane directly; others are converted once.
-func FrameFromImage(img image.Image) camera.Frame {
+func FrameFromImage(img image.Image) door.Frame {
 	b := img.Bounds()
 	w, h := b.Dx(), b.Dy()
 	switch m := img.(type) {
 	case *image.Gray:
-		return camera.Frame{Y: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], Width: w, Height: h, Stride: m.Stride}
+		return door.Frame{Y: m.Pix[m.PixOffset(b.Min.X, b.Min.Y):], Width: w, Height: h, Stride: m.Stride}
 	case *image.YCbCr:
-		return camera.Frame{Y: m.Y[m.YOffset(b.Min.X, b.Min.Y):], Width: w, Height: h, Stride: m.YStride}
+		return door.Frame{Y: m.Y[m.YOffset(b.Min.X, b.Min.Y):], Width: w, Height: h, Stride: m.YStride}
 	}
 	pix := make([]byte, w*h)
 	for y := 0; y < h; y++ {
@@ -78,7 +78,7 @@ func FrameFromImage(img image.Image) camera.Frame {
 			row[x] = byte(l >> 8)
 		}
 	}
-	return camera.Frame{Y: pix, Width: w, Height: h, Stride: w}
+	return door.Frame{Y: pix, Width: w, Height: h, Stride: w}
 }
 
 // DecodeFile decodes the QR code in an image file (PNG, JPEG, PGM, ...)

@@ -4,21 +4,21 @@ import (
 	"errors"
 	"fmt"
 
-	"github.com/makiuchi-d/gozxing"
+	"github.com/scangate/scangate/door"
 
-	"github.com/scangate/scangate/drivers/camera"
+	"github.com/makiuchi-d/gozxing"
 )
 
 // frameLuminance is a gozxing.LuminanceSource over a camera frame's Y
 // plane without copying it; rows honour the frame's stride.
 type frameLuminance struct {
-	f      camera.Frame
+	f      door.Frame
 	packed []byte // reused when GetMatrix must repack a strided plane
 }
 
 var _ gozxing.LuminanceSource = (*frameLuminance)(nil)
 
-func checkFrame(f camera.Frame) error {
+func checkFrame(f door.Frame) error {
 	if f.Width <= 0 || f.Height <= 0 {
 		return fmt.Errorf("scanner: frame size %dx%d", f.Width, f.Height)
 	}

@@ -1,22 +1,22 @@
 package scanner
 
-import "github.com/scangate/scangate/drivers/camera"
+import "github.com/scangate/scangate/door"
 
 // frameScaler resamples frames into a reused buffer for the retry passes.
 type frameScaler struct {
 	buf []byte
 }
 
-func (s *frameScaler) frame(w, h int) camera.Frame {
+func (s *frameScaler) frame(w, h int) door.Frame {
 	if cap(s.buf) < w*h {
 		s.buf = make([]byte, w*h)
 	}
-	return camera.Frame{Y: s.buf[:w*h], Width: w, Height: h, Stride: w}
+	return door.Frame{Y: s.buf[:w*h], Width: w, Height: h, Stride: w}
 }
 
 // half averages 2×2 blocks: it smooths sensor noise and halftone dots and
 // doubles the finder pattern finder's reach on large codes.
-func (s *frameScaler) half(f camera.Frame) camera.Frame {
+func (s *frameScaler) half(f door.Frame) door.Frame {
 	out := s.frame(f.Width/2, f.Height/2)
 	for y := 0; y < out.Height; y++ {
 		r0 := f.Y[2*y*f.Stride:]
@@ -31,7 +31,7 @@ func (s *frameScaler) half(f camera.Frame) camera.Frame {
 
 // double upsamples bilinearly so that codes with modules of one or two
 // pixels get runs the finder pattern finder can measure.
-func (s *frameScaler) double(f camera.Frame) camera.Frame {
+func (s *frameScaler) double(f door.Frame) door.Frame {
 	out := s.frame(f.Width*2, f.Height*2)
 	for y := 0; y < out.Height; y++ {
 		sy := (y - 1) / 2 // pixel centres: out y maps to (y-0.5)/2 in the source

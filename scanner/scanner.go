@@ -10,13 +10,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/scangate/scangate/drivers/camera"
+	"github.com/scangate/scangate/door"
 )
 
 // FrameSource delivers camera frames. release must be called once the
 // frame is no longer needed; the driver holds only a few buffers.
 type FrameSource interface {
-	NextFrame(ctx context.Context) (f camera.Frame, release func(), err error)
+	NextFrame(ctx context.Context) (f door.Frame, release func(), err error)
 }
 
 // TextSource delivers whole codes from a serial or HID scanner, with the
@@ -187,7 +187,7 @@ func (s *Scanner) update(name string, fn func(*SourceStats)) {
 // Run reads every source and sends debounced codes to out until ctx ends;
 // it returns ctx's error. Source errors are counted, logged and retried;
 // they never end Run.
-func (s *Scanner) Run(ctx context.Context, out chan<- Code) error {
+func (s *Scanner) Run(ctx context.Context, out chan<- door.Code) error {
 	s.mu.Lock()
 	if s.running {
 		s.mu.Unlock()
@@ -243,7 +243,7 @@ func (s *Scanner) sourceError(ctx context.Context, name string, err error) bool 
 	}
 }
 
-func (s *Scanner) emit(ctx context.Context, out chan<- Code, c Code) bool {
+func (s *Scanner) emit(ctx context.Context, out chan<- door.Code, c door.Code) bool {
 	s.update(c.Source, func(st *SourceStats) { st.Events++ })
 	select {
 	case out <- c:
@@ -253,7 +253,7 @@ func (s *Scanner) emit(ctx context.Context, out chan<- Code, c Code) bool {
 	}
 }
 
-func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out chan<- Code) {
+func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out chan<- door.Code) {
 	db := debouncer{rearm: s.cfg.RearmAbsent, reread: s.cfg.Reread}
 	for ctx.Err() == nil {
 		text, at, err := src.ReadText(ctx)
@@ -272,7 +272,7 @@ func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out 
 			st.LastFrame = at
 		})
 		if db.seen(text, at) {
-			if !s.emit(ctx, out, Code{Text: text, Source: name, SeenAt: at}) {
+			if !s.emit(ctx, out, door.Code{Text: text, Source: name, SeenAt: at}) {
 				return
 			}
 		}
@@ -283,13 +283,13 @@ func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out 
 // not yet taken is released and counted as dropped when a newer one comes.
 type frameSlot struct {
 	mu      sync.Mutex
-	f       camera.Frame
+	f       door.Frame
 	release func()
 	full    bool
 	ready   chan struct{} // capacity 1: "the slot has a frame"
 }
 
-func (fs *frameSlot) put(f camera.Frame, release func()) (dropped bool) {
+func (fs *frameSlot) put(f door.Frame, release func()) (dropped bool) {
 	fs.mu.Lock()
 	old, hadOld := fs.release, fs.full
 	fs.f, fs.release, fs.full = f, release, true
@@ -304,18 +304,18 @@ func (fs *frameSlot) put(f camera.Frame, release func()) (dropped bool) {
 	return hadOld
 }
 
-func (fs *frameSlot) take() (camera.Frame, func(), bool) {
+func (fs *frameSlot) take() (door.Frame, func(), bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if !fs.full {
-		return camera.Frame{}, nil, false
+		return door.Frame{}, nil, false
 	}
 	f, r := fs.f, fs.release
-	fs.f, fs.release, fs.full = camera.Frame{}, nil, false
+	fs.f, fs.release, fs.full = door.Frame{}, nil, false
 	return f, r, true
 }
 
-func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, out chan<- Code) {
+func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, out chan<- door.Code) {
 	slot := &frameSlot{ready: make(chan struct{}, 1)}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -393,7 +393,7 @@ func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, o
 		}
 		s.update(name, func(st *SourceStats) { st.Decoded++ })
 		if db.seen(res.Text, f.At) {
-			if !s.emit(ctx, out, Code{Text: res.Text, Source: name, SeenAt: f.At, FrameSeq: f.Seq}) {
+			if !s.emit(ctx, out, door.Code{Text: res.Text, Source: name, SeenAt: f.At, FrameSeq: f.Seq}) {
 				return
 			}
 		}
@@ -427,7 +427,7 @@ func (d *debouncer) seen(text string, t time.Time) bool {
 	return true
 }
 
-func copyFrame(f camera.Frame) Snapshot {
+func copyFrame(f door.Frame) Snapshot {
 	img := image.NewGray(image.Rect(0, 0, f.Width, f.Height))
 	for y := 0; y < f.Height; y++ {
 		copy(img.Pix[y*img.Stride:y*img.Stride+f.Width], f.Y[y*f.Stride:])

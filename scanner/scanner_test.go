@@ -8,37 +8,38 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/scangate/scangate/camsim"
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // scriptedCamera plays frames in lockstep: the next frame is handed out
 // only when the previous one was released, like a driver with one buffer,
 // so a test sees every frame decoded in order. After the script it blocks.
 type scriptedCamera struct {
-	frames   []camera.Frame
+	frames   []door.Frame
 	next     int
 	token    chan struct{}
 	end      chan struct{}
 	released atomic.Int64
 }
 
-func newScriptedCamera(frames []camera.Frame) *scriptedCamera {
+func newScriptedCamera(frames []door.Frame) *scriptedCamera {
 	c := &scriptedCamera{frames: frames, token: make(chan struct{}, 1), end: make(chan struct{})}
 	c.token <- struct{}{}
 	return c
 }
 
-func (c *scriptedCamera) NextFrame(ctx context.Context) (camera.Frame, func(), error) {
+func (c *scriptedCamera) NextFrame(ctx context.Context) (door.Frame, func(), error) {
 	select {
 	case <-c.token:
 	case <-ctx.Done():
-		return camera.Frame{}, nil, ctx.Err()
+		return door.Frame{}, nil, ctx.Err()
 	}
 	if c.next == len(c.frames) {
 		close(c.end)
 		<-ctx.Done()
-		return camera.Frame{}, nil, ctx.Err()
+		return door.Frame{}, nil, ctx.Err()
 	}
 	f := c.frames[c.next]
 	c.next++
@@ -53,7 +54,7 @@ func (c *scriptedCamera) NextFrame(ctx context.Context) (camera.Frame, func(), e
 
 var scenes struct {
 	once    sync.Once
-	a, b, e camera.Frame
+	a, b, e door.Frame
 }
 
 const (
@@ -61,7 +62,7 @@ const (
 	textB = "SG1:BBBB-0002"
 )
 
-func sceneFrames(t *testing.T) (a, b, e camera.Frame) {
+func sceneFrames(t *testing.T) (a, b, e door.Frame) {
 	scenes.once.Do(func() {
 		qa, err := camsim.QR(textA, 1)
 		if err != nil {
@@ -79,10 +80,10 @@ func sceneFrames(t *testing.T) (a, b, e camera.Frame) {
 }
 
 // timeline builds frames at 30 fps from (scene, count) steps.
-func timeline(t0 time.Time, steps ...any) []camera.Frame {
-	var out []camera.Frame
+func timeline(t0 time.Time, steps ...any) []door.Frame {
+	var out []door.Frame
 	for i := 0; i < len(steps); i += 2 {
-		f, n := steps[i].(camera.Frame), steps[i+1].(int)
+		f, n := steps[i].(door.Frame), steps[i+1].(int)
 		for range n {
 			f.Seq = uint64(len(out) + 1)
 			f.At = t0.Add(time.Duration(len(out)) * time.Second / 30)
@@ -92,9 +93,9 @@ func timeline(t0 time.Time, steps ...any) []camera.Frame {
 	return out
 }
 
-func collect(t *testing.T, ctx context.Context, out <-chan Code, n int) []Code {
+func collect(t *testing.T, ctx context.Context, out <-chan door.Code, n int) []door.Code {
 	t.Helper()
-	var got []Code
+	var got []door.Code
 	for len(got) < n {
 		select {
 		case c := <-out:
@@ -123,7 +124,7 @@ func TestCameraDebounce(t *testing.T) {
 	s.AddCamera("camera0", cam)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out := make(chan Code, 16)
+	out := make(chan door.Code, 16)
 	runErr := make(chan error, 1)
 	go func() { runErr <- s.Run(ctx, out) }()
 
@@ -166,7 +167,7 @@ func TestCameraDebounce(t *testing.T) {
 // floodCamera hands out frames as fast as asked, like a camera faster
 // than the decoder, and tracks how many are held at once.
 type floodCamera struct {
-	frames              []camera.Frame
+	frames              []door.Frame
 	n                   int
 	outstanding, maxOut atomic.Int64
 	delivered, released atomic.Int64
@@ -175,13 +176,13 @@ type floodCamera struct {
 
 var errUnplugged = errors.New("camera: no such device")
 
-func (c *floodCamera) NextFrame(ctx context.Context) (camera.Frame, func(), error) {
+func (c *floodCamera) NextFrame(ctx context.Context) (door.Frame, func(), error) {
 	if ctx.Err() != nil {
-		return camera.Frame{}, nil, ctx.Err()
+		return door.Frame{}, nil, ctx.Err()
 	}
 	if c.fail > 0 {
 		c.fail--
-		return camera.Frame{}, nil, errUnplugged
+		return door.Frame{}, nil, errUnplugged
 	}
 	time.Sleep(200 * time.Microsecond) // a frame interval, shortened
 	f := c.frames[c.n%len(c.frames)]
@@ -206,11 +207,11 @@ func (c *floodCamera) NextFrame(ctx context.Context) (camera.Frame, func(), erro
 
 func TestCameraDropsOldFrames(t *testing.T) {
 	a, b, e := sceneFrames(t)
-	cam := &floodCamera{frames: []camera.Frame{a, e, b, e}, fail: 3}
+	cam := &floodCamera{frames: []door.Frame{a, e, b, e}, fail: 3}
 	s := New(Config{RetryBackoff: time.Millisecond})
 	s.AddCamera("camera0", cam)
 	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan Code, 1024)
+	out := make(chan door.Code, 1024)
 	runErr := make(chan error, 1)
 	go func() { runErr <- s.Run(ctx, out) }()
 	deadline := time.Now().Add(20 * time.Second)
@@ -248,7 +249,7 @@ func TestCameraDropsOldFrames(t *testing.T) {
 }
 
 type scriptedText struct {
-	lines []Code
+	lines []door.Code
 	next  int
 	err   int
 }
@@ -270,7 +271,7 @@ func (s *scriptedText) ReadText(ctx context.Context) (string, time.Time, error) 
 func TestTextDebounce(t *testing.T) {
 	t0 := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
-	src := &scriptedText{err: 1, lines: []Code{
+	src := &scriptedText{err: 1, lines: []door.Code{
 		{Text: "X", SeenAt: at(0)},
 		{Text: "X", SeenAt: at(100)},    // a repeat within 0.5 s: dropped
 		{Text: "X", SeenAt: at(700)},    // 0.6 s after the last read: counts
@@ -282,10 +283,10 @@ func TestTextDebounce(t *testing.T) {
 	s.AddText("serial0", src)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	out := make(chan Code, 16)
+	out := make(chan door.Code, 16)
 	go func() { _ = s.Run(ctx, out) }()
 	got := collect(t, ctx, out, 5)
-	want := []Code{
+	want := []door.Code{
 		{Text: "X", Source: "serial0", SeenAt: at(0)},
 		{Text: "X", Source: "serial0", SeenAt: at(700)},
 		{Text: "Y", Source: "serial0", SeenAt: at(750)},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/door"
 )
 
 // A snapshot is the frame the decoder saw, copied, with what it decoded
@@ -16,7 +18,7 @@ func TestSnapshot(t *testing.T) {
 	s.AddCamera("camera0", cam)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out := make(chan Code, 16)
+	out := make(chan door.Code, 16)
 	go s.Run(ctx, out)
 	collect(t, ctx, out, 1)
 

@@ -4,11 +4,12 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/scangate/scangate/camsim"
-	"github.com/scangate/scangate/drivers/camera"
 )
 
 // Synthetic card set: 200 frames from camsim.CardSet(synthSeed, 200), the
@@ -25,11 +26,11 @@ const (
 var synth struct {
 	once    sync.Once
 	samples []camsim.Sample
-	empty   []camera.Frame
+	empty   []door.Frame
 	err     error
 }
 
-func synthSet(t testing.TB) ([]camsim.Sample, []camera.Frame) {
+func synthSet(t testing.TB) ([]camsim.Sample, []door.Frame) {
 	t.Helper()
 	synth.once.Do(func() {
 		synth.samples, synth.err = camsim.CardSet(synthSeed, synthCount)
@@ -74,7 +75,7 @@ func TestSynthetic(t *testing.T) {
 }
 
 // decodePlainGozxing is gozxing as documented, the baseline of the issue.
-func decodePlainGozxing(f camera.Frame) (string, error) {
+func decodePlainGozxing(f door.Frame) (string, error) {
 	src, err := gozxing.NewPlanarYUVLuminanceSource(f.Y, f.Stride, f.Height, 0, 0, f.Width, f.Height, false)
 	if err != nil {
 		return "", err

@@ -6,24 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"time"
-)
 
-// Blob kinds the sync and gate packages share.
-const (
-	KindTrustList   = "trust"
-	KindRevocations = "revocations"
-	KindPolicy      = "policy"
+	"github.com/scangate/scangate/downlink"
 )
-
-// Blob is downlink data as the collector signed it.
-type Blob struct {
-	Kind      string
-	Version   int64
-	Data      []byte // signed bytes; the reader verifies before use
-	ETag      string
-	FetchedAt time.Time // last time the collector confirmed this version (200 or 304)
-	StoredAt  time.Time // when this version was written
-}
 
 // PutBlob stores a newer version of kind. The same version again only
 // refreshes FetchedAt and ETag; an older version is refused with
@@ -89,8 +74,8 @@ func (s *Store) TouchBlob(ctx context.Context, kind string, fetchedAt time.Time)
 }
 
 // Blob reads the stored version of kind, or ErrNotFound.
-func (s *Store) Blob(ctx context.Context, kind string) (Blob, error) {
-	b := Blob{Kind: kind}
+func (s *Store) Blob(ctx context.Context, kind string) (downlink.Blob, error) {
+	b := downlink.Blob{Kind: kind}
 	r, err := s.reader()
 	if err != nil {
 		return b, fmt.Errorf("store: blob %s: %w", kind, err)

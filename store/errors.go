@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/mattn/go-sqlite3"
@@ -12,7 +13,9 @@ import (
 // ErrReadOnly, ErrCorrupt, ErrIO) mean the store cannot keep a check-in:
 // the gate answers "device fault" for them.
 var (
-	ErrNotFound     = errors.New("store: not found")
+	// ErrNotFound is an fs.ErrNotExist, so a reader that must not link the
+	// store (trust) can test for it.
+	ErrNotFound     = fmt.Errorf("store: not found: %w", fs.ErrNotExist)
 	ErrClosed       = errors.New("store: closed")
 	ErrFull         = errors.New("store: storage full")
 	ErrReadOnly     = errors.New("store: storage read-only")

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/downlink"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -152,7 +154,7 @@ func TestReadOnlyMediaAtOpen(t *testing.T) {
 	path := filepath.Join(dir, "scangate.db")
 	s := openAt(t, path, Options{})
 	record(t, s, sample(1))
-	if err := s.PutBlob(ctx, KindTrustList, 1, []byte("trust"), "", t0); err != nil {
+	if err := s.PutBlob(ctx, downlink.KindTrustList, 1, []byte("trust"), "", t0); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Close(); err != nil {
@@ -172,7 +174,7 @@ func TestReadOnlyMediaAtOpen(t *testing.T) {
 	if h := s.Health(); h.State != StateReadOnly || !h.Fault() {
 		t.Errorf("health %+v", h)
 	}
-	if b, err := s.Blob(ctx, KindTrustList); err != nil || string(b.Data) != "trust" {
+	if b, err := s.Blob(ctx, downlink.KindTrustList); err != nil || string(b.Data) != "trust" {
 		t.Errorf("trust data unreadable on read-only media: %v", err)
 	}
 	if _, err := s.RecordCheckin(ctx, sample(2)); !errors.Is(err, ErrReadOnly) {
@@ -206,7 +208,7 @@ func TestCorruptAtOpenSalvages(t *testing.T) {
 	}
 	s.Ack(ctx, 200)
 	s.SetSetting(ctx, SettingDeviceID, "dev-7")
-	s.PutBlob(ctx, KindRevocations, 4, []byte("revoked"), "", t0)
+	s.PutBlob(ctx, downlink.KindRevocations, 4, []byte("revoked"), "", t0)
 	pseud := s.Pseudonym("text")
 	var root, pageSize int64
 	s.r.QueryRow(`SELECT rootpage FROM sqlite_schema WHERE name = 'checkins_pass_by_card'`).Scan(&root)
@@ -240,7 +242,7 @@ func TestCorruptAtOpenSalvages(t *testing.T) {
 	if v, _ := s.Setting(ctx, SettingDeviceID); v != "dev-7" {
 		t.Errorf("device id not salvaged: %q", v)
 	}
-	if b, err := s.Blob(ctx, KindRevocations); err != nil || b.Version != 4 {
+	if b, err := s.Blob(ctx, downlink.KindRevocations); err != nil || b.Version != 4 {
 		t.Errorf("revocations not salvaged: %v", err)
 	}
 	if s.Pseudonym("text") != pseud {

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"path/filepath"
 	"testing"
+
+	"github.com/scangate/scangate/downlink"
 )
 
 // fixtures hold representative rows for a database left at each schema
@@ -76,7 +78,7 @@ func TestMigrateFromEveryVersion(t *testing.T) {
 		if st, _ := s.OutboxStats(ctx); st.LastSeq != 7 || st.Acked != 5 {
 			t.Errorf("from %d: stats %+v", k, st)
 		}
-		if b, err := s.Blob(ctx, KindTrustList); err != nil || b.Version != 3 || hex.EncodeToString(b.Data) != "a1b2" {
+		if b, err := s.Blob(ctx, downlink.KindTrustList); err != nil || b.Version != 3 || hex.EncodeToString(b.Data) != "a1b2" {
 			t.Errorf("from %d: blob %+v %v", k, b, err)
 		}
 		if d, _ := s.Setting(ctx, SettingDeviceID); d != "dev-42" {

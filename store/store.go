@@ -32,6 +32,11 @@ type Options struct {
 	// store checkpoints by itself, as a safety net for a daemon that is never
 	// idle. 0 means 1000; negative means never.
 	CheckpointAfter int
+	// BootID and SinceBoot stamp each check-in Record makes: the kernel's
+	// boot id (CurrentBootID) and the monotonic time since boot (nil means
+	// the real SinceBoot).
+	BootID    string
+	SinceBoot func() (time.Duration, error)
 	// ReserveBytes is the size of the reserve file kept beside the database
 	// for the writes that free space on a full partition (reserve.go).
 	// 0 means 1 MiB; negative means none.
@@ -60,6 +65,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CheckpointAfter == 0 {
 		o.CheckpointAfter = 1000
+	}
+	if o.SinceBoot == nil {
+		o.SinceBoot = SinceBoot
 	}
 	if o.ReserveBytes == 0 {
 		o.ReserveBytes = 1 << 20

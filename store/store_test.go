@@ -15,6 +15,8 @@ import (
 	"regexp"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/downlink"
 )
 
 var ctx = context.Background()
@@ -267,25 +269,25 @@ func TestCorrectClock(t *testing.T) {
 
 func TestBlobs(t *testing.T) {
 	s, _ := openTemp(t, Options{Now: func() time.Time { return t0 }})
-	if _, err := s.Blob(ctx, KindTrustList); !errors.Is(err, ErrNotFound) {
+	if _, err := s.Blob(ctx, downlink.KindTrustList); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("absent blob: %v", err)
 	}
-	if err := s.TouchBlob(ctx, KindTrustList, t0); !errors.Is(err, ErrNotFound) {
+	if err := s.TouchBlob(ctx, downlink.KindTrustList, t0); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("touch absent blob: %v", err)
 	}
-	if err := s.PutBlob(ctx, KindTrustList, 2, []byte("signed-v2"), `"e2"`, t0); err != nil {
+	if err := s.PutBlob(ctx, downlink.KindTrustList, 2, []byte("signed-v2"), `"e2"`, t0); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.PutBlob(ctx, KindTrustList, 1, []byte("signed-v1"), `"e1"`, t0.Add(time.Hour)); !errors.Is(err, ErrOlderVersion) {
+	if err := s.PutBlob(ctx, downlink.KindTrustList, 1, []byte("signed-v1"), `"e1"`, t0.Add(time.Hour)); !errors.Is(err, ErrOlderVersion) {
 		t.Fatalf("older version: %v", err)
 	}
-	if err := s.PutBlob(ctx, KindTrustList, 2, []byte("ignored"), `"e2b"`, t0.Add(time.Hour)); err != nil {
+	if err := s.PutBlob(ctx, downlink.KindTrustList, 2, []byte("ignored"), `"e2b"`, t0.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.TouchBlob(ctx, KindTrustList, t0.Add(2*time.Hour)); err != nil {
+	if err := s.TouchBlob(ctx, downlink.KindTrustList, t0.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	b, err := s.Blob(ctx, KindTrustList)
+	b, err := s.Blob(ctx, downlink.KindTrustList)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -293,10 +295,10 @@ func TestBlobs(t *testing.T) {
 		!b.FetchedAt.Equal(t0.Add(2*time.Hour)) || !b.StoredAt.Equal(t0) {
 		t.Errorf("blob %+v", b)
 	}
-	if err := s.PutBlob(ctx, KindTrustList, 3, nil, "", t0); err != nil {
+	if err := s.PutBlob(ctx, downlink.KindTrustList, 3, nil, "", t0); err != nil {
 		t.Fatal(err)
 	}
-	if b, _ := s.Blob(ctx, KindTrustList); b.Version != 3 || len(b.Data) != 0 {
+	if b, _ := s.Blob(ctx, downlink.KindTrustList); b.Version != 3 || len(b.Data) != 0 {
 		t.Errorf("v3: %+v", b)
 	}
 }

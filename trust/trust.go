@@ -26,15 +26,20 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/downlink"
+
 	"github.com/scangate/scangate/idcode"
-	"github.com/scangate/scangate/store"
 )
 
 const (
+	// settingVenue is the venue the device was bound to at enrollment
+	// (store.SettingVenue; kiosk's tests check they agree).
+	settingVenue = "venue"
 	// settingPinned holds the list key pinned on first use.
 	settingPinned = "trust.pinned_key"
 	// settingEverPinned records that the device has had a pinned key, from
@@ -59,11 +64,12 @@ type Pin struct {
 // KID is the key id (idcode.KeyID) in hex, as status shows it.
 func (p Pin) KID() string { return fmt.Sprintf("%x", idcode.KeyID(p.Key)) }
 
-// Blobs is the part of the store this package uses.
+// Blobs is the part of the store this package uses. A kind or setting it
+// does not hold is an error wrapping fs.ErrNotExist.
 type Blobs interface {
 	PutBlob(ctx context.Context, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error
 	ReplaceBlob(ctx context.Context, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error
-	Blob(ctx context.Context, kind string) (store.Blob, error)
+	Blob(ctx context.Context, kind string) (downlink.Blob, error)
 	Setting(ctx context.Context, key string) (string, error)
 	SetSetting(ctx context.Context, key, value string) error
 }
@@ -116,13 +122,13 @@ func New(ctx context.Context, blobs Blobs, opts Options) (*Source, error) {
 		s.addPin(opts.CollectorKey, OriginCollector)
 	}
 	ever, err := blobs.Setting(ctx, settingEverPinned)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("trust: read pin state: %w", err)
 	}
 	s.everPinned = ever != ""
 	v, err := blobs.Setting(ctx, settingPinned)
 	switch {
-	case err != nil && !errors.Is(err, store.ErrNotFound):
+	case err != nil && !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("trust: read pinned key: %w", err)
 	case v != "" && len(s.pins) > 0:
 		// Configured keys (or a collector) now decide; the first-use key
@@ -144,7 +150,7 @@ func New(ctx context.Context, blobs Blobs, opts Options) (*Source, error) {
 		}
 		s.everPinned = true
 	}
-	if err := s.Reload(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.Reload(ctx); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		s.log.Warn("trust: stored trust data unusable", "err", err)
 	}
 	return s, nil
@@ -208,7 +214,7 @@ func (s *Source) SetPolicy(ctx context.Context, venue string, maxAge time.Durati
 		s.opts.MaxAge = maxAge
 	}
 	s.mu.Unlock()
-	if err := s.Reload(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.Reload(ctx); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil
@@ -224,7 +230,7 @@ func (s *Source) Reload(ctx context.Context) error {
 	pinned := s.keysLocked()
 	s.mu.Unlock()
 	if opts.Venue == "" {
-		if v, err := s.blobs.Setting(ctx, store.SettingVenue); err == nil {
+		if v, err := s.blobs.Setting(ctx, settingVenue); err == nil {
 			opts.Venue = v
 		}
 	}
@@ -232,7 +238,7 @@ func (s *Source) Reload(ctx context.Context) error {
 	// rollback even while the trust list is missing or unusable.
 	var rev *idcode.RevocationList
 	var revFetched time.Time
-	rb, err := s.blobs.Blob(ctx, store.KindRevocations)
+	rb, err := s.blobs.Blob(ctx, downlink.KindRevocations)
 	switch {
 	case err == nil:
 		if rev, err = idcode.OpenRevocations(rb.Data, pinned); err != nil {
@@ -243,7 +249,7 @@ func (s *Source) Reload(ctx context.Context) error {
 		} else {
 			revFetched = rb.FetchedAt
 		}
-	case !errors.Is(err, store.ErrNotFound):
+	case !errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("trust: load revocations: %w", err)
 	}
 	var revVersion int64
@@ -257,8 +263,8 @@ func (s *Source) Reload(ctx context.Context) error {
 		s.mu.Unlock()
 		return err
 	}
-	tb, err := s.blobs.Blob(ctx, store.KindTrustList)
-	if errors.Is(err, store.ErrNotFound) {
+	tb, err := s.blobs.Blob(ctx, downlink.KindTrustList)
+	if errors.Is(err, fs.ErrNotExist) {
 		return fail(fmt.Errorf("trust: load trust list: %w", err))
 	}
 	if err != nil {
@@ -317,7 +323,7 @@ func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string,
 	if fetchedAt.IsZero() {
 		fetchedAt = list.IssuedAt // a file carries no proof of freshness
 	}
-	if err := s.put(ctx, verified, store.KindTrustList, list.Version, data, etag, fetchedAt); err != nil {
+	if err := s.put(ctx, verified, downlink.KindTrustList, list.Version, data, etag, fetchedAt); err != nil {
 		return fmt.Errorf("trust: store trust list: %w", err)
 	}
 	if tofu {
@@ -357,10 +363,10 @@ func (s *Source) InstallRevocations(ctx context.Context, data []byte, etag strin
 	if fetchedAt.IsZero() {
 		fetchedAt = rev.IssuedAt
 	}
-	if err := s.put(ctx, verified, store.KindRevocations, rev.Version, data, etag, fetchedAt); err != nil {
+	if err := s.put(ctx, verified, downlink.KindRevocations, rev.Version, data, etag, fetchedAt); err != nil {
 		return fmt.Errorf("trust: store revocations: %w", err)
 	}
-	if err := s.Reload(ctx); err != nil && !errors.Is(err, store.ErrNotFound) {
+	if err := s.Reload(ctx); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
 	}
 	return nil

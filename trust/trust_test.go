@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/downlink"
+
 	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/store"
 )
@@ -258,7 +260,7 @@ func TestUnverifiableRevocationsAreMissing(t *testing.T) {
 	ctx := context.Background()
 	st := openStore(t, filepath.Join(t.TempDir(), "s.db"))
 	issuer, mallory := key(1), key(2)
-	if err := st.PutBlob(ctx, store.KindRevocations, 1, revs(t, mallory, 1), "", t0); err != nil {
+	if err := st.PutBlob(ctx, downlink.KindRevocations, 1, revs(t, mallory, 1), "", t0); err != nil {
 		t.Fatal(err)
 	}
 	src, err := New(ctx, st, Options{Pinned: []ed25519.PublicKey{pub(issuer)}})

@@ -15,10 +15,11 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/gate"
 	"github.com/scangate/scangate/idcode"
-	"github.com/scangate/scangate/scanner"
 )
 
 func init() {
@@ -155,9 +156,9 @@ func selfTestDecisions(ctx context.Context) error {
 	forged[len(forged)/2] = pick(forged[len(forged)/2], "0", "1")
 	for _, step := range []struct {
 		text string
-		want gate.Outcome
-	}{{text, gate.Pass}, {text, gate.AlreadyIn}, {string(forged), gate.Fail}} {
-		d := g.Decide(ctx, scanner.Code{Text: step.text, Source: "selftest", SeenAt: time.Now()})
+		want door.Outcome
+	}{{text, door.Pass}, {text, door.AlreadyIn}, {string(forged), door.Fail}} {
+		d := g.Decide(ctx, door.Code{Text: step.text, Source: "selftest", SeenAt: time.Now()})
 		if d.Outcome != step.want {
 			return fmt.Errorf("decided %s (%s), want %s", d.Outcome, d.Reason, step.want)
 		}
@@ -180,10 +181,10 @@ func (f fixedTrust) Trust() *idcode.Trust { return f.t }
 // memoryLedger keeps the self-test's check-ins in memory only.
 type memoryLedger struct {
 	mu      sync.Mutex
-	entries []gate.Entry
+	entries []door.Entry
 }
 
-func (l *memoryLedger) Record(_ context.Context, e gate.Entry) (int64, error) {
+func (l *memoryLedger) Record(_ context.Context, e door.Entry) (int64, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.entries = append(l.entries, e)
@@ -194,7 +195,7 @@ func (l *memoryLedger) AdmittedSince(_ context.Context, cardID string, since tim
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	for _, e := range l.entries {
-		if e.CardID == cardID && e.Outcome == gate.Pass && !e.At.Before(since) {
+		if e.CardID == cardID && e.Outcome == door.Pass && !e.At.Before(since) {
 			return true, nil
 		}
 	}

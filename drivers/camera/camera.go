@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"golang.org/x/sys/unix"
 )
 
@@ -139,24 +141,24 @@ func noRelease() {}
 //
 // Errors: ctx.Err(), ErrClosed, or errors wrapping ErrTimeout or
 // ErrDisconnected; after either of the last two, simply call again.
-func (c *Camera) NextFrame(ctx context.Context) (Frame, func(), error) {
+func (c *Camera) NextFrame(ctx context.Context) (door.Frame, func(), error) {
 	c.next.Lock()
 	defer c.next.Unlock()
 	for {
 		select {
 		case <-c.closed:
-			return Frame{}, noRelease, ErrClosed
+			return door.Frame{}, noRelease, ErrClosed
 		default:
 		}
 		if err := ctx.Err(); err != nil {
-			return Frame{}, noRelease, err
+			return door.Frame{}, noRelease, err
 		}
 		c.mu.Lock()
 		ss := c.sess
 		c.mu.Unlock()
 		if ss == nil {
 			if err := c.openSession(ctx); err != nil {
-				return Frame{}, noRelease, err
+				return door.Frame{}, noRelease, err
 			}
 			continue
 		}
@@ -304,24 +306,24 @@ func (c *Camera) endSession(ss *session, status Status, err error) {
 }
 
 // disconnect ends the session after the device failed.
-func (c *Camera) disconnect(ss *session, cause error) (Frame, func(), bool, error) {
+func (c *Camera) disconnect(ss *session, cause error) (door.Frame, func(), bool, error) {
 	err := fmt.Errorf("camera %s: %w: %w", c.cfg.Device, ErrDisconnected, cause)
 	c.log.Warn("camera lost", "err", cause)
 	c.endSession(ss, StatusDisconnected, err)
 	c.retry = c.cfg.RetryMin
 	c.notBefore = time.Time{}
-	return Frame{}, noRelease, false, err
+	return door.Frame{}, noRelease, false, err
 }
 
 // readFrame waits for frames on ss and delivers the newest. again asks
 // NextFrame to loop (a spurious wakeup or a frame that had to be dropped).
-func (c *Camera) readFrame(ctx context.Context, ss *session) (f Frame, release func(), again bool, err error) {
+func (c *Camera) readFrame(ctx context.Context, ss *session) (f door.Frame, release func(), again bool, err error) {
 	revents, err := ss.wait(ctx, c.closed, c.cfg.FrameTimeout)
 	switch {
 	case errors.Is(err, ErrTimeout):
 		return c.onTimeout(ss)
 	case err != nil && (errors.Is(err, ErrClosed) || ctx.Err() != nil):
-		return Frame{}, noRelease, false, err
+		return door.Frame{}, noRelease, false, err
 	case err != nil:
 		return c.disconnect(ss, err)
 	}
@@ -359,7 +361,7 @@ func (c *Camera) readFrame(ctx context.Context, ss *session) (f Frame, release f
 			// a dequeue that then says EAGAIN still means the stream is dead.
 			return c.disconnect(ss, fmt.Errorf("poll revents %#x", revents))
 		}
-		return Frame{}, nil, true, nil
+		return door.Frame{}, nil, true, nil
 	}
 	c.timeouts = 0
 	return c.deliver(ss, got)
@@ -368,7 +370,7 @@ func (c *Camera) readFrame(ctx context.Context, ss *session) (f Frame, release f
 // onTimeout reports a missing frame. The device may have vanished without
 // an error (a path that is gone says so); three timeouts in a row with no
 // frame held restart the stream, which unwedges stalled UVC cameras.
-func (c *Camera) onTimeout(ss *session) (Frame, func(), bool, error) {
+func (c *Camera) onTimeout(ss *session) (door.Frame, func(), bool, error) {
 	err := fmt.Errorf("camera %s: %w (%v)", c.cfg.Device, ErrTimeout, c.cfg.FrameTimeout)
 	c.mu.Lock()
 	c.st.Timeouts++
@@ -382,13 +384,13 @@ func (c *Camera) onTimeout(ss *session) (Frame, func(), bool, error) {
 		c.log.Warn("camera stalled, restarting stream", "timeouts", c.timeouts)
 		c.endSession(ss, StatusOpening, err)
 	}
-	return Frame{}, noRelease, false, err
+	return door.Frame{}, noRelease, false, err
 }
 
 // deliver turns a dequeued buffer into a Frame.
-func (c *Camera) deliver(ss *session, r rawFrame) (Frame, func(), bool, error) {
+func (c *Camera) deliver(ss *session, r rawFrame) (door.Frame, func(), bool, error) {
 	pf := ss.pf
-	f := Frame{Width: pf.Width, Height: pf.Height, Stride: pf.BytesPerLine, At: r.at}
+	f := door.Frame{Width: pf.Width, Height: pf.Height, Stride: pf.BytesPerLine, At: r.at}
 	release := noRelease
 	switch pf.Format {
 	case FormatGrey:
@@ -440,13 +442,13 @@ func (c *Camera) deliver(ss *session, r rawFrame) (Frame, func(), bool, error) {
 }
 
 // corrupt drops a frame the driver delivered damaged and asks for the next.
-func (c *Camera) corrupt(ss *session, r rawFrame, err error) (Frame, func(), bool, error) {
+func (c *Camera) corrupt(ss *session, r rawFrame, err error) (door.Frame, func(), bool, error) {
 	ss.requeue(r.index)
 	c.mu.Lock()
 	c.st.Corrupt++
 	c.st.LastErr = fmt.Errorf("camera %s: %w", c.cfg.Device, err)
 	c.mu.Unlock()
-	return Frame{}, nil, true, nil
+	return door.Frame{}, nil, true, nil
 }
 
 // getPlane returns a reused luminance plane of n bytes.

@@ -15,7 +15,7 @@ import (
 // pixels at a time through 64-bit words, about 2× a byte loop; the words
 // are read little-endian, so the byte order in memory is what counts.
 //
-// Why copy at all: Frame cannot express a pixel step of 2, and gozxing's
+// Why copy at all: door.Frame cannot express a pixel step of 2, and gozxing's
 // binarizer copies the whole luminance matrix out of any source anyway, so
 // a source that stepped over chroma would pay the same pass per frame
 // with more index arithmetic. One pass here gives every consumer a plain

@@ -9,7 +9,7 @@
 // because /dev/videoN numbers move when a camera is replugged.
 //
 // Format: the scanner needs only luminance, so the cheapest source of it
-// wins. GREY is the Y plane itself and is handed out zero-copy (the Frame
+// wins. GREY is the Y plane itself and is handed out zero-copy (the door.Frame
 // aliases the mmap buffer until released). YUYV carries Y at even bytes;
 // it is de-interleaved once into a reused plane (word-at-a-time, see
 // BenchmarkDeinterleaveYUYV) and the buffer goes straight back to the

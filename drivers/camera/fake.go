@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"golang.org/x/image/draw"
 	"golang.org/x/sys/unix"
 )
@@ -94,7 +96,7 @@ func NewFake(cfg FakeConfig) *Fake {
 }
 
 // NextFrame behaves as Camera.NextFrame.
-func (f *Fake) NextFrame(ctx context.Context) (Frame, func(), error) {
+func (f *Fake) NextFrame(ctx context.Context) (door.Frame, func(), error) {
 	return f.cam.NextFrame(ctx)
 }
 

@@ -10,11 +10,13 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/door"
 )
 
 // Both the driver and the fake are the scanner's frame source.
 var _ = []interface {
-	NextFrame(context.Context) (Frame, func(), error)
+	NextFrame(context.Context) (door.Frame, func(), error)
 	State() State
 	Close() error
 }{(*Camera)(nil), (*Fake)(nil)}
@@ -40,7 +42,7 @@ func newTestFake(t *testing.T, cfg FakeConfig) *Fake {
 	return f
 }
 
-func next(t *testing.T, f *Fake) (Frame, func()) {
+func next(t *testing.T, f *Fake) (door.Frame, func()) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
@@ -61,7 +63,7 @@ func TestFakeDeliversShownImage(t *testing.T) {
 	}
 	f.Show(img)
 	// Frames captured before Show may still be queued; wait for the scene.
-	var fr Frame
+	var fr door.Frame
 	var rel func()
 	for i := 0; i < 100; i++ {
 		fr, rel = next(t, f)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scangate/scangate/downlink"
+
 	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/wire"
 )
@@ -73,11 +75,11 @@ func (u *Uplink) pollBundle(ctx context.Context) error {
 // its age counts from now.
 func (u *Uplink) touch(ctx context.Context, now time.Time) {
 	changed := false
-	for _, kind := range []string{store.KindTrustList, store.KindRevocations, store.KindPolicy} {
+	for _, kind := range []string{downlink.KindTrustList, downlink.KindRevocations, downlink.KindPolicy} {
 		err := u.opts.Store.TouchBlob(ctx, kind, now)
 		switch {
 		case err == nil:
-			changed = changed || kind != store.KindPolicy
+			changed = changed || kind != downlink.KindPolicy
 		case !errors.Is(err, store.ErrNotFound):
 			u.log.Warn("uplink: touch downlink data", "kind", kind, "err", err)
 		}
@@ -122,7 +124,7 @@ func (u *Uplink) applyBundle(ctx context.Context, data []byte, etag string, now 
 				}
 			}
 		}
-		err := u.opts.Store.PutBlob(ctx, store.KindPolicy, revisionNumber(b.Revision), data, etag, now)
+		err := u.opts.Store.PutBlob(ctx, downlink.KindPolicy, revisionNumber(b.Revision), data, etag, now)
 		if err != nil {
 			return fmt.Errorf("uplink: store bundle: %w", err)
 		}
@@ -154,7 +156,7 @@ func revisionNumber(rev string) int64 {
 // loadStoredBundle applies the bundle kept from an earlier run, verified
 // again (the store is not trusted more than the network).
 func (u *Uplink) loadStoredBundle(ctx context.Context) {
-	bl, err := u.opts.Store.Blob(ctx, store.KindPolicy)
+	bl, err := u.opts.Store.Blob(ctx, downlink.KindPolicy)
 	if errors.Is(err, store.ErrNotFound) {
 		return
 	}

@@ -7,9 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/door"
+
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/gate"
-	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/wire"
 	"github.com/scangate/scangate/trust"
@@ -18,7 +19,7 @@ import (
 // ledger records the gate's check-ins in the store, as the daemon does.
 type ledger struct{ st *store.Store }
 
-func (l ledger) Record(ctx context.Context, e gate.Entry) (int64, error) {
+func (l ledger) Record(ctx context.Context, e door.Entry) (int64, error) {
 	return l.st.RecordCheckin(ctx, store.Checkin{At: e.At, BootID: "boot-test", ClockSynced: e.Synced, Source: e.Source,
 		Decision: e.Outcome.String(), Reason: string(e.Reason), CardID: e.CardID, Holder: e.Holder,
 		Category: e.Category, Group: e.Group, Name: e.Name})
@@ -64,7 +65,7 @@ func TestRevocationReachesDevice(t *testing.T) {
 	if _, ok := cs.SinceSync(); !ok {
 		t.Fatal("the collector's signed time did not confirm the clock")
 	}
-	if dec := g.Decide(context.Background(), scanner.Code{Text: card.QR, Source: "camera", SeenAt: fake.Now()}); dec.Outcome != gate.Pass {
+	if dec := g.Decide(context.Background(), door.Code{Text: card.QR, Source: "camera", SeenAt: fake.Now()}); dec.Outcome != door.Pass {
 		t.Fatalf("before revocation: %v %v", dec.Outcome, dec.Reason)
 	}
 
@@ -72,8 +73,8 @@ func TestRevocationReachesDevice(t *testing.T) {
 	revoked := time.Now()
 	fake.Advance(time.Hour) // past the duplicate window: a new decision, not "already in"
 	waitFor(t, 5*time.Second, "the revocation at the door", func() bool {
-		dec := g.Decide(context.Background(), scanner.Code{Text: card.QR, Source: "camera", SeenAt: fake.Now()})
-		return dec.Outcome == gate.Fail && dec.Reason == gate.ReasonRevoked
+		dec := g.Decide(context.Background(), door.Code{Text: card.QR, Source: "camera", SeenAt: fake.Now()})
+		return dec.Outcome == door.Fail && dec.Reason == door.ReasonRevoked
 	})
 	took := time.Since(revoked)
 	if polls := took / opts.PollInterval; polls > 3 {

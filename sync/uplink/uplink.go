@@ -12,6 +12,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/downlink"
+
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/wire"
@@ -29,7 +31,7 @@ type Store interface {
 	SetSettings(ctx context.Context, kv map[string]string) error
 	PutBlob(ctx context.Context, kind string, version int64, data []byte, etag string, fetchedAt time.Time) error
 	TouchBlob(ctx context.Context, kind string, fetchedAt time.Time) error
-	Blob(ctx context.Context, kind string) (store.Blob, error)
+	Blob(ctx context.Context, kind string) (downlink.Blob, error)
 }
 
 // Trust installs downlink trust data; *trust.Source satisfies it. Install

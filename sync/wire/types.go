@@ -29,7 +29,7 @@ const (
 	MaxTextLen = 256
 )
 
-// Decisions a record may carry; they are gate.Outcome's strings.
+// Decisions a record may carry; they are door.Outcome's strings.
 const (
 	DecisionPass      = "pass"
 	DecisionAlreadyIn = "already"
@@ -83,7 +83,7 @@ type Record struct {
 	ClockSynced bool       `json:"clock_synced"` // wall clock was trustworthy at At
 	Source      string     `json:"source"`       // camera, serial, hid, ...
 	Decision    string     `json:"decision"`     // DecisionPass, ...
-	Reason      string     `json:"reason"`       // gate.Reason
+	Reason      string     `json:"reason"`       // door.Reason
 	CardID      string     `json:"card_id,omitempty"`
 	Holder      string     `json:"holder,omitempty"` // pseudonymous holder id (sub)
 	Category    string     `json:"category,omitempty"`
