@@ -226,10 +226,7 @@ func TestNewRejectsUselessOutput(t *testing.T) {
 }
 
 func TestEveryReasonHasText(t *testing.T) {
-	for _, r := range []door.Reason{door.ReasonPass, door.ReasonAlreadyIn, door.ReasonMalformed,
-		door.ReasonUnknownIssuer, door.ReasonBadSignature, door.ReasonExpired, door.ReasonNotYetValid,
-		door.ReasonRevoked, door.ReasonIssuerVenue, door.ReasonCategory, door.ReasonTrustStale,
-		door.ReasonClock, door.ReasonDeviceFault, door.ReasonLogged} {
+	for _, r := range door.Reasons() {
 		zh, en := ReasonText(r)
 		if zh == "" || en == "" || en == string(r) {
 			t.Errorf("reason %q has no text (%q, %q)", r, zh, en)

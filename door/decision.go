@@ -47,6 +47,14 @@ const (
 	ReasonLogged        Reason = "logged" // log-only mode: any code is recorded and admitted
 )
 
+// Reasons lists every reason; a test checks it against the constants
+// above, so display texts and mappings cannot miss a new one.
+func Reasons() []Reason {
+	return []Reason{ReasonPass, ReasonAlreadyIn, ReasonMalformed, ReasonUnknownIssuer, ReasonBadSignature,
+		ReasonExpired, ReasonNotYetValid, ReasonRevoked, ReasonIssuerVenue, ReasonCategory, ReasonTrustStale,
+		ReasonClock, ReasonDeviceFault, ReasonLogged}
+}
+
 // Decision is the gate's answer for one presented code.
 type Decision struct {
 	Outcome   Outcome

@@ -132,7 +132,13 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 
 	trust := g.trust.Trust()
 	v := idcode.Verify(card, trust, now)
-	d.Reason, d.Detail = verdictReason(v.Reason), v.Detail
+	reason, known := verdictReason(v.Reason)
+	if !known {
+		// A verdict this build cannot name is the device's problem, never
+		// the card's.
+		return g.fault(d, fmt.Errorf("unknown verdict %q", v.Reason))
+	}
+	d.Reason, d.Detail = reason, v.Detail
 	if v.Reason == idcode.ReasonValid {
 		d.Reason = door.ReasonPass
 	}
@@ -223,26 +229,26 @@ func (g *Gate) clockDoubt(now time.Time, card *idcode.Card, t *idcode.Trust, sig
 	return ""
 }
 
-func verdictReason(r idcode.Reason) door.Reason {
+func verdictReason(r idcode.Reason) (door.Reason, bool) {
 	switch r {
 	case idcode.ReasonValid:
-		return door.ReasonPass
+		return door.ReasonPass, true
 	case idcode.ReasonMalformed:
-		return door.ReasonMalformed
+		return door.ReasonMalformed, true
 	case idcode.ReasonUnknownKey:
-		return door.ReasonUnknownIssuer
+		return door.ReasonUnknownIssuer, true
 	case idcode.ReasonBadSignature:
-		return door.ReasonBadSignature
+		return door.ReasonBadSignature, true
 	case idcode.ReasonNotYetValid:
-		return door.ReasonNotYetValid
+		return door.ReasonNotYetValid, true
 	case idcode.ReasonExpired:
-		return door.ReasonExpired
+		return door.ReasonExpired, true
 	case idcode.ReasonRevoked:
-		return door.ReasonRevoked
+		return door.ReasonRevoked, true
 	case idcode.ReasonIssuerVenue:
-		return door.ReasonIssuerVenue
+		return door.ReasonIssuerVenue, true
 	case idcode.ReasonTrustStale:
-		return door.ReasonTrustStale
+		return door.ReasonTrustStale, true
 	}
-	return door.ReasonMalformed
+	return door.ReasonDeviceFault, false
 }

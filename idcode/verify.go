@@ -25,6 +25,13 @@ const (
 	ReasonTrustStale   Reason = "trust_data_stale"
 )
 
+// Reasons lists every verdict reason; a test checks it against the
+// constants above, so a new reason cannot be left out of a mapping.
+func Reasons() []Reason {
+	return []Reason{ReasonValid, ReasonMalformed, ReasonUnknownKey, ReasonBadSignature, ReasonNotYetValid,
+		ReasonExpired, ReasonRevoked, ReasonIssuerVenue, ReasonTrustStale}
+}
+
 // Leeway is the clock tolerance applied to nbf and exp. It is zero: a card
 // is valid from nbf (inclusive) until exp (exclusive), as RFC 8392 reads,
 // and the device's clock is trusted or refused as a whole by the gate.
