@@ -18,6 +18,7 @@ const (
 	collectorAddr = "127.0.0.1:8480"
 	adminToken    = "vmtest-admin-token-0123456789abcdef"
 	venue         = "hall-1"
+	collectorDir  = "/data/collector"
 )
 
 // collector is `scangate collector` on the guest's own loopback.
@@ -27,11 +28,15 @@ type collector struct {
 }
 
 func startCollector(log *os.File) (*collector, error) {
-	if err := os.WriteFile("/tmp/admin.token", []byte(adminToken+"\n"), 0o600); err != nil {
+	// The collector refuses secrets in a directory others can read.
+	if err := os.MkdirAll(collectorDir, 0o700); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("/bin/scangate", "collector", "--listen", collectorAddr, "--db", "/data/collector.db",
-		"--admin-token-file", "/tmp/admin.token", "--key", "/data/collector.key")
+	if err := os.WriteFile(collectorDir+"/admin.token", []byte(adminToken+"\n"), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("/bin/scangate", "collector", "--listen", collectorAddr, "--db", collectorDir+"/collector.db",
+		"--admin-token-file", collectorDir+"/admin.token", "--key", collectorDir+"/collector.key")
 	cmd.Stdout, cmd.Stderr = log, log
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector: %w", err)

@@ -348,10 +348,10 @@ func (r *rig) uplink(cards map[string]card) {
 [uplink]
 enabled = true
 url = "http://%s"
-collector_key = "/data/collector.key.pub"
+collector_key = "%s/collector.key.pub"
 enroll_token = %q
 poll_interval = "1s"
-`, collectorAddr, token)
+`, collectorAddr, collectorDir, token)
 	if err := writeConfig(capNode, extra); err != nil {
 		check("uplink", false, "%v", err)
 		return
