@@ -15,12 +15,12 @@ COMPAT=scangate-rpi4
 MiB=1048576
 
 missing=
-for tool in genimage rauc shellcheck mksquashfs mkfs.vfat mcopy mke2fs sfdisk mkimage mkenvimage openssl python3 dumpe2fs; do
+for tool in genimage rauc shellcheck mksquashfs mkfs.vfat mcopy mke2fs sfdisk mkimage openssl python3 dumpe2fs xz bmaptool; do
 	command -v "${tool}" > /dev/null || missing="${missing} ${tool}"
 done
 if [ -n "${missing}" ]; then
 	echo "image-check: missing tools:${missing}" >&2
-	echo "image-check: apt-get install genimage rauc shellcheck squashfs-tools dosfstools mtools e2fsprogs fdisk u-boot-tools openssl" >&2
+	echo "image-check: apt-get install genimage rauc shellcheck squashfs-tools dosfstools mtools e2fsprogs fdisk u-boot-tools openssl xz-utils bmap-tools" >&2
 	exit 2
 fi
 
@@ -53,14 +53,22 @@ TARGET="${WORK}/target"
 mkdir -p "${TARGET}/usr/bin" "${TARGET}/etc"
 cp -r "${BOARD}/rootfs-overlay/." "${TARGET}/"
 echo '#!/bin/sh' > "${TARGET}/usr/bin/scangated"
-sh "${BOARD}/post-build.sh" "${TARGET}" "${COMPAT}" /dev/mmcblk0p
+sh "${BOARD}/post-build.sh" "${TARGET}" "${COMPAT}" /dev/mmcblk0p ttyAMA0,115200
 conf="${TARGET}/etc/rauc/system.conf"
 grep -q '@' "${conf}" && fail "system.conf: unfilled placeholder"
 grep -qx "compatible=${COMPAT}" "${conf}" || fail "system.conf: compatible"
 grep -qx 'device=/dev/mmcblk0p2' "${conf}" || fail "system.conf: slot A device"
 grep -qx 'device=/dev/mmcblk0p3' "${conf}" || fail "system.conf: slot B device"
 cmp -s "${TARGET}/etc/rauc/keyring.pem" "${WORK}/keys/dev.cert.pem" || fail "keyring not installed"
-ok "post-build: system.conf (${COMPAT}, slots p2/p3), keyring, docs"
+# The slot's boot script: root device, panic reset, the Pi 4 watchdog start.
+slotscr="${TARGET}/boot/slot.scr"
+mkimage -l "${slotscr}" | grep -q 'Script' || fail "slot.scr is not a U-Boot script"
+# shellcheck disable=SC2016 # U-Boot variables, not shell ones
+grep -aq 'root=/dev/mmcblk0p${bootpart}' "${slotscr}" || fail "slot.scr root device"
+grep -aq 'panic=5' "${slotscr}" || fail "slot.scr: no panic=N"
+grep -aq 'mw.l 0xfe10001c 0x5a000020' "${slotscr}" || fail "slot.scr: no watchdog start"
+grep -aq '@' "${slotscr}" && grep -aq '@[A-Z]*@' "${slotscr}" && fail "slot.scr: unfilled placeholder"
+ok "post-build: system.conf (${COMPAT}, slots p2/p3), keyring, docs, slot.scr (root, panic=5, watchdog)"
 
 # Dummy build outputs: a real SquashFS of the target, stand-in firmware.
 BIN="${WORK}/images"
@@ -110,19 +118,28 @@ PY
 }
 
 part 1 "${WORK}/p1.vfat"
-for f in boot.scr uboot.env scangate.toml u-boot.bin config.txt start4.elf bcm2711-rpi-4-b.dtb overlays/miniuart-bt.dtbo; do
+for f in boot.scr scangate.toml u-boot.bin config.txt start4.elf bcm2711-rpi-4-b.dtb overlays/miniuart-bt.dtbo; do
 	mcopy -n -i "${WORK}/p1.vfat" "::${f}" "${WORK}/got" 2> /dev/null || fail "boot partition lacks ${f}"
 done
 mcopy -n -i "${WORK}/p1.vfat" ::scangate.toml "${WORK}/scangate.toml"
 cmp -s "${WORK}/scangate.toml" "${REPO}/config/scangate.example.toml" || fail "scangate.toml is not the template"
 mcopy -n -i "${WORK}/p1.vfat" ::boot.scr "${WORK}/boot.scr"
 mkimage -l "${WORK}/boot.scr" | grep -q 'Script' || fail "boot.scr is not a U-Boot script"
-# shellcheck disable=SC2016 # a U-Boot variable, not a shell one
-grep -aq 'root=/dev/mmcblk0p${bootpart}' "${WORK}/boot.scr" || fail "boot.scr root device"
-mcopy -n -i "${WORK}/p1.vfat" ::uboot.env "${WORK}/uboot.env"
-[ "$(stat -c %s "${WORK}/uboot.env")" -eq 16384 ] || fail "uboot.env is not 16 KiB"
-grep -aq 'BOOT_ORDER=A' "${WORK}/uboot.env" || fail "uboot.env lacks BOOT_ORDER"
-ok "boot partition: firmware, U-Boot, boot.scr, 16 KiB uboot.env (BOOT_ORDER=A), scangate.toml template"
+grep -aq '/boot/slot.scr' "${WORK}/boot.scr" || fail "boot.scr does not hand over to the slot's slot.scr"
+# No environment ships: U-Boot must start from its default one (bootcmd).
+if mcopy -n -i "${WORK}/p1.vfat" ::uboot.env "${WORK}/uboot.env" 2> /dev/null; then
+	fail "boot partition ships a uboot.env (it would replace U-Boot's default environment)"
+fi
+grep -q 'dtparam=watchdog=on' "${BIN}/rpi-firmware/config.txt" || fail "config.txt: no watchdog"
+grep -q 'dtoverlay=dwc2,dr_mode=host' "${BIN}/rpi-firmware/config.txt" || fail "config.txt: no CM4 dwc2 host overlay"
+ok "boot partition: firmware, U-Boot, boot.scr, no uboot.env, config.txt (watchdog, CM4 dwc2/RTC), scangate.toml template"
+for f in sdcard.img.xz sdcard.img.bmap sdcard.img.sha256; do
+	[ -s "${BIN}/${f}" ] || fail "post-image.sh made no ${f}"
+done
+(cd "${BIN}" && sha256sum -c --quiet sdcard.img.sha256) || fail "sdcard.img.sha256"
+xz -dc "${BIN}/sdcard.img.xz" | cmp -s - "${IMG}" || fail "sdcard.img.xz is not sdcard.img"
+grep -q '<bmap version=' "${BIN}/sdcard.img.bmap" || fail "sdcard.img.bmap is not a block map"
+ok "flashing files: sdcard.img.xz, .bmap, .sha256 (checks out)"
 
 part 2 "${WORK}/p2"
 size=$(stat -c %s "${BIN}/rootfs.squashfs")

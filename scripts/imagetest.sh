@@ -21,6 +21,7 @@ GO=${GO:-go}
 COMPAT=scangate-qemu-aarch64
 mkdir -p "$CACHE/debs" "$CACHE/src"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/scangate-imagetest.XXXXXX")
+# shellcheck disable=SC2317 # called by the trap
 cleanup() { [[ -n ${KEEP_WORK:-} ]] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
@@ -70,7 +71,7 @@ UB_SRC=$CACHE/src/u-boot
 if [[ ! -f $UB_SRC/.done ]]; then
 	(cd "$CACHE/src" && apt-get source --download-only -qq u-boot > /dev/null 2>&1) || fail "apt-get source u-boot"
 	rm -rf "$UB_SRC"
-	dpkg-source -x "$(find "$CACHE/src" -maxdepth 1 -name 'u-boot_*.dsc' | sort | tail -1)" "$UB_SRC" > /dev/null
+	dpkg-source -x "$(find "$CACHE/src" -maxdepth 1 -name 'u-boot_*.dsc' | sort | tail -1)" "$UB_SRC" > /dev/null 2>&1
 	touch "$UB_SRC/.done"
 fi
 # ubconfig DEFCONFIG FRAGMENT OUT: merge the fragment over the defconfig
@@ -97,7 +98,7 @@ for pair in rpi_arm64:uboot.fragment qemu_arm64:uboot-qemu.fragment; do
 	grep -qx 'CONFIG_ENV_IS_IN_FLASH=y' "$out/.config" && missing+=("not CONFIG_ENV_IS_IN_FLASH")
 	# fw_env.config must name the same files and size.
 	for f in uboot.env uboot-redund.env; do
-		grep -Eq "^/boot/$f[[:space:]]+0x0000[[:space:]]+0x4000" "$BOARD/rootfs-overlay/etc/fw_env.config" || missing+=("fw_env.config /boot/$f 0x4000")
+		grep -Eq "^/boot/${f}[[:space:]]+0x0000[[:space:]]+0x4000" "$BOARD/rootfs-overlay/etc/fw_env.config" || missing+=("fw_env.config /boot/$f 0x4000")
 	done
 	if ((${#missing[@]})); then
 		echo "imagetest: FAIL u-boot config ${def} + ${pair##*:}: missing ${missing[*]}"
@@ -107,7 +108,7 @@ for pair in rpi_arm64:uboot.fragment qemu_arm64:uboot-qemu.fragment; do
 	fi
 done
 ((bad == 0)) || exit 1
-fragsum=$(cat "$BOARD/uboot-qemu.fragment" | sha256sum | cut -c1-16)
+fragsum=$(sha256sum < "$BOARD/uboot-qemu.fragment" | cut -c1-16)
 UB_OUT=$CACHE/u-boot-qemu-$fragsum
 if [[ ! -f $UB_OUT/u-boot.bin ]]; then
 	rm -rf "$UB_OUT"
@@ -122,7 +123,9 @@ fetch() { # fetch PACKAGE: the candidate arm64 .deb into $CACHE/debs, once
 	local p=$1 f
 	f=$(find "$CACHE/debs" -maxdepth 1 -name "${p%%:*}_*_arm64.deb" -o -maxdepth 1 -name "${p%%:*}_*_all.deb" | sort | head -1)
 	if [[ -z $f ]]; then
-		(cd "$CACHE/debs" && apt-get download -qq -o APT::Sandbox::User=root "$p" > /dev/null 2>&1) || fail "apt-get download $p"
+		# Architecture "all" packages have no :arm64 candidate.
+		(cd "$CACHE/debs" && { apt-get download -qq -o APT::Sandbox::User=root "$p" > /dev/null 2>&1 ||
+			apt-get download -qq -o APT::Sandbox::User=root "${p%%:*}" > /dev/null 2>&1; }) || { echo "imagetest: FAIL apt-get download $p" >&2; exit 1; }
 		f=$(find "$CACHE/debs" -maxdepth 1 -name "${p%%:*}_*_arm64.deb" -o -maxdepth 1 -name "${p%%:*}_*_all.deb" | sort | head -1)
 	fi
 	echo "$f"
@@ -141,7 +144,10 @@ if [[ ! -s $list ]]; then
 	mv "$list.tmp" "$list"
 fi
 debs=()
-while read -r p; do debs+=("$(fetch "$p:arm64")"); done < "$list"
+while read -r p; do
+	f=$(fetch "$p:arm64") || exit 1
+	debs+=("$f")
+done < "$list"
 kdeb=$(fetch "$KPKG:arm64")
 bbdeb=$(fetch busybox-static:arm64)
 
@@ -159,7 +165,7 @@ if [[ ! -x $RAUC_BIN ]]; then
 	fi
 	(cd "$CACHE/src" && apt-get source --download-only -qq rauc > /dev/null 2>&1) || fail "apt-get source rauc"
 	rm -rf "$CACHE/src/rauc" "$CACHE/rauc-streaming"
-	dpkg-source -x "$(find "$CACHE/src" -maxdepth 1 -name 'rauc_*.dsc' | sort | tail -1)" "$CACHE/src/rauc" > /dev/null
+	dpkg-source -x "$(find "$CACHE/src" -maxdepth 1 -name 'rauc_*.dsc' | sort | tail -1)" "$CACHE/src/rauc" > /dev/null 2>&1
 	(cd "$CACHE/src/rauc" && autoreconf -fi > autoreconf.log 2>&1 && PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
 		./configure --host=aarch64-linux-gnu --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
 		--enable-streaming --enable-network --enable-json --with-streaming-user=nobody > configure.log 2>&1 &&
@@ -297,13 +303,13 @@ EOF
 mkdir -p "$T/usr/lib/systemd/system/local-fs.target.wants"
 ln -sf ../var.mount "$T/usr/lib/systemd/system/local-fs.target.wants/var.mount"
 # Enable the project's units as Buildroot's systemd presets do.
-for u in scangated scangate-mark-good scangate-growdata scangate-machine-id scangate-console-password systemd-networkd systemd-timesyncd; do
+for u in scangated scangate-mark-good scangate-growdata scangate-machine-id scangate-console-password scangate-network systemd-networkd systemd-timesyncd; do
 	f=$(find "$T/usr/lib/systemd/system" "$T/etc/systemd/system" -maxdepth 1 -name "$u.service" 2> /dev/null | head -1)
 	[[ -n $f ]] || continue
-	for w in $(sed -n 's/^WantedBy=//p' "$f"); do
+	while read -r w; do
 		mkdir -p "$T/etc/systemd/system/$w.wants"
 		ln -sf "${f#"$T"}" "$T/etc/systemd/system/$w.wants/$u.service"
-	done
+	done < <(sed -n 's/^WantedBy=//p' "$f")
 done
 # The Buildroot images have no VT (linux.fragment); the Debian kernel has:
 # no getty there either.
@@ -366,7 +372,7 @@ echo "imagetest: PASS image: sdcard.img ($(($(stat -c %s "$WORK/a/sdcard.img") >
 # --- boot it ----------------------------------------------------------------
 stage boot
 rc=0
-"$BIN/imagetest-host" --work "$WORK" --qemu qemu-system-aarch64 --bios "$WORK/a/u-boot.bin" \
+heavy "$BIN/imagetest-host" --work "$WORK" --qemu qemu-system-aarch64 --bios "$WORK/a/u-boot.bin" \
 	--disk "$WORK/a/sdcard.img" --bundles "$WORK" --scangate "$BIN/scangate-host" --compatible "$COMPAT" \
 	--timeout "${SCANGATE_IMAGETEST_TIMEOUT:-900}s" || rc=$?
 stage "done"

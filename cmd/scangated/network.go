@@ -12,7 +12,7 @@ import (
 // writeNetwork turns [network] into files under dir (the image passes
 // /run): a systemd-networkd file that takes precedence over the image's
 // DHCP default for a static address, and a wpa_supplicant config for
-// Wi-Fi. Files not wanted are removed, so a setting taken out of
+// Wi-Fi, and the [update] URL. Files not wanted are removed, so a setting taken out of
 // scangate.toml is gone after the next boot.
 func writeNetwork(dir string, cfg config.Config) error {
 	n := cfg.Network
@@ -41,6 +41,15 @@ func writeNetwork(dir string, cfg config.Config) error {
 			return err
 		}
 	} else if err := os.Remove(wpaFile); err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("network: %w", err)
+	}
+	// The update URL for scangate-update (the shell has no TOML parser).
+	upFile := filepath.Join(dir, "scangate", "update-url")
+	if cfg.Update.URL != "" {
+		if err := writeFile(upFile, cfg.Update.URL+"\n", 0o644); err != nil {
+			return err
+		}
+	} else if err := os.Remove(upFile); err != nil && !os.IsNotExist(err) {
 		return fmt.Errorf("network: %w", err)
 	}
 	return nil
