@@ -104,6 +104,11 @@ func (r *rig) powerCut() {
 	res, err := replay(logDev, base, "/dev/ram0", sectors, shown, live)
 	logf("power cut: replay %.1fs: snapshots %.1fs, mounts %.1fs, store open/close %.1fs, reads %.1fs",
 		time.Since(t).Seconds(), res.spent[0].Seconds(), res.spent[1].Seconds(), res.spent[2].Seconds(), res.spent[3].Seconds())
+	var phases []string
+	for i, p := range res.phases {
+		phases = append(phases, fmt.Sprintf("%s %d", p, res.phaseN[i]))
+	}
+	logf("power cut: crash points after each mark: %s", strings.Join(phases, ", "))
 	if err != nil {
 		check("power cut", false, "%d crash points replayed, then %v", res.points, err)
 		return
@@ -147,6 +152,9 @@ func (r *rig) powerCutRun(lw *dmDev) (map[string]string, []checkin, error) {
 	half := len(cards) / 2
 	err = r.passes(lw, cards[:half], shown)
 	ckpt := false
+	if err == nil {
+		err = lw.message("mark idle")
+	}
 	if err == nil {
 		ckpt = waitFor("idle checkpoint", 15*time.Second, func() bool {
 			fi, err := os.Stat(filepath.Join(pcDataDir, "scangate.db-wal"))
@@ -242,6 +250,8 @@ type replayResult struct {
 	distinct int              // of which the disk differed from the point before
 	presence int              // pass-present checks made
 	maxLead  int              // most crash points a pass was on disk before its green
+	phases   []string         // the marks crash points came after (passes as one), in order
+	phaseN   []int            // how many after each
 	spent    [4]time.Duration // sync and snapshot, mount, store.Open and Close, reads
 }
 
@@ -272,6 +282,7 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 	// durable is reached, so between crash points the device holds the
 	// last durable state: what a mark, a moment in time, is judged on.
 	var pending string // the crash point applied but not yet checked
+	phase, pendingPhase := "start", ""
 	var unflushed []logEntry
 	lastMark, sinceMark := "start", 0
 	wrote := true // the first point's disk differs from nothing checked
@@ -282,6 +293,10 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 		}
 		at := pending
 		pending = ""
+		if n := len(res.phases); n == 0 || res.phases[n-1] != pendingPhase {
+			res.phases, res.phaseN = append(res.phases, pendingPhase), append(res.phaseN, 0)
+		}
+		res.phaseN[len(res.phaseN)-1]++
 		err := c.check(fmt.Sprintf("crash point %d, %s", res.points+1, at), wrote)
 		wrote = false
 		return err
@@ -300,14 +315,17 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 		switch {
 		case e.flags&logMark != 0:
 			if pending == "" && res.points == 0 {
-				pending = "the pristine partition" // a moment before any flush
+				pending, pendingPhase = "the pristine partition", phase // a moment before any flush
 			}
 			// A mark belongs to the crash point before it, which must
 			// already hold its pass.
 			if id, ok := shown[e.mark]; ok {
 				c.o.show(id, res.points+1)
 			}
-			lastMark, sinceMark = e.mark, 0
+			lastMark, sinceMark, phase = e.mark, 0, e.mark
+			if strings.HasPrefix(e.mark, passMark) {
+				phase = "passes"
+			}
 		case !e.crashPoint():
 			unflushed = append(unflushed, e)
 			sinceMark++
@@ -320,6 +338,7 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 				return err
 			}
 			pending = fmt.Sprintf("log entry %s, %d entries after mark %q", e, sinceMark, lastMark)
+			pendingPhase = phase
 		}
 		return nil
 	})
@@ -335,7 +354,7 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 		if err := applyUpTo(&last); err != nil {
 			return res, err
 		}
-		pending = "the end of the log, every write landed"
+		pending, pendingPhase = "the end of the log, every write landed", "end"
 		if err := checkPending(); err != nil {
 			return res, err
 		}
