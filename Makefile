@@ -19,7 +19,7 @@ build:
 
 # The whole suite: vet, staticcheck, race-enabled tests (fuzz seed corpora run
 # as ordinary tests), then the cross binaries under qemu-user.
-test: lint unit cross-smoke image-check buildroot-check vmtest
+test: lint unit cross-smoke image-check buildroot-check vmtest imagetest
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
@@ -64,6 +64,12 @@ demo: build
 
 vmtest:
 	bash scripts/vmtest.sh
+
+# The SD card image booted under qemu-system-aarch64: U-Boot from Debian's
+# source with the project's fragment, A/B updates, rollback, power cuts.
+.PHONY: imagetest
+imagetest:
+	bash scripts/imagetest.sh
 
 clean:
 	rm -rf bin var demo

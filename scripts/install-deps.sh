@@ -14,6 +14,8 @@ pkgs=(
   # image checks (genimage, RAUC bundle) and script linting
   genimage rauc shellcheck squashfs-tools dosfstools mtools e2fsprogs fdisk u-boot-tools openssl
   python3-magic flake8
+  # make imagetest: QEMU arm64, U-Boot and RAUC built from Debian source, flashing files
+  qemu-system-arm bison flex bc libssl-dev libgnutls28-dev bmap-tools xz-utils dpkg-dev autoconf automake libtool cpio kmod
   # the status page is tested in a real browser
   chromium
   # printed cards are rasterised and decoded back in the card tests
