@@ -1,4 +1,4 @@
-package kiosk
+package integration_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/kiosk/kiosktest"
 
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/control"
@@ -26,48 +28,37 @@ func TestKioskWithCollector(t *testing.T) {
 	cfg := config.Default()
 	cfg.Uplink = config.Uplink{Enabled: true, URL: c.URL, EnrollToken: c.EnrollToken(t, "lib-7"),
 		CollectorKey: base64.StdEncoding.EncodeToString(c.PublicKey()), PollInterval: config.Duration{Duration: time.Second}}
-	r := start(t, t.TempDir(), cfg, "")
+	r := kiosktest.Start(t, t.TempDir(), cfg, "")
 
 	// Trust data arrives with the first bundle.
-	waitFor(t, 15*time.Second, "enrolled with trust data", func() bool {
-		st, err := r.client.Status(context.Background())
+	kiosktest.WaitFor(t, 15*time.Second, "enrolled with trust data", func() bool {
+		st, err := r.Client.Status(context.Background())
 		return err == nil && st.Uplink != nil && st.Uplink.Enrolled && st.Trust.ListVersion > 0 && !st.Trust.Stale
 	})
-	if res := r.present(t, control.PresentRequest{Text: card.QR}); res.Decision != "pass" {
+	if res := r.Present(t, control.PresentRequest{Text: card.QR}); res.Decision != "pass" {
 		t.Fatalf("card before revocation: %+v", res)
 	}
-	if res := r.present(t, control.PresentRequest{Text: other.QR}); res.Decision != "pass" {
+	if res := r.Present(t, control.PresentRequest{Text: other.QR}); res.Decision != "pass" {
 		t.Fatalf("second card: %+v", res)
 	}
 	// Both check-ins arrive at the collector, once.
 	from, to := time.Now().Add(-time.Hour), time.Now().Add(time.Hour)
 	q := "?from=" + url.QueryEscape(from.Format(time.RFC3339)) + "&to=" + url.QueryEscape(to.Format(time.RFC3339))
-	waitFor(t, 15*time.Second, "check-ins at the collector", func() bool {
+	kiosktest.WaitFor(t, 15*time.Second, "check-ins at the collector", func() bool {
 		var vs []collector.Visit
 		c.Admin(t, "GET", "/v1/admin/venues/lib-7/visits"+q, nil, &vs)
 		return len(vs) == 2
 	})
-	waitFor(t, 5*time.Second, "outbox drained", func() bool {
-		st, _ := r.client.Status(context.Background())
+	kiosktest.WaitFor(t, 5*time.Second, "outbox drained", func() bool {
+		st, _ := r.Client.Status(context.Background())
 		return st.Store.OutboxDepth == 0
 	})
 
 	// Revoked at the collector → refused at the door within a few polls.
 	c.RevokeCard(t, card.CardID)
-	waitFor(t, 15*time.Second, "revocation at the door", func() bool {
+	kiosktest.WaitFor(t, 15*time.Second, "revocation at the door", func() bool {
 		time.Sleep(600 * time.Millisecond) // the serial reader re-arms
-		res := r.present(t, control.PresentRequest{Text: card.QR})
+		res := r.Present(t, control.PresentRequest{Text: card.QR})
 		return res.Decision == "fail" && res.Reason == "revoked"
 	})
-}
-
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
 }

@@ -1,4 +1,4 @@
-package kiosk
+package integration_test
 
 import (
 	"bytes"
@@ -14,6 +14,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/kiosk"
+	"github.com/scangate/scangate/kiosk/kiosktest"
 
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/control"
@@ -83,32 +86,32 @@ func TestCheckinsAfterDatabaseLossReachCollectorOnce(t *testing.T) {
 			cfg.Uplink = config.Uplink{Enabled: true, URL: net.URL, EnrollToken: c.EnrollToken(t, "lib-7"),
 				CollectorKey: base64.StdEncoding.EncodeToString(c.PublicKey()), PollInterval: config.Duration{Duration: time.Second}}
 			want := map[string]int{}
-			pass := func(r *running, card collector.CardResponse) {
+			pass := func(r *kiosktest.Running, card collector.CardResponse) {
 				t.Helper()
-				if res := r.present(t, control.PresentRequest{Text: card.QR}); res.Decision != "pass" {
+				if res := r.Present(t, control.PresentRequest{Text: card.QR}); res.Decision != "pass" {
 					t.Fatalf("card %s: %+v", card.CardID, res)
 				}
 				want[card.CardID]++
 			}
-			waitTrusted := func(r *running) {
+			waitTrusted := func(r *kiosktest.Running) {
 				t.Helper()
-				waitFor(t, 15*time.Second, "enrolled with trust data", func() bool {
-					st, err := r.client.Status(context.Background())
+				kiosktest.WaitFor(t, 15*time.Second, "enrolled with trust data", func() bool {
+					st, err := r.Client.Status(context.Background())
 					return err == nil && st.Uplink != nil && st.Uplink.Enrolled && !st.Trust.Stale
 				})
 			}
-			r := start(t, dir, cfg, "")
+			r := kiosktest.Start(t, dir, cfg, "")
 			waitTrusted(r)
 			for _, card := range cards[:4] {
 				pass(r, card)
 			}
-			waitFor(t, 15*time.Second, "first check-ins uploaded", func() bool { return len(visitsByCard(t, c)) == 4 })
+			kiosktest.WaitFor(t, 15*time.Second, "first check-ins uploaded", func() bool { return len(visitsByCard(t, c)) == 4 })
 
 			// Offline: check-ins queue up, then the database is damaged.
 			net.down.Store(true)
 			pass(r, cards[4])
-			r.stop()
-			path := filepath.Join(dir, DBName)
+			r.Stop()
+			path := filepath.Join(dir, kiosk.DBName)
 			queued := addQueued(t, path, 120)
 			lostCard := "" // a queued check-in on the page that is damaged
 			switch damage {
@@ -127,17 +130,17 @@ func TestCheckinsAfterDatabaseLossReachCollectorOnce(t *testing.T) {
 			}
 
 			net.down.Store(false)
-			r = start(t, dir, cfg, "")
+			r = kiosktest.Start(t, dir, cfg, "")
 			waitTrusted(r)
 			for _, card := range cards[5:] {
 				pass(r, card)
 			}
-			st, _ := r.client.Status(context.Background())
+			st, _ := r.Client.Status(context.Background())
 			if len(st.Store.Recoveries) != map[bool]int{true: 0, false: 1}[damage == "deleted"] {
 				t.Errorf("status recoveries %+v", st.Store.Recoveries)
 			}
-			waitFor(t, 20*time.Second, "outbox drained and the new check-ins at the collector", func() bool {
-				st, _ := r.client.Status(context.Background())
+			kiosktest.WaitFor(t, 20*time.Second, "outbox drained and the new check-ins at the collector", func() bool {
+				st, _ := r.Client.Status(context.Background())
 				got := visitsByCard(t, c)
 				for _, card := range cards[5:] {
 					if got[card.CardID] == 0 {
@@ -184,7 +187,7 @@ func TestCheckinsAfterDatabaseLossReachCollectorOnce(t *testing.T) {
 // a long offline spell would, and returns their card ids in seq order.
 func addQueued(t *testing.T, path string, n int) []string {
 	t.Helper()
-	st, err := store.Open(path, store.Options{Logger: quiet()})
+	st, err := store.Open(path, store.Options{Logger: kiosktest.Quiet()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package uplink_test
+package integration_test
 
 import (
 	"bytes"

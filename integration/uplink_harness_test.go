@@ -1,4 +1,4 @@
-package uplink_test
+package integration_test
 
 import (
 	"context"
@@ -35,6 +35,7 @@ type testCollector struct {
 	t    testing.TB
 	path string
 	key  ed25519.PrivateKey
+	kek  *collector.KEK
 	now  func() time.Time
 
 	mu sync.Mutex
@@ -60,7 +61,11 @@ func (tc *testCollector) start() {
 	if err != nil {
 		tc.t.Fatal(err)
 	}
-	srv, err := collector.New(collector.Config{Backend: be, Key: tc.key, AdminToken: collectortest.AdminToken, Logger: quiet(), Now: tc.now})
+	if tc.kek == nil {
+		tc.kek = collectortest.NewKEK(tc.t) // the same across restarts, like the file it stands for
+	}
+	srv, err := collector.New(collector.Config{Backend: be, Key: tc.key, AdminToken: collectortest.AdminToken, Logger: quiet(),
+		Now: tc.now, KEK: tc.kek})
 	if err != nil {
 		tc.t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package kiosk
+package kiosk_test
 
 import (
 	"context"
@@ -6,6 +6,9 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/scangate/scangate/kiosk"
+	"github.com/scangate/scangate/kiosk/kiosktest"
 
 	"github.com/scangate/scangate/camsim"
 	"github.com/scangate/scangate/config"
@@ -18,23 +21,23 @@ import (
 // cards that make bench reports (target p99 ≤ 30 ms here).
 func BenchmarkDoorLatency(b *testing.B) {
 	dir := b.TempDir()
-	is := newIssuer(b, b.TempDir())
+	is := kiosktest.NewIssuer(b, b.TempDir())
 	imgs := make([]*image.Gray, b.N)
 	for i := range imgs {
-		text, _ := is.card(b, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
+		text, _ := is.Card(b, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
 		img, err := camsim.QR(text, 4)
 		if err != nil {
 			b.Fatal(err)
 		}
 		imgs[i] = img
 	}
-	r := start(b, dir, config.Default(), is.trustPath)
-	sub, unsub := r.k.bus.subscribe()
+	r := kiosktest.Start(b, dir, config.Default(), is.TrustPath)
+	sub, unsub := kiosk.SubscribeDecisions(r.K)
 	defer unsub()
 	lat := make([]time.Duration, 0, b.N)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		r.k.hw.simCamera.Show(imgs[i])
+		kiosk.ShowSim(r.K, imgs[i])
 		select {
 		case d := <-sub:
 			if d.Outcome.String() != "pass" {
@@ -51,7 +54,7 @@ func BenchmarkDoorLatency(b *testing.B) {
 	b.ReportMetric(q(0.50), "p50-ms")
 	b.ReportMetric(q(0.99), "p99-ms")
 	b.ReportMetric(0, "ns/op")
-	if st := r.k.Status(context.Background()); st.Store.Checkins != int64(b.N) {
+	if st := r.K.Status(context.Background()); st.Store.Checkins != int64(b.N) {
 		b.Fatalf("%d check-ins for %d cards", st.Store.Checkins, b.N)
 	}
 }

@@ -1,4 +1,4 @@
-package kiosk
+package kiosk_test
 
 import (
 	"context"
@@ -11,28 +11,31 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/kiosk"
+	"github.com/scangate/scangate/kiosk/kiosktest"
+
 	"github.com/scangate/scangate/camsim"
 	"github.com/scangate/scangate/config"
 )
 
-func statusKiosk(t *testing.T) (*running, string) {
+func statusKiosk(t *testing.T) (*kiosktest.Running, string) {
 	t.Helper()
-	is := newIssuer(t, t.TempDir())
-	text, _ := is.card(t, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
+	is := kiosktest.NewIssuer(t, t.TempDir())
+	text, _ := is.Card(t, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
 	cfg := config.Default()
 	cfg.Status.Listen = "127.0.0.1:0"
-	r := start(t, t.TempDir(), cfg, is.trustPath)
+	r := kiosktest.Start(t, t.TempDir(), cfg, is.TrustPath)
 	qr, err := camsim.QR(text, 4)
 	if err != nil {
 		t.Fatal(err)
 	}
-	r.k.hw.simCamera.Show(qr)
-	return r, "http://" + r.k.StatusAddr()
+	kiosk.ShowSim(r.K, qr)
+	return r, "http://" + r.K.StatusAddr()
 }
 
 func TestAimingAid(t *testing.T) {
 	_, base := statusKiosk(t)
-	var aim Aim
+	var aim kiosk.Aim
 	deadline := time.Now().Add(10 * time.Second)
 	for !aim.Decoded && time.Now().Before(deadline) {
 		resp, err := http.Get(base + "/v1/aim")

@@ -1,0 +1,100 @@
+package deptest_test
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/scangate/scangate/internal/deptest"
+)
+
+// Forbidden for everything that decides, decodes, shows or reads a card.
+var hardware = []string{
+	"scangate/drivers/", "scangate/store", "scangate/kiosk", "scangate/sync/", "scangate/control", "scangate/config",
+	"github.com/mattn/go-sqlite3", "github.com/blackjack/webcam", "periph.io/", "go.bug.st/serial", "net/http",
+}
+
+// The server side of sync, and what only administrators run.
+var server = []string{"scangate/sync/collector", "github.com/jackc/pgx/v5", "scangate/cards", "github.com/go-pdf/fpdf"}
+
+// The device side of sync.
+var device = []string{"scangate/store", "scangate/trust", "scangate/kiosk", "scangate/sync/uplink",
+	"scangate/gate", "scangate/scanner", "scangate/display", "scangate/drivers/", "scangate/control", "scangate/config"}
+
+// Rules are the house rules of docs/architecture.md, as tests.
+var Rules = []deptest.Rule{
+	{Why: "the door's vocabulary and the downlink shape are standard library only",
+		Packages: []string{"door", "downlink"}, StdOnly: true},
+	{Why: "the decision, the decoder, the display, the card format and the trust data never reach drivers, SQLite, the webcam library or the network",
+		Packages: []string{"gate", "scanner", "display", "idcode", "trust", "door", "downlink", "clock"}, Forbidden: hardware},
+	{Why: "the decision does not link the decoder",
+		Packages: []string{"gate", "display", "trust"}, Forbidden: []string{"github.com/makiuchi-d/gozxing/", "scangate/scanner"}},
+	{Why: "the kiosk ships no collector, PostgreSQL client or PDF printer",
+		Packages:  []string{"cmd/scangated", "kiosk", "sync/uplink", "store", "trust", "gate", "scanner", "display", "drivers/..."},
+		Forbidden: server},
+	{Why: "device-side tests run without the server; tests of both sides together live in integration/",
+		Packages:  []string{"kiosk", "sync/uplink", "store", "trust", "gate", "scanner", "display", "drivers/..."},
+		Forbidden: []string{"scangate/sync/collector", "github.com/jackc/pgx/v5"}, Tests: true},
+	{Why: "the device and server sides share only the wire types (and the card format)",
+		Packages: []string{"sync/collector/..."}, Forbidden: device, Tests: true},
+	{Why: "the wire types are the protocol, nothing more",
+		Packages: []string{"sync/wire"}, Forbidden: append(append([]string{}, device...), "scangate/sync/collector", "scangate/idcode")},
+}
+
+func root(t *testing.T) string {
+	t.Helper()
+	dir, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func TestPackageRules(t *testing.T) {
+	vs, err := deptest.Check(deptest.Options{Dir: root(t), Tags: "sqlite_omit_load_extension"}, Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		t.Error(v)
+	}
+}
+
+// The rules catch a forbidden import: the same check on a tree where the
+// gate imports the store and the uplink's tests import the collector (a
+// go list overlay, nothing written into the tree) must fail, naming both.
+func TestPackageRulesCatchAForbiddenImport(t *testing.T) {
+	dir := root(t)
+	tmp := t.TempDir()
+	files := map[string]string{
+		filepath.Join(dir, "gate", "zz_forbidden.go"):                "package gate\n\nimport _ \"github.com/scangate/scangate/store\"\n",
+		filepath.Join(dir, "sync", "uplink", "zz_forbidden_test.go"): "package uplink_test\n\nimport _ \"github.com/scangate/scangate/sync/collector\"\n",
+	}
+	overlay := map[string]map[string]string{"Replace": {}}
+	for path, src := range files {
+		f := filepath.Join(tmp, filepath.Base(path))
+		if err := os.WriteFile(f, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		overlay["Replace"][path] = f
+	}
+	ob, _ := json.Marshal(overlay)
+	op := filepath.Join(tmp, "overlay.json")
+	if err := os.WriteFile(op, ob, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	vs, err := deptest.Check(deptest.Options{Dir: dir, Tags: "sqlite_omit_load_extension", Overlay: op}, Rules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gateStore, uplinkCollector bool
+	for _, v := range vs {
+		gateStore = gateStore || strings.HasPrefix(v.Package, deptest.Module+"/gate") && v.Dep == deptest.Module+"/store"
+		uplinkCollector = uplinkCollector || strings.Contains(v.Package, "sync/uplink") && v.Dep == deptest.Module+"/sync/collector"
+	}
+	if !gateStore || !uplinkCollector {
+		t.Fatalf("forbidden imports not caught (gate→store %v, uplink tests→collector %v): %v", gateStore, uplinkCollector, vs)
+	}
+}
