@@ -91,7 +91,7 @@ func list(o Options, r Rule) (map[string][]string, error) {
 	if goarch == "" {
 		goarch = "arm64"
 	}
-	cmd.Env = append(append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=1", "GOFLAGS=-mod=mod"), o.Env...)
+	cmd.Env = append(append(os.Environ(), "GOOS="+goos, "GOARCH="+goarch, "CGO_ENABLED=1"), o.Env...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	b, err := cmd.Output()
