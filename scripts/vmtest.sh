@@ -214,9 +214,12 @@ stage vm
 SOCK=$WORK/sock; mkdir -p "$SOCK"
 cpu=(); [[ $ACCEL == kvm ]] && cpu=(-cpu host)
 timeout_s=${SCANGATE_VMTEST_TIMEOUT:-300}
+append='console=ttyS0 panic=-1 quiet loglevel=3'
+# Also replay each run of writes before a flush with every second one lost.
+[[ -n ${SCANGATE_VMTEST_TORN:-} ]] && append+=' scangate.torn'
 timeout "$timeout_s" qemu-system-x86_64 -accel "$ACCEL" "${cpu[@]}" -m 1024 -smp 1 -nodefaults -no-user-config -display none \
   -no-reboot -kernel "$KDIR/root/boot/vmlinuz-$KVER" -initrd "$WORK/initramfs.cpio" \
-  -append 'console=ttyS0 panic=-1 quiet loglevel=3' \
+  -append "$append" \
   -serial stdio \
   -chardev socket,id=ctl,path="$SOCK/ctl",server=on,wait=off -serial chardev:ctl \
   -device qemu-xhci -chardev socket,id=scan,path="$SOCK/scan",server=on,wait=off -device usb-serial,chardev=scan \

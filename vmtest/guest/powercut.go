@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -101,7 +102,9 @@ func (r *rig) powerCut() {
 	}
 	logf("power cut: logged run done in %.1fs", time.Since(t).Seconds())
 	t = time.Now()
-	res, err := replay(logDev, base, "/dev/ram0", sectors, shown, live)
+	cmdline, _ := os.ReadFile("/proc/cmdline")
+	torn := slices.Contains(strings.Fields(string(cmdline)), "scangate.torn") // SCANGATE_VMTEST_TORN=1
+	res, err := replay(logDev, base, "/dev/ram0", sectors, shown, live, torn)
 	logf("power cut: replay %.1fs: snapshots %.1fs, mounts %.1fs, store open/close %.1fs, reads %.1fs",
 		time.Since(t).Seconds(), res.spent[0].Seconds(), res.spent[1].Seconds(), res.spent[2].Seconds(), res.spent[3].Seconds())
 	var phases []string
@@ -112,6 +115,9 @@ func (r *rig) powerCut() {
 	if err != nil {
 		check("power cut", false, "%d crash points replayed, then %v", res.points, err)
 		return
+	}
+	if torn {
+		check("power cut torn", true, "%d states with every second write before a flush lost: each opened clean, rows a prefix, every pass shown present", res.torn)
 	}
 	check("power cut", true, "%d crash points replayed (every flush and FUA of %d log entries; %d distinct disk states mounted and opened), "+
 		"%d passes checked at each point from their green on (%d checks): store.Open clean, integrity_check ok, rows a prefix of the %d committed; "+
@@ -248,6 +254,7 @@ type replayResult struct {
 	entries  int              // in the log
 	points   int              // crash points checked
 	distinct int              // of which the disk differed from the point before
+	torn     int              // states with some writes before a flush lost
 	presence int              // pass-present checks made
 	maxLead  int              // most crash points a pass was on disk before its green
 	phases   []string         // the marks crash points came after (passes as one), in order
@@ -258,8 +265,10 @@ type replayResult struct {
 // replay applies the log at logPath to the pristine device base entry by
 // entry and checks the state at every crash point on a snapshot whose
 // copy-on-write store is cow. shown maps pass marks to card ids; live is
-// what the kiosk had committed when it was killed.
-func replay(logPath, base, cow string, sectors int64, shown map[string]string, live []checkin) (*replayResult, error) {
+// what the kiosk had committed when it was killed. With torn, each run of
+// two or more writes before a flush is also checked with every second one
+// lost, as a disk that wrote them out of order might leave it.
+func replay(logPath, base, cow string, sectors int64, shown map[string]string, live []checkin, torn bool) (*replayResult, error) {
 	res := &replayResult{}
 	lf, err := os.Open(logPath)
 	if err != nil {
@@ -333,6 +342,20 @@ func replay(logPath, base, cow string, sectors int64, shown map[string]string, l
 			sinceMark++
 			if err := checkPending(); err != nil {
 				return err
+			}
+			if torn && len(unflushed) >= 2 {
+				for i, u := range unflushed {
+					if i%2 == 0 {
+						if err := apply(bf, lf, wl.sectorSize, u, buf); err != nil {
+							return err
+						}
+					}
+				}
+				at := fmt.Sprintf("torn state before crash point %d: %d of the %d writes before log entry %s", res.points+1, (len(unflushed)+1)/2, len(unflushed), e)
+				if err := c.checkTorn(at); err != nil {
+					return err
+				}
+				wrote = true // applyUpTo below writes them all again, in order
 			}
 			if err := applyUpTo(&e); err != nil {
 				return err
@@ -430,6 +453,18 @@ func (o *oracle) judge(rows []checkin) (int, error) {
 	return len(o.shown), nil
 }
 
+// judgeTorn checks the rows of a state between two crash points: a
+// prefix of the committed rows, none lost since the point before, every
+// pass shown so far among them. It changes nothing the next point is
+// judged against.
+func (o *oracle) judgeTorn(rows []checkin) error {
+	prev, first, point := o.prev, o.first, o.point
+	o.first = map[string]int{}
+	defer func() { o.prev, o.first, o.point = prev, first, point }()
+	_, err := o.judge(rows)
+	return err
+}
+
 // final checks the whole log was seen and that the replay really walked
 // through intermediate states: each pass was absent at the point where the
 // pass before it showed (its card was typed only after that), so a replay
@@ -484,6 +519,19 @@ func (c *pointChecker) check(at string, changed bool) error {
 		return fmt.Errorf("%s: %w", at, err)
 	}
 	c.res.presence += n
+	return nil
+}
+
+// checkTorn judges a state between crash points; see judgeTorn.
+func (c *pointChecker) checkTorn(at string) error {
+	c.res.torn++
+	rows, err := c.read()
+	if err == nil {
+		err = c.o.judgeTorn(rows)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", at, err)
+	}
 	return nil
 }
 

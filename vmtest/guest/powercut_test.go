@@ -156,3 +156,23 @@ func TestDMIoctlNumbers(t *testing.T) {
 		}
 	}
 }
+
+func TestOracleTorn(t *testing.T) {
+	live := []checkin{
+		{Seq: 1, Decision: "pass", Reason: "pass", Source: "serial0", Card: "c1"},
+		{Seq: 2, Decision: "pass", Reason: "pass", Source: "serial0", Card: "c2"},
+	}
+	o := &oracle{live: live, first: map[string]int{}}
+	o.judge(live[:1])
+	o.show("c1", 1)
+	if err := o.judgeTorn(live[:2]); err != nil {
+		t.Fatal(err)
+	}
+	if err := o.judgeTorn(nil); err == nil {
+		t.Error("a torn state lost a pass shown before it, not reported")
+	}
+	// A torn state is judged against, and leaves, the point before.
+	if o.prev != 1 || o.point != 1 || len(o.first) != 1 {
+		t.Errorf("judgeTorn changed the oracle: prev %d point %d first %v", o.prev, o.point, o.first)
+	}
+}
