@@ -1,7 +1,18 @@
 # scangate build. Host binaries go to bin/, cross binaries to bin/linux-ARCH/.
 # Every target works on a fresh Debian 12 machine after scripts/install-deps.sh.
 
-GO        ?= go
+# Go: the go on PATH if it is new enough for go.mod, else the one
+# scripts/install-go.sh installs in $(SCANGATE_GO_ROOT) (default /usr/local/go).
+# GO=... on the command line or in the environment wins.
+ifeq ($(origin GO),undefined)
+GO := $(shell bash scripts/install-go.sh --find --quiet 2>/dev/null)
+ifeq ($(GO),)
+GO = $(error no Go toolchain new enough for go.mod: run `bash scripts/install-deps.sh` (or `bash scripts/install-go.sh`) as root)
+else ifneq ($(GO),$(shell command -v go 2>/dev/null))
+# Not the go on PATH: put it first for the scripts the targets run.
+export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
+endif
+endif
 VERSION   ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 # sqlite_omit_load_extension: no dlopen, so the static ARMv6 build links cleanly.
 TAGS      ?= sqlite_omit_load_extension
@@ -26,6 +37,7 @@ lint:
 	$(GO) vet -tags '$(TAGS)' ./...
 	$(STATICCHECK) -tags '$(TAGS)' ./...
 	shellcheck $$(git ls-files '*.sh') .ci/run
+	$(GO) mod tidy -diff
 
 unit:
 	$(GO) test -race -tags '$(TAGS)' -timeout 20m ./...
