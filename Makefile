@@ -30,7 +30,14 @@ build:
 
 # The whole suite: vet, staticcheck, race-enabled tests (fuzz seed corpora run
 # as ordinary tests), then the cross binaries under qemu-user.
-test: lint portable unit cross-smoke image-check buildroot-check vmtest imagetest
+test: test-deps lint portable unit cross-smoke image-check buildroot-check vmtest imagetest
+
+# The test tool chain (cross compilers, QEMU, Chromium, image tools,
+# staticcheck): installed by the test command, not by the demo's set-up.
+# Root only when something is missing. First in test's list (no make -j).
+.PHONY: test-deps
+test-deps:
+	bash scripts/install-deps.sh --test
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo 'gofmt: files above need formatting'; exit 1; }
