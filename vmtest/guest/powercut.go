@@ -178,9 +178,13 @@ func (r *rig) powerCutRun(lw *dmDev) (map[string]string, []checkin, error) {
 		return nil, nil, err
 	}
 	live, rerr := checkins(pcDataDir)
-	check("power cut workload", err == nil && rerr == nil && ckpt && len(shown) == len(cards),
-		"%d of %d passes shown (GREEN) and marked, idle checkpoint seen %v, kill -9 after %d rows of a burst, %d rows in all (err %v, %v)",
-		len(shown), len(cards), ckpt, committed, len(live), err, rerr)
+	gapless := true
+	for i, c := range live {
+		gapless = gapless && c.Seq == int64(i+1)
+	}
+	check("power cut workload", err == nil && rerr == nil && ckpt && len(shown) == len(cards) && gapless,
+		"%d of %d passes shown (GREEN) and marked, idle checkpoint seen %v, kill -9 after %d rows of a burst, %d rows in all, seq 1..n %v (err %v, %v)",
+		len(shown), len(cards), ckpt, committed, len(live), gapless, err, rerr)
 	return shown, live, errors.Join(err, rerr)
 }
 
