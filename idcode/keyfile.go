@@ -4,11 +4,14 @@ import (
 	"crypto"
 	"crypto/ed25519"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/youmark/pkcs8"
 )
@@ -138,4 +141,34 @@ func ParsePublicKey(data []byte) (ed25519.PublicKey, error) {
 		return nil, fmt.Errorf("idcode: public key is %T: %w", key, ErrNotEd25519)
 	}
 	return pub, nil
+}
+
+// ReadPublicKey reads an Ed25519 public key as a configuration names it:
+// PEM text, base64 of the 32 raw bytes, or the path of a PEM file
+// (relative paths are relative to dir). It is the one reader of pinned
+// keys (trust.list_keys, uplink.collector_key).
+func ReadPublicKey(spec, dir string) (ed25519.PublicKey, error) {
+	spec = strings.TrimSpace(spec)
+	switch {
+	case spec == "":
+		return nil, errors.New("idcode: public key: empty")
+	case strings.HasPrefix(spec, "-----BEGIN"):
+		return ParsePublicKey([]byte(spec))
+	}
+	if b, err := base64.StdEncoding.DecodeString(spec); err == nil && len(b) == ed25519.PublicKeySize {
+		return ed25519.PublicKey(b), nil
+	}
+	path := spec
+	if !filepath.IsAbs(path) && dir != "" {
+		path = filepath.Join(dir, path)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("idcode: public key %q is neither PEM text, base64 of 32 bytes nor a readable PEM file: %w", spec, err)
+	}
+	k, err := ParsePublicKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("idcode: public key file %s: %w", path, err)
+	}
+	return k, nil
 }

@@ -3,9 +3,11 @@ package idcode
 import (
 	"bytes"
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"os"
@@ -73,5 +75,31 @@ func TestPublicKeyPEM(t *testing.T) {
 	}
 	if _, err := ParsePublicKey([]byte("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----\n")); err == nil {
 		t.Fatal("private PEM accepted as public")
+	}
+}
+
+func TestReadPublicKey(t *testing.T) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	pemText, err := MarshalPublicKey(pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	file := filepath.Join(dir, "collector.pub")
+	if err := os.WriteFile(file, pemText, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range []string{base64.StdEncoding.EncodeToString(pub), string(pemText), file} {
+		if k, err := ReadPublicKey(in, ""); err != nil || !k.Equal(pub) {
+			t.Errorf("%q: %v", in, err)
+		}
+	}
+	if k, err := ReadPublicKey("collector.pub", dir); err != nil || !k.Equal(pub) {
+		t.Errorf("relative to the data directory: %v", err)
+	}
+	for _, bad := range []string{"", "AAAA", "/nonexistent/key.pem", base64.StdEncoding.EncodeToString(pub[:31])} {
+		if _, err := ReadPublicKey(bad, ""); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
 	}
 }

@@ -2,6 +2,9 @@ package idcode
 
 import (
 	"crypto/ed25519"
+	"encoding/base64"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -58,6 +61,31 @@ func FuzzParsePublicKey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if k, err := ParsePublicKey(data); err == nil && len(k) != ed25519.PublicKeySize {
 			t.Fatalf("key of %d bytes", len(k))
+		}
+	})
+}
+
+// A pinned key's spec comes straight from scangate.toml.
+func FuzzReadPublicKey(f *testing.F) {
+	pub := testKey(4).Public().(ed25519.PublicKey)
+	pem, err := MarshalPublicKey(pub)
+	if err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "k.pub"), pem, 0o644); err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range []string{string(pem), base64.StdEncoding.EncodeToString(pub), "k.pub", "missing.pub", "", "  ", "AAAA", "../../etc/passwd"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, spec string) {
+		k, err := ReadPublicKey(spec, dir)
+		if err == nil && len(k) != ed25519.PublicKeySize {
+			t.Fatalf("key of %d bytes from %q", len(k), spec)
+		}
+		if (spec == "k.pub" || spec == base64.StdEncoding.EncodeToString(pub)) && (err != nil || !k.Equal(pub)) {
+			t.Fatalf("%q: %v %v", spec, k, err)
 		}
 	})
 }

@@ -91,7 +91,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 		st.Trust.Pins = append(st.Trust.Pins, control.Pin{KID: p.KID(), Origin: p.Origin})
 	}
 	if k.uplink != nil {
-		us := k.uplink.Status().Control()
+		us := uplinkStatus(k.uplink.Status())
 		st.Uplink = &us
 	}
 	st.Clock = control.ClockStatus{Now: now, BootID: k.bootID}

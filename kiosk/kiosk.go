@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -136,8 +135,8 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	// and a file in the data directory can never stand in for them.
 	var uo uplink.Options
 	if cfg.Uplink.Enabled {
-		if uo, err = uplink.OptionsFromConfig(uplinkConfig(cfg.Uplink, dataDir), dataDir); err != nil {
-			return nil, fmt.Errorf("kiosk: %w", err)
+		if uo, err = uplinkOptions(cfg.Uplink, dataDir); err != nil {
+			return nil, err
 		}
 	}
 	k.trust, err = trust.New(ctx, k.store, trust.Options{Venue: cfg.Device.Venue,
@@ -213,17 +212,6 @@ func (k *Kiosk) applyPolicy(p wire.Policy) {
 	k.log.Info("kiosk: venue policy applied", "mode", p.Mode, "duplicate_window", gp.DuplicateWindow)
 }
 
-// uplinkConfig resolves a relative collector key path against the data
-// directory, like the trust files, not wherever the daemon was started.
-func uplinkConfig(uc config.Uplink, dataDir string) config.Uplink {
-	if key := strings.TrimSpace(uc.CollectorKey); key != "" && !strings.HasPrefix(key, "-----BEGIN") && !filepath.IsAbs(key) {
-		if p := filepath.Join(dataDir, key); fileExists(p) {
-			uc.CollectorKey = p
-		}
-	}
-	return uc
-}
-
 // CheckConfig runs every start-up check that needs no hardware, so
 // `scangated --check-config` reports what the daemon would stop on: camera
 // format and controls, voice outcomes, pinned list keys, the collector key.
@@ -244,8 +232,8 @@ func CheckConfig(cfg config.Config, dataDir string) error {
 		errs = append(errs, err)
 	}
 	if cfg.Uplink.Enabled {
-		if _, err := uplink.OptionsFromConfig(uplinkConfig(cfg.Uplink, dataDir), dataDir); err != nil {
-			errs = append(errs, fmt.Errorf("kiosk: %w", err))
+		if _, err := uplinkOptions(cfg.Uplink, dataDir); err != nil {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)
@@ -262,26 +250,13 @@ func policyFromConfig(cfg config.Config) gate.Policy {
 	}
 }
 
-// loadListKeys reads pinned list keys: PEM files (relative to the data
-// directory) or base64 raw keys.
+// loadListKeys reads the pinned list keys of trust.list_keys.
 func loadListKeys(entries []string, dataDir string) ([]ed25519.PublicKey, error) {
 	var keys []ed25519.PublicKey
 	for _, e := range entries {
-		if k, err := idcode.ParsePublicKey([]byte(e)); err == nil {
-			keys = append(keys, k)
-			continue
-		}
-		p := e
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dataDir, p)
-		}
-		b, err := os.ReadFile(p)
+		k, err := idcode.ReadPublicKey(e, dataDir)
 		if err != nil {
 			return nil, fmt.Errorf("kiosk: trust.list_keys: %w", err)
-		}
-		k, err := idcode.ParsePublicKey(b)
-		if err != nil {
-			return nil, fmt.Errorf("kiosk: trust.list_keys %s: %w", p, err)
 		}
 		keys = append(keys, k)
 	}

@@ -39,6 +39,8 @@ var Rules = []deptest.Rule{
 		Forbidden: []string{"scangate/sync/collector", "github.com/jackc/pgx/v5"}, Tests: true},
 	{Why: "the device and server sides share only the wire types (and the card format)",
 		Packages: []string{"sync/collector/..."}, Forbidden: device, Tests: true},
+	{Why: "the uplink speaks to the store and the wire; the configuration and the local control socket are the wiring's",
+		Packages: []string{"sync/uplink"}, Forbidden: []string{"scangate/config", "scangate/control", "scangate/kiosk"}},
 	{Why: "the wire types are the protocol, nothing more",
 		Packages: []string{"sync/wire"}, Forbidden: append(append([]string{}, device...), "scangate/sync/collector", "scangate/idcode")},
 }
