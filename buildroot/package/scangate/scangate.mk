@@ -57,7 +57,9 @@ SCANGATE_PRE_CONFIGURE_HOOKS += SCANGATE_VENDOR_MODULES
 
 # The daemon's own user: only the device groups it needs (camera, serial
 # and HID scanners, GPIO, I2C/SPI screens, sound). Root stays locked.
-SCANGATE_USERS = scangate -1 scangate -1 * /data/scangate - video,dialout,input,gpio,i2c,spi,audio scangate kiosk
+# A fixed gid: /etc/fstab gives it write access to the FAT boot partition
+# (scangate-error.txt), and vfat takes only numbers.
+SCANGATE_USERS = scangate 1990 scangate 1990 * /data/scangate - video,dialout,input,gpio,i2c,spi,audio scangate kiosk
 
 define SCANGATE_INSTALL_INIT_SYSTEMD
 	$(INSTALL) -D -m 0644 $(SCANGATE_PKGDIR)/scangated.service \
