@@ -265,6 +265,7 @@ cat > "$T/etc/group" << 'EOF'
 root:x:0:
 tty:x:5:
 dialout:x:20:
+audio:x:29:
 video:x:44:
 input:x:104:
 render:x:105:

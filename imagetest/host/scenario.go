@@ -153,7 +153,8 @@ func (v *vm) state() slotState {
 	return slotState{
 		booted: v.out(`sed -n 's/.*rauc\.slot=\([AB]\).*/\1/p' /proc/cmdline`),
 		order:  get("BOOT_ORDER"), aLeft: get("BOOT_A_LEFT"), bLeft: get("BOOT_B_LEFT"),
-		marked: v.out("systemctl show -p ActiveState,Result scangate-mark-good") == "Result=success\nActiveState=active",
+		marked: v.out("systemctl show -p Result --value scangate-mark-good") == "success" &&
+			v.out("systemctl show -p ActiveState --value scangate-mark-good") == "active",
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -91,6 +92,7 @@ func startCollector(o options) (*collector, error) {
 	cmd := exec.Command(o.scangate, "collector", "--listen", fmt.Sprintf("127.0.0.1:%d", o.collectorPort),
 		"--db", filepath.Join(o.work, "collector.db"), "--admin-token-file", tok, "--key", filepath.Join(o.work, "collector.key"))
 	cmd.Stdout, cmd.Stderr = log, log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start collector: %w", err)
 	}
