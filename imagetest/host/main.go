@@ -36,12 +36,6 @@ func check(name string, ok bool, format string, a ...any) bool {
 	return ok
 }
 
-var start = time.Now()
-
-func logf(format string, a ...any) {
-	fmt.Printf("imagetest: %7.1fs "+format+"\n", append([]any{time.Since(start).Seconds()}, a...)...)
-}
-
 func main() {
 	var o options
 	flag.StringVar(&o.work, "work", "", "work directory")

@@ -100,7 +100,7 @@ func run(o options) error {
 
 	// 4. A bundle whose self-test fails (its daemon cannot start): three
 	// tries of the new slot, then U-Boot boots the last good one.
-	path, url = bundleURL(o, "badtest")
+	_, url = bundleURL(o, "badtest")
 	r, err = v.sh(10*time.Minute, "rauc install "+url)
 	if check("bad bundle installs", err == nil && r.Code == 0, "exit %d %s (err %v)", r.Code, lastLine(r.Out), err) {
 		before := strings.Count(v.serial(), "scangate: booting slot A")
@@ -117,7 +117,6 @@ func run(o options) error {
 		vs, ok = col.uploaded(5, 90*time.Second)
 		check("no check-in lost", ok && devices(vs) == dev, "%d rows at the collector from %s", len(vs), devices(vs))
 	}
-	_ = path
 
 	// 5. A bundle whose kernel panics (no init): panic=5 resets, three
 	// tries, fallback.
@@ -135,9 +134,6 @@ func run(o options) error {
 	// 6. A config typo (written the way Notepad does: BOM, CRLF): shown,
 	// written to the boot partition, no reboot, same slot.
 	boots := strings.Count(v.serial(), "scangate: booting slot")
-	typo := "\ufeff" + strings.ReplaceAll(strings.Replace(good, "[camera]\nenabled = false", "[camera]\nenabled = false\nwidht = 640", 1)+"[screen]\n", "\n", "\r\n")
-	typo = strings.Replace(typo, "poll_interval = \"2s\"", "poll_interval = \"2 s\"", 1)
-	_ = typo
 	bad := "\ufeff" + strings.ReplaceAll(strings.Replace(good, "[camera]\nenabled = false", "[camera]\nenabled = false\nwidht = 640\nfps = 0", 1), "\n", "\r\n")
 	if err := v.putGuestFile("/boot/scangate.toml", bad); err != nil {
 		return err

@@ -73,9 +73,8 @@ func (s *bundleServer) stats(path string) (ranges, whole int, sent int64) {
 // collector is `scangate collector` on the host's loopback; the guest
 // reaches it as 10.0.2.2 through QEMU's user network.
 type collector struct {
-	o     options
-	cmd   *exec.Cmd
-	token string
+	o   options
+	cmd *exec.Cmd
 }
 
 const adminToken = "imagetest-admin-token-0123456789abcdef"
