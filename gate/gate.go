@@ -24,16 +24,6 @@ type ClockState interface {
 	SinceSync() (d time.Duration, ok bool)
 }
 
-// Policy is the venue's admission policy.
-type Policy struct {
-	LogOnly         bool
-	DuplicateWindow time.Duration // default 10 min
-	Categories      []string      // admitted; empty admits all
-	CompanionWindow time.Duration // default 30 s
-	MaxUnsynced     time.Duration // 0: an unconfirmed but plausible clock is fine
-	FailOpen        bool          // admit (unrecorded) when the ledger fails
-}
-
 // Gate decides. It is safe for concurrent use; decisions are serialised so
 // that duplicate and companion rules see every earlier decision.
 type Gate struct {
@@ -44,7 +34,7 @@ type Gate struct {
 	log    *slog.Logger
 
 	mu     sync.Mutex
-	policy Policy
+	policy door.Policy
 	group  struct {
 		id    int64
 		until time.Time
@@ -57,7 +47,7 @@ type Options struct {
 	Trust  TrustSource
 	Clock  clock.Clock // default clock.Real
 	Sync   ClockState  // nil: the clock is never called unconfirmed
-	Policy Policy
+	Policy door.Policy
 	Logger *slog.Logger
 }
 
@@ -81,7 +71,7 @@ func New(o Options) (*Gate, error) {
 }
 
 // SetPolicy replaces the policy (the collector may push a new one).
-func (g *Gate) SetPolicy(p Policy) {
+func (g *Gate) SetPolicy(p door.Policy) {
 	if p.DuplicateWindow <= 0 {
 		p.DuplicateWindow = 10 * time.Minute
 	}
@@ -94,7 +84,7 @@ func (g *Gate) SetPolicy(p Policy) {
 }
 
 // Policy returns the policy in force.
-func (g *Gate) Policy() Policy {
+func (g *Gate) Policy() door.Policy {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	return g.policy

@@ -54,7 +54,7 @@ func newTrust(t *testing.T, issuerKey ed25519.PrivateKey, revoked []string, fetc
 	return tr
 }
 
-func newFixture(t *testing.T, p Policy) *fixture {
+func newFixture(t *testing.T, p door.Policy) *fixture {
 	t.Helper()
 	f := &fixture{clk: clock.NewFake(t0), key: key(1)}
 	f.dbPath = filepath.Join(t.TempDir(), "scangate.db")
@@ -105,7 +105,7 @@ func check(t *testing.T, d door.Decision, o door.Outcome, r door.Reason) {
 }
 
 func TestPassIsDurableBeforeReturn(t *testing.T) {
-	f := newFixture(t, Policy{})
+	f := newFixture(t, door.Policy{})
 	text, id := f.card(t, f.key)
 	d := f.decide(text)
 	check(t, d, door.Pass, door.ReasonPass)
@@ -128,7 +128,7 @@ func TestPassIsDurableBeforeReturn(t *testing.T) {
 }
 
 func TestDuplicateWindow(t *testing.T) {
-	f := newFixture(t, Policy{DuplicateWindow: 10 * time.Minute})
+	f := newFixture(t, door.Policy{DuplicateWindow: 10 * time.Minute})
 	text, _ := f.card(t, f.key)
 	check(t, f.decide(text), door.Pass, door.ReasonPass)
 	f.clk.Advance(9 * time.Minute)
@@ -141,7 +141,7 @@ func TestDuplicateWindow(t *testing.T) {
 }
 
 func TestRefusals(t *testing.T) {
-	f := newFixture(t, Policy{Categories: []string{"elder", "child", "companion"}})
+	f := newFixture(t, door.Policy{Categories: []string{"elder", "child", "companion"}})
 	stranger := key(9)
 	valid, _ := f.card(t, f.key)
 	tampered := []byte(valid)
@@ -186,14 +186,14 @@ func TestRefusals(t *testing.T) {
 func first(a, _ string) string { return a }
 
 func TestIssuerVenue(t *testing.T) {
-	f := newFixture(t, Policy{})
+	f := newFixture(t, door.Policy{})
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-time.Hour), "other-venue")
 	text, _ := f.card(t, f.key)
 	check(t, f.decide(text), door.Fail, door.ReasonIssuerVenue)
 }
 
 func TestStaleTrust(t *testing.T) {
-	f := newFixture(t, Policy{})
+	f := newFixture(t, door.Policy{})
 	text, _ := f.card(t, f.key)
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-29*24*time.Hour))
 	check(t, f.decide(text), door.Fail, door.ReasonTrustStale)
@@ -202,7 +202,7 @@ func TestStaleTrust(t *testing.T) {
 }
 
 func TestClockNotTrustworthy(t *testing.T) {
-	f := newFixture(t, Policy{})
+	f := newFixture(t, door.Policy{})
 	// The card was signed "tomorrow" as far as this clock knows: the clock is wrong.
 	text, _ := f.card(t, f.key, func(c *idcode.Claims) { c.IssuedAt = t0.Add(24 * time.Hour) })
 	check(t, f.decide(text), door.Fail, door.ReasonClock)
@@ -213,7 +213,7 @@ func TestClockNotTrustworthy(t *testing.T) {
 	check(t, f.decide(ok), door.Fail, door.ReasonClock)
 
 	// Unconfirmed for longer than policy allows.
-	f2 := newFixture(t, Policy{MaxUnsynced: time.Hour})
+	f2 := newFixture(t, door.Policy{MaxUnsynced: time.Hour})
 	f2.g.sync = syncState{d: 2 * time.Hour, ok: true}
 	text2, _ := f2.card(t, f2.key)
 	check(t, f2.decide(text2), door.Fail, door.ReasonClock)
@@ -226,7 +226,7 @@ func TestClockNotTrustworthy(t *testing.T) {
 }
 
 func TestCompanionGroup(t *testing.T) {
-	f := newFixture(t, Policy{CompanionWindow: 30 * time.Second})
+	f := newFixture(t, door.Policy{CompanionWindow: 30 * time.Second})
 	comp, _ := f.card(t, f.key, func(c *idcode.Claims) { c.Category = idcode.CategoryCompanion })
 	elder, _ := f.card(t, f.key)
 	child, _ := f.card(t, f.key, func(c *idcode.Claims) { c.Category = idcode.CategoryChild })
@@ -251,7 +251,7 @@ func TestCompanionGroup(t *testing.T) {
 }
 
 func TestLogOnlyNeverStoresRawText(t *testing.T) {
-	f := newFixture(t, Policy{LogOnly: true})
+	f := newFixture(t, door.Policy{LogOnly: true})
 	const secret = "MEBKM:TITLE:private-text-4711;;"
 	d := f.decide(secret)
 	check(t, d, door.Pass, door.ReasonLogged)
@@ -274,14 +274,14 @@ func TestLogOnlyNeverStoresRawText(t *testing.T) {
 }
 
 func TestLedgerFailureIsDeviceFault(t *testing.T) {
-	f := newFixture(t, Policy{})
+	f := newFixture(t, door.Policy{})
 	text, _ := f.card(t, f.key)
 	f.st.Close()
 	check(t, f.decide(text), door.DeviceFault, door.ReasonDeviceFault)
 	// A refusal stays a refusal-with-fault too: nothing is recorded.
 	check(t, f.decide("garbage"), door.DeviceFault, door.ReasonDeviceFault)
 
-	fo := newFixture(t, Policy{FailOpen: true})
+	fo := newFixture(t, door.Policy{FailOpen: true})
 	text2, _ := fo.card(t, fo.key)
 	fo.st.Close()
 	d := fo.decide(text2)

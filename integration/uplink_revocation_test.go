@@ -12,7 +12,6 @@ import (
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/gate"
 	"github.com/scangate/scangate/store"
-	"github.com/scangate/scangate/sync/wire"
 	"github.com/scangate/scangate/trust"
 )
 
@@ -31,11 +30,6 @@ func (l ledger) AdmittedSince(ctx context.Context, cardID string, since time.Tim
 }
 
 func (l ledger) Pseudonym(text string) string { return l.st.Pseudonym(text) }
-
-func gatePolicy(p wire.Policy) gate.Policy {
-	return gate.Policy{LogOnly: p.Mode == wire.ModeLogOnly, DuplicateWindow: time.Duration(p.DuplicateWindow),
-		Categories: p.Categories, CompanionWindow: time.Duration(p.CompanionWindow), FailOpen: p.FailOpen}
-}
 
 // TestRevocationReachesDevice: a card revoked at the collector is refused
 // at the door of an online kiosk within the poll interval (≤ 30 s in
@@ -59,7 +53,7 @@ func TestRevocationReachesDevice(t *testing.T) {
 	}
 	opts := fastOptions(c.URL, tc.pub(), c.EnrollToken(t, venue), dir, st)
 	opts.Trust, opts.Clock, opts.Sync = src, fake, cs
-	opts.ApplyPolicy = func(p wire.Policy) { g.SetPolicy(gatePolicy(p)) }
+	opts.ApplyPolicy = g.SetPolicy
 	d := runDevice(t, opts)
 	waitFor(t, 5*time.Second, "trust data from the bundle", func() bool { tr := src.Trust(); return tr != nil && tr.Revoked != nil })
 	if _, ok := cs.SinceSync(); !ok {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/uplink"
 	"github.com/scangate/scangate/sync/wire"
@@ -20,10 +21,10 @@ func TestEnrollUploadAndRestart(t *testing.T) {
 	st := openStore(t, filepath.Join(dir, "kiosk.db"))
 	var (
 		mu       sync.Mutex
-		policies []wire.Policy
+		policies []door.Policy
 	)
 	opts := fastOptions(tc.C().URL, tc.pub(), tc.C().EnrollToken(t, venue), dir, st)
-	opts.ApplyPolicy = func(p wire.Policy) {
+	opts.ApplyPolicy = func(p door.Policy) {
 		mu.Lock()
 		policies = append(policies, p)
 		mu.Unlock()
@@ -43,7 +44,7 @@ func TestEnrollUploadAndRestart(t *testing.T) {
 	record(t, st, 20, nil)
 	d.waitDrained(t, 10*time.Second)
 	d.stop()
-	if len(policies) == 0 || policies[0].Mode != wire.ModeVerify {
+	if len(policies) == 0 || policies[0].LogOnly || policies[0].DuplicateWindow == 0 {
 		t.Fatalf("policy hook got %+v", policies)
 	}
 

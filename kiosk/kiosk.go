@@ -25,7 +25,6 @@ import (
 	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/uplink"
-	"github.com/scangate/scangate/sync/wire"
 	"github.com/scangate/scangate/trust"
 	"github.com/scangate/scangate/version"
 )
@@ -151,7 +150,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	k.gate, err = gate.New(gate.Options{
 		Ledger: k.store,
 		Trust:  k.trust, Clock: k.clock, Sync: k.sync, Logger: k.log,
-		Policy: policyFromConfig(cfg),
+		Policy: cfg.DoorPolicy(),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
@@ -197,19 +196,15 @@ func (k *Kiosk) openUplink(uo uplink.Options) (*uplink.Uplink, error) {
 	return u, nil
 }
 
-// applyPolicy takes the venue policy of a verified bundle. Storage
-// fail-open stays the device's own setting: it is about this box's disk.
-func (k *Kiosk) applyPolicy(p wire.Policy) {
-	gp := k.gate.Policy()
-	gp.LogOnly = p.Mode == wire.ModeLogOnly
-	gp.DuplicateWindow = time.Duration(p.DuplicateWindow)
-	gp.CompanionWindow = time.Duration(p.CompanionWindow)
-	gp.Categories = p.Categories
+// applyPolicy takes the venue policy of a verified bundle; the device keeps
+// its own settings (door.Policy.WithVenue).
+func (k *Kiosk) applyPolicy(p door.Policy) {
+	gp := k.gate.Policy().WithVenue(p)
 	k.gate.SetPolicy(gp)
-	if err := k.trust.SetPolicy(context.Background(), "", time.Duration(p.MaxTrustAge)); err != nil {
+	if err := k.trust.SetPolicy(context.Background(), "", gp.MaxTrustAge); err != nil {
 		k.log.Warn("kiosk: trust policy", "err", err)
 	}
-	k.log.Info("kiosk: venue policy applied", "mode", p.Mode, "duplicate_window", gp.DuplicateWindow)
+	k.log.Info("kiosk: venue policy applied", "log_only", gp.LogOnly, "duplicate_window", gp.DuplicateWindow)
 }
 
 // CheckConfig runs every start-up check that needs no hardware, so
@@ -237,17 +232,6 @@ func CheckConfig(cfg config.Config, dataDir string) error {
 		}
 	}
 	return errors.Join(errs...)
-}
-
-func policyFromConfig(cfg config.Config) gate.Policy {
-	return gate.Policy{
-		LogOnly:         cfg.Policy.Mode == "log-only",
-		DuplicateWindow: cfg.Policy.DuplicateWindow.Duration,
-		Categories:      cfg.Policy.Categories,
-		CompanionWindow: cfg.Policy.CompanionWindow.Duration,
-		MaxUnsynced:     cfg.Policy.MaxUnsynced.Duration,
-		FailOpen:        cfg.Device.FailOpen,
-	}
 }
 
 // loadListKeys reads the pinned list keys of trust.list_keys.

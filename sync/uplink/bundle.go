@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/downlink"
 
 	"github.com/scangate/scangate/store"
@@ -130,7 +131,7 @@ func (u *Uplink) applyBundle(ctx context.Context, data []byte, etag string, now 
 		}
 	}
 	if u.opts.ApplyPolicy != nil {
-		u.opts.ApplyPolicy(b.Policy)
+		u.opts.ApplyPolicy(venuePolicy(b.Policy))
 	}
 	u.mu.Lock()
 	u.etag = etag
@@ -211,5 +212,18 @@ func (u *Uplink) anchorClock(ctx context.Context, serverTime, now time.Time, rtt
 	}
 	if n > 0 {
 		u.log.Info("uplink: corrected the times of records made before the clock was confirmed", "records", n, "offset", off)
+	}
+}
+
+// venuePolicy reads the collector's venue policy into the device's shape.
+// The bundle's fail_open (admit on stale trust data) is not the device's
+// fail-open (admit when the disk fails), which stays the device's own.
+func venuePolicy(p wire.Policy) door.Policy {
+	return door.Policy{
+		LogOnly:         p.Mode == wire.ModeLogOnly,
+		DuplicateWindow: time.Duration(p.DuplicateWindow),
+		Categories:      p.Categories,
+		CompanionWindow: time.Duration(p.CompanionWindow),
+		MaxTrustAge:     time.Duration(p.MaxTrustAge),
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/downlink"
 
 	"github.com/scangate/scangate/clock"
@@ -70,7 +71,7 @@ type Options struct {
 	Store Store
 	Trust Trust // nil: bundles still apply policy and time, but no trust data
 	// ApplyPolicy receives the venue policy of each new verified bundle.
-	ApplyPolicy func(wire.Policy)
+	ApplyPolicy func(door.Policy)
 
 	Clock clock.Clock // the wall clock records are stamped with; nil: clock.Real
 	Sync  ClockSync   // told when the collector's signed time confirms the clock
