@@ -56,10 +56,18 @@ PORTABLE := ./door ./downlink ./gate ./scanner ./display ./idcode ./trust ./cloc
 portable:
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(PORTABLE)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(PORTABLE)
+	$(GO) test -tags '$(TAGS) kiosk' ./cmd/scangate
 
 # Raspberry Pi targets. cgo is needed by go-sqlite3. Debian's armhf runtime is
 # ARMv7-only, so ARMv6 (Pi Zero/1) links statically against armel's libc.
-cross: bin/linux-arm64/scangate bin/linux-armv7/scangate bin/linux-armv6/scangate
+cross: bin/linux-arm64/scangate bin/linux-armv7/scangate bin/linux-armv6/scangate bin/linux-arm64/kiosk/scangate
+
+# The kiosk image's CLI: cmd/scangate with the kiosk tag (no issuing, keys or
+# collector; see cmd/scangate/main.go).
+bin/linux-arm64/kiosk/scangate: FORCE
+	@mkdir -p $(@D)
+	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
+	  $(GO) build -tags '$(TAGS) kiosk' -ldflags '$(LDFLAGS)' -o $@ ./cmd/scangate
 
 bin/linux-arm64/scangate: FORCE
 	@mkdir -p $(@D)
@@ -79,6 +87,7 @@ bin/linux-armv6/scangate: FORCE
 cross-smoke: cross
 	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/scangate version
 	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/scangated --version
+	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/kiosk/scangate version
 	qemu-arm -L /usr/arm-linux-gnueabihf bin/linux-armv7/scangate version
 	qemu-arm bin/linux-armv6/scangate version
 	file bin/linux-armv6/scangate | grep -q 'statically linked'

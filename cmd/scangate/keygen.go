@@ -1,3 +1,5 @@
+//go:build !kiosk
+
 package main
 
 import (
@@ -257,24 +259,4 @@ func runRevoke(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "revocations %s: v%d, %d card ids (%d added), expires %s\n",
 		*revPath, list.Version, len(list.CardIDs), added, list.Expires.Format(time.DateOnly))
 	return 0
-}
-
-// parseFlagsAnywhere parses flags wherever they appear among the positional
-// arguments (flag.Parse stops at the first positional one).
-func parseFlagsAnywhere(fl *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fl.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fl.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		if args[0] == "--" {
-			return append(pos, args[1:]...), nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
 }

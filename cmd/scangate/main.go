@@ -1,12 +1,17 @@
-// Command scangate is the one CLI for people around a scangate kiosk:
-// administrators issue cards, technicians decode and diagnose, and the
-// simulator is driven from here.
+// Command scangate is the CLI for people around a scangate kiosk:
+// administrators issue cards and run the collector, technicians decode and
+// diagnose, and the simulator is driven from here.
 //
 // Each subcommand lives in its own file and registers itself with
-// register, so the subcommands stay independent of each other.
+// register, so the subcommands stay independent of each other. Built with
+// the kiosk tag (the kiosk image's own CLI) it has only what a kiosk
+// needs: status, present, selftest, decode, verify, version; issuing,
+// keygen and the collector (with its PostgreSQL client and PDF printer)
+// stay in the administrators' build.
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -70,4 +75,24 @@ func errorf(stderr io.Writer, format string, a ...any) int {
 	msg := fmt.Sprintf(format, a...)
 	fmt.Fprintln(stderr, "scangate: "+strings.TrimRight(msg, "\n"))
 	return 2
+}
+
+// parseFlagsAnywhere parses flags wherever they appear among the positional
+// arguments (flag.Parse stops at the first positional one).
+func parseFlagsAnywhere(fl *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fl.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fl.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		if args[0] == "--" {
+			return append(pos, args[1:]...), nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
 }

@@ -100,3 +100,16 @@ func TestPackageRulesCatchAForbiddenImport(t *testing.T) {
 		t.Fatalf("forbidden imports not caught (gate→store %v, uplink tests→collector %v): %v", gateStore, uplinkCollector, vs)
 	}
 }
+
+// The kiosk image's CLI is cmd/scangate built with the kiosk tag.
+func TestKioskCLIRule(t *testing.T) {
+	vs, err := deptest.Check(deptest.Options{Dir: root(t), Tags: "sqlite_omit_load_extension kiosk"}, []deptest.Rule{
+		{Why: "the kiosk's CLI ships no collector, PostgreSQL client or PDF printer", Packages: []string{"cmd/scangate"}, Forbidden: server},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range vs {
+		t.Error(v)
+	}
+}
