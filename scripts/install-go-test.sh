@@ -121,5 +121,66 @@ else
   cat "$WORK/log-cache"; fail "cache: not refused and deleted"
 fi
 
+# 4. a checksum database answer changed on the way (a proxy in the middle
+# that vouches for the tampered zip) is refused
+bad_h1=$(sed -n 's/.*its hash \(h1:[^ ]*\) is not.*/\1/p' "$WORK/log-extra")
+upstream=https://proxy.golang.org
+IFS=',|' read -r -a entries <<<"${GOPROXY:-}"
+for e in "${entries[@]}"; do
+  if [[ $e == http://* || $e == https://* ]]; then upstream=${e%/}; break; fi
+done
+mitm() { # mitm MODE: a proxy on 127.0.0.1 that forwards to $upstream; prints its port to $WORK/port
+  python3 - "$1" "$upstream" "$bad_h1" "$WORK/extra.zip" "$WORK/port" <<'PY' &
+import http.server, re, sys, urllib.request
+mode, upstream, bad_h1, zip_path, port_file = sys.argv[1:]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+    def do_GET(self):
+        try:
+            if self.path.endswith(".zip"):
+                data = open(zip_path, "rb").read()
+            else:
+                data = urllib.request.urlopen(upstream + self.path, timeout=60).read()
+            if "/sumdb/sum.golang.org/lookup/" in self.path:
+                text = data.decode()
+                text = re.sub(r"^(golang\.org/toolchain \S+) h1:\S+$", r"\1 " + bad_h1, text, count=1, flags=re.M)
+                if mode == "note":  # a tree of our own, under the real signature
+                    lines = text.split("\n")
+                    i = lines.index("go.sum database tree")
+                    lines[i + 1] = str(int(lines[i + 1]) + 1)
+                    text = "\n".join(lines)
+                data = text.encode()
+        except Exception as e:
+            self.send_error(404, str(e))
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)
+open(port_file, "w").write(str(srv.server_address[1]))
+srv.serve_forever()
+PY
+  mitm_pid=$!
+  for _ in $(seq 50); do [[ -s $WORK/port ]] && break; sleep 0.1; done
+}
+for mode in record note; do
+  rm -f "$WORK/port"
+  mitm "$mode"
+  if [[ -z $bad_h1 || ! -s $WORK/port ]]; then
+    fail "$mode: no proxy in the middle"
+  elif GOPROXY=http://127.0.0.1:$(cat "$WORK/port") SCANGATE_GO_CACHE=$WORK/cache-$mode SCANGATE_GO_VERSION=$v \
+    SCANGATE_GO_ROOT=$WORK/t-$mode/go bash scripts/install-go.sh 2>"$WORK/log-$mode"; then
+    fail "$mode: installed a zip the checksum database answer was changed for"
+  elif grep -q -e 'inclusion proof failed' -e 'signature does not verify' "$WORK/log-$mode" && [[ ! -e $WORK/t-$mode/go ]]; then
+    pass "$mode changed in the middle: $(tail -n 1 "$WORK/log-$mode")"
+  else
+    cat "$WORK/log-$mode"; fail "$mode: not refused by the checksum database check"
+  fi
+  kill "$mitm_pid" 2>/dev/null || true
+  wait "$mitm_pid" 2>/dev/null || true
+done
+
 if ((fails)); then echo "install-go-test: $fails FAIL"; exit 1; fi
 echo "install-go-test: all PASS"
