@@ -37,6 +37,10 @@ if [ -z "${SCANGATE_TEST_PG_DSN:-}" ] && [ "$(id -u)" = 0 ]; then
 	eval "$(bash scripts/postgres-test.sh 2>/dev/null)" || true
 fi
 gobench ./sync/collector '^BenchmarkIngest$' 2000x -ingest.devices=1000
+if [ -n "${SCANGATE_TEST_PG_DSN:-}" ]; then
+	echo "== collector ingest, one and two collector processes on one PostgreSQL"
+	gobench ./integration/fleet '^BenchmarkFleetIngest$' "$([ "$quick" = 1 ] && echo 200 || echo 1000)x"
+fi
 if [ "$quick" != 1 ]; then
 	echo "== device drain after a week offline (100,000 queued)"
 	gobench ./sync/uplink '^BenchmarkDrain$' 1x -timeout 30m
@@ -53,6 +57,8 @@ row "daemon RSS after the check-ins (MB)" "$(metric BenchmarkDaemonRSS RSS-MB)" 
 row "collector ingest, SQLite (check-ins/s)" "$(metric BenchmarkIngest/sqlite checkins/s)" "≥ 50,000"
 row "collector ingest, PostgreSQL (check-ins/s)" "$(metric BenchmarkIngest/postgres checkins/s)" "-"
 row "collector ingest p99 request (ms), SQLite" "$(metric BenchmarkIngest/sqlite p99-ms)" "-"
+row "fleet ingest, 1 collector process (check-ins/s)" "$(metric 'BenchmarkFleetIngest/procs=1' checkins/s)" "-"
+row "fleet ingest, 2 collector processes (check-ins/s)" "$(metric 'BenchmarkFleetIngest/procs=2' checkins/s)" "-"
 row "device drain (records/s)" "$(metric BenchmarkDrain records/s)" "≥ 5,000"
 row "device drain p99 request (ms)" "$(metric BenchmarkDrain p99-ms)" "-"
 echo
