@@ -183,6 +183,10 @@ vkey "$version" >/dev/null || die "bad version $version"
 vge "$version" "$need" || die "go$version is older than go.mod's go$need"
 mv=v0.0.1-go$version.linux-$arch
 prefix="$mod@$mv/"
+parent=$(dirname "$root")
+if ! mkdir -p "$parent" 2>/dev/null || [[ ! -w $parent ]]; then
+  die "cannot write $parent to install go$version in $root: run as root (sudo), or set SCANGATE_GO_ROOT"
+fi
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/scangate-go.XXXXXX")
 stage=
@@ -314,10 +318,13 @@ refuse() {
 # hash what was unpacked: the zip's own name list must be exactly the files
 # that came out (no directories, links, duplicates or names outside the
 # module), so this is the hash of the zip's files.
-parent=$(dirname "$root")
-mkdir -p "$parent"
 stage=$(mktemp -d "$parent/.scangate-go.XXXXXX")
 unzip -Z1 "$zip" >"$work/names" 2>/dev/null || refuse "not a zip file"
+# A module zip unpacks to at most 500 MiB (golang.org/x/mod/zip's limit).
+unpacked=$(unzip -Zt "$zip" 2>/dev/null | awk '{print $3; exit}')
+if ! [[ $unpacked =~ ^[0-9]+$ ]] || ((unpacked > 500 << 20)); then
+  refuse "unpacks to ${unpacked:-?} bytes, more than a module may"
+fi
 LC_ALL=C grep -v -e '^golang\.org/toolchain@'"${mv//./\\.}"'/[^/]' "$work/names" >"$work/bad" || true
 LC_ALL=C grep -F -e "\\" "$work/names" >>"$work/bad" || true
 LC_ALL=C grep -e '/\.\./' -e '/\./' -e '//' -e '/$' "$work/names" >>"$work/bad" || true
