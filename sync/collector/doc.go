@@ -6,9 +6,14 @@
 //
 // All state lives in a Backend: SQLite (the embedded default, one process)
 // or PostgreSQL (a fleet: many stateless collector instances behind a load
-// balancer). The only per-instance state is the nonce replay cache and a
-// cache of the signed lists, keyed by the database revision; see
-// docs/collector.md for why that is safe.
+// balancer). Request nonces are kept in the backend, so a replay is refused
+// across restarts and processes; the only per-instance state is caches (the
+// nonces this process saw, the signed lists of a database revision) and
+// counters (Metrics). Check-ins are identified by (device, ledger, seq): a
+// recovered device database starts a new ledger, and a seq held with
+// other content is kept aside as a conflict, never dropped. Issuer private
+// keys are sealed with a key-encryption key that is not in the database
+// (KEK). See docs/collector.md.
 //
 // Devices authenticate every request with an Ed25519 signature made with
 // the key they registered at enrollment (wire.SignRequest); the admin API
