@@ -1,5 +1,6 @@
 # scangate build. Host binaries go to bin/, cross binaries to bin/linux-ARCH/.
-# Every target works on a fresh Debian 12 machine after scripts/install-deps.sh.
+# Every target works on a fresh Debian 12 machine after scripts/install-deps.sh
+# (make test installs its own tool chain: install-deps.sh --test).
 
 # Go: the go on PATH if it is new enough for go.mod, else the one
 # scripts/install-go.sh installs in $(SCANGATE_GO_ROOT) (default /usr/local/go).
