@@ -12,9 +12,30 @@ import (
 	"time"
 )
 
-// Clock is the time source of packages with time rules.
+// Clock is the one time source of scangate: wall time and the timers and
+// tickers that wait on it (the shape of tailscale's tstime.Clock). The
+// gate's time rules, the display's patterns, the scanner's debounce and
+// retries, the uplink's backoff and the kiosk's housekeeping all take one,
+// so tests drive them with Fake instead of sleeping.
 type Clock interface {
 	Now() time.Time
+	NewTimer(d time.Duration) Timer
+	NewTicker(d time.Duration) Ticker
+	AfterFunc(d time.Duration, f func()) Timer
+}
+
+// Timer is a time.Timer behind an interface.
+type Timer interface {
+	Chan() <-chan time.Time // nil for AfterFunc timers
+	Stop() bool
+	Reset(d time.Duration) bool
+}
+
+// Ticker is a time.Ticker behind an interface.
+type Ticker interface {
+	Chan() <-chan time.Time
+	Stop()
+	Reset(d time.Duration)
 }
 
 // Real is the system clock.
@@ -23,35 +44,22 @@ type Real struct{}
 // Now returns time.Now().
 func (Real) Now() time.Time { return time.Now() }
 
-// Fake is a settable clock for tests. Safe for concurrent use.
-type Fake struct {
-	mu  sync.Mutex
-	now time.Time
-}
+// NewTimer is time.NewTimer.
+func (Real) NewTimer(d time.Duration) Timer { return realTimer{time.NewTimer(d)} }
 
-// NewFake returns a Fake set to t.
-func NewFake(t time.Time) *Fake { return &Fake{now: t} }
+// NewTicker is time.NewTicker.
+func (Real) NewTicker(d time.Duration) Ticker { return realTicker{time.NewTicker(d)} }
 
-// Now returns the fake time.
-func (f *Fake) Now() time.Time {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return f.now
-}
+// AfterFunc is time.AfterFunc.
+func (Real) AfterFunc(d time.Duration, f func()) Timer { return realTimer{time.AfterFunc(d, f)} }
 
-// Set moves the fake clock to t (forwards or backwards, like a clock step).
-func (f *Fake) Set(t time.Time) {
-	f.mu.Lock()
-	f.now = t
-	f.mu.Unlock()
-}
+type realTimer struct{ *time.Timer }
 
-// Advance moves the fake clock forward by d.
-func (f *Fake) Advance(d time.Duration) {
-	f.mu.Lock()
-	f.now = f.now.Add(d)
-	f.mu.Unlock()
-}
+func (t realTimer) Chan() <-chan time.Time { return t.C }
+
+type realTicker struct{ *time.Ticker }
+
+func (t realTicker) Chan() <-chan time.Time { return t.C }
 
 // Sync tracks whether the wall clock is synchronised: by the kernel's NTP
 // state (chrony or timesyncd) or by a trusted server time seen by the uplink.

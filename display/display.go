@@ -9,7 +9,7 @@ import (
 
 	"github.com/scangate/scangate/door"
 
-	"github.com/jonboulle/clockwork"
+	"github.com/scangate/scangate/clock"
 )
 
 // Lights drives the status LEDs. Boards without an amber LED show amber
@@ -40,7 +40,7 @@ type Config struct {
 	Voice map[door.Outcome]string
 	// Player is the command that plays a WAV file; "aplay" when empty.
 	Player string
-	Clock  clockwork.Clock
+	Clock  clock.Clock
 	Logger *slog.Logger
 }
 
@@ -51,7 +51,7 @@ type Display struct {
 	screens  []Screen
 	patterns map[door.Outcome]Pattern
 	voice    *voicePlayer
-	clock    clockwork.Clock
+	clock    clock.Clock
 	log      *slog.Logger
 
 	mu     sync.Mutex // serialises Show's drain-then-send
@@ -81,7 +81,7 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 		done:     make(chan struct{}),
 	}
 	if d.clock == nil {
-		d.clock = clockwork.NewRealClock()
+		d.clock = clock.Real{}
 	}
 	if d.log == nil {
 		d.log = slog.Default()

@@ -11,29 +11,29 @@ import (
 
 	"github.com/scangate/scangate/door"
 
-	"github.com/jonboulle/clockwork"
+	"github.com/scangate/scangate/clock"
 )
 
 var t0 = time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 
 type rig struct {
 	t     *testing.T
-	clock *clockwork.FakeClock
+	clock *clock.Fake
 	rec   *Recorder
 	d     *Display
 }
 
 func newRig(t *testing.T, cfg Config) *rig {
 	t.Helper()
-	clock := clockwork.NewFakeClockAt(t0)
-	rec := NewRecorder(clock)
-	cfg.Clock = clock
+	clk := clock.NewFake(t0)
+	rec := NewRecorder(clk)
+	cfg.Clock = clk
 	d, err := New(cfg, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { d.Close() })
-	r := &rig{t: t, clock: clock, rec: rec, d: d}
+	r := &rig{t: t, clock: clk, rec: rec, d: d}
 	r.rec.WaitEvents(3, 5*time.Second) // initial idle: lights, buzzer, screen
 	return r
 }
@@ -44,12 +44,12 @@ func (r *rig) waitTimer() {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := r.clock.BlockUntilContext(ctx, 1); err != nil {
+	if err := r.clock.BlockUntil(ctx, 1); err != nil {
 		r.t.Fatalf("display never waited on a timer: %v", err)
 	}
 }
 
-// advance moves the fake clock and waits for the next step's timer.
+// advance moves the fake clk and waits for the next step's timer.
 func (r *rig) advance(d time.Duration) {
 	r.t.Helper()
 	r.clock.Advance(d)
@@ -148,9 +148,9 @@ func (b *blockingScreen) ShowText(_ color.Color, lines []string) error {
 }
 
 func TestShowNeverBlocksAndNewestWins(t *testing.T) {
-	clock := clockwork.NewFakeClockAt(t0)
+	clk := clock.NewFake(t0)
 	bs := &blockingScreen{entered: make(chan string, 10), release: make(chan struct{})}
-	d, err := New(Config{Clock: clock}, bs)
+	d, err := New(Config{Clock: clk}, bs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,8 +260,8 @@ func TestTerminal(t *testing.T) {
 		mu sync.Mutex
 		b  strings.Builder
 	)
-	clock := clockwork.NewFakeClockAt(t0)
-	term := NewTerminal(&lockedWriter{&mu, &b}).WithClock(clock)
+	clk := clock.NewFake(t0)
+	term := NewTerminal(&lockedWriter{&mu, &b}).WithClock(clk)
 	term.Color = false
 	term.SetLights(true, false, false)
 	term.SetBuzzer(true)
@@ -296,8 +296,8 @@ func (w *lockedWriter) Write(p []byte) (int, error) {
 
 // BenchmarkShow measures what the gate pays per decision: Show only queues.
 func BenchmarkShow(b *testing.B) {
-	clock := clockwork.NewFakeClockAt(t0)
-	d, err := New(Config{Clock: clock}, NewRecorder(clock))
+	clk := clock.NewFake(t0)
+	d, err := New(Config{Clock: clk}, NewRecorder(clk))
 	if err != nil {
 		b.Fatal(err)
 	}

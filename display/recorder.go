@@ -7,7 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jonboulle/clockwork"
+	"github.com/scangate/scangate/clock"
 )
 
 // Event is one call an output received.
@@ -33,15 +33,15 @@ func (e Event) String() string {
 // Recorder is a fake output (Lights, Buzzer and Screen) that records every
 // call with the time of its clock, for tests that assert timing.
 type Recorder struct {
-	clock  clockwork.Clock
+	clock  clock.Clock
 	mu     sync.Mutex
 	cond   *sync.Cond
 	events []Event
 }
 
 // NewRecorder returns a Recorder that stamps events with clock.
-func NewRecorder(clock clockwork.Clock) *Recorder {
-	r := &Recorder{clock: clock}
+func NewRecorder(c clock.Clock) *Recorder {
+	r := &Recorder{clock: c}
 	r.cond = sync.NewCond(&r.mu)
 	return r
 }

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/jonboulle/clockwork"
+	"github.com/scangate/scangate/clock"
 )
 
 // Terminal draws the outputs as text for simulation mode: LEDs as coloured
@@ -15,7 +15,7 @@ import (
 // cursor movement, so the output reads the same in a log.
 type Terminal struct {
 	w     io.Writer
-	clock clockwork.Clock
+	clock clock.Clock
 	mu    sync.Mutex
 	// Color enables ANSI colours for the LED dots and screen background.
 	Color bool
@@ -23,11 +23,11 @@ type Terminal struct {
 
 // NewTerminal returns a Terminal writing to w with colours on.
 func NewTerminal(w io.Writer) *Terminal {
-	return &Terminal{w: w, clock: clockwork.NewRealClock(), Color: true}
+	return &Terminal{w: w, clock: clock.Real{}, Color: true}
 }
 
 // WithClock sets the clock used for timestamps (tests use a fake).
-func (t *Terminal) WithClock(c clockwork.Clock) *Terminal {
+func (t *Terminal) WithClock(c clock.Clock) *Terminal {
 	t.clock = c
 	return t
 }

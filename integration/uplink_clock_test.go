@@ -35,7 +35,7 @@ func TestClockJumps(t *testing.T) {
 	st := openStore(t, filepath.Join(dir, "kiosk.db"))
 	boot := time.Now().Add(-time.Hour)
 	mono := func() time.Duration { return time.Since(boot) }
-	fake := clock.NewFake(time.Now().Add(-3 * time.Hour))
+	fake := clock.NewSkewed(-3 * time.Hour)
 	var mu sync.Mutex
 	truth := map[int64]time.Time{}
 	wrong := map[int64]time.Time{}
@@ -44,8 +44,9 @@ func TestClockJumps(t *testing.T) {
 		mu.Lock()
 		defer mu.Unlock()
 		seq++
-		truth[seq], wrong[seq] = time.Now(), fake.Now()
-		return fake.Now(), mono(), false
+		now := fake.Now()
+		truth[seq], wrong[seq] = time.Now(), now
+		return now, mono(), false
 	}
 	record(t, st, 50, stamp)
 

@@ -45,7 +45,7 @@ func TestRevocationReachesDevice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fake := clock.NewFake(time.Now())
+	fake := clock.NewSkewed(0)
 	cs := clock.NewSync(func() bool { return false }, fake.Now)
 	g, err := gate.New(gate.Options{Ledger: ledger{st}, Trust: src, Clock: fake, Sync: cs, Logger: quiet()})
 	if err != nil {
@@ -65,7 +65,7 @@ func TestRevocationReachesDevice(t *testing.T) {
 
 	c.RevokeCard(t, card.CardID)
 	revoked := time.Now()
-	fake.Advance(time.Hour) // past the duplicate window: a new decision, not "already in"
+	fake.Set(fake.Now().Add(time.Hour)) // past the duplicate window: a new decision, not "already in"
 	waitFor(t, 5*time.Second, "the revocation at the door", func() bool {
 		dec := g.Decide(context.Background(), door.Code{Text: card.QR, Source: "camera", SeenAt: fake.Now()})
 		return dec.Outcome == door.Fail && dec.Reason == door.ReasonRevoked

@@ -171,7 +171,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	}
 	k.scanner = scanner.New(scanner.Config{
 		RearmAbsent: cfg.Scanner.RearmAbsent.Duration, Reread: cfg.Scanner.Reread.Duration,
-		Now: k.clock.Now, Logger: k.log})
+		Clock: k.clock, Logger: k.log})
 	for _, c := range k.hw.cameras {
 		k.scanner.AddCamera(c.name, c.src)
 	}
@@ -332,7 +332,7 @@ func (k *Kiosk) run(ctx context.Context) error {
 		}
 		defer stop()
 	}
-	k.loopBeat.Store(time.Now().UnixNano())
+	k.loopBeat.Store(k.clock.Now().UnixNano())
 	k.ready.Store(true)
 	notify.send("READY=1\nSTATUS=deciding")
 	k.log.Info("kiosk: ready", "version", version.Version, "sim", k.opts.Sim, "data", k.dataDir,
@@ -357,14 +357,14 @@ func (k *Kiosk) run(ctx context.Context) error {
 		}()
 	}
 
-	k.lastCode.Store(time.Now().UnixNano())
+	k.lastCode.Store(k.clock.Now().UnixNano())
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
 		k.housekeeping(ctx)
 	}()
 
-	tick := time.NewTicker(time.Second)
+	tick := k.clock.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
 		select {
@@ -377,10 +377,10 @@ func (k *Kiosk) run(ctx context.Context) error {
 			return nil
 		case c := <-codes:
 			k.handle(ctx, c)
-			k.lastCode.Store(time.Now().UnixNano())
-		case <-tick.C:
+			k.lastCode.Store(k.clock.Now().UnixNano())
+		case <-tick.Chan():
 		}
-		k.loopBeat.Store(time.Now().UnixNano())
+		k.loopBeat.Store(k.clock.Now().UnixNano())
 	}
 }
 
@@ -390,16 +390,16 @@ func (k *Kiosk) run(ctx context.Context) error {
 // check-ins past retention are purged hourly, and a write fault is probed
 // so health clears once the media takes writes again.
 func (k *Kiosk) housekeeping(ctx context.Context) {
-	tick := time.NewTicker(time.Second)
+	tick := k.clock.NewTicker(time.Second)
 	defer tick.Stop()
 	var lastCkpt, lastPurge, lastProbe time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-tick.C:
+		case <-tick.Chan():
 		}
-		now := time.Now()
+		now := k.clock.Now()
 		idle := now.Sub(time.Unix(0, k.lastCode.Load()))
 		if idle > 5*time.Second && now.Sub(lastCkpt) > 5*time.Second {
 			if err := k.store.Checkpoint(ctx); err != nil && ctx.Err() == nil {
@@ -434,13 +434,13 @@ func (k *Kiosk) handle(ctx context.Context, c door.Code) {
 
 // watchdog pings systemd at half the interval while the kiosk is alive.
 func (k *Kiosk) watchdog(ctx context.Context, n *notifier) {
-	t := time.NewTicker(n.watchdog / 2)
+	t := k.clock.NewTicker(n.watchdog / 2)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-t.Chan():
 			if why := k.unhealthy(n.watchdog); why != "" {
 				k.log.Error("kiosk: not feeding the watchdog", "why", why)
 				continue
@@ -453,8 +453,8 @@ func (k *Kiosk) watchdog(ctx context.Context, n *notifier) {
 // unhealthy says why the kiosk should be restarted, or "".
 func (k *Kiosk) unhealthy(window time.Duration) string {
 	beat := time.Unix(0, k.loopBeat.Load())
-	if time.Since(beat) > window {
-		return fmt.Sprintf("decision loop stuck for %s", time.Since(beat).Round(time.Second))
+	if stuck := k.clock.Now().Sub(beat); stuck > window {
+		return fmt.Sprintf("decision loop stuck for %s", stuck.Round(time.Second))
 	}
 	for _, c := range k.hw.cameras {
 		st := c.state()

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/door"
 )
 
@@ -38,9 +39,9 @@ type Config struct {
 	// RetryBackoff is the pause after a source error before asking it
 	// again. Default 250 ms.
 	RetryBackoff time.Duration
-	// Now is the clock for text sources and frames without a capture
-	// time. Default time.Now.
-	Now func() time.Time
+	// Clock stamps text sources and frames without a capture time, and
+	// times the retry after a source fails. Default clock.Real.
+	Clock clock.Clock
 	// Logger receives source errors. Default slog.Default().
 	Logger *slog.Logger
 }
@@ -55,8 +56,8 @@ func (c Config) withDefaults() Config {
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = 250 * time.Millisecond
 	}
-	if c.Now == nil {
-		c.Now = time.Now
+	if c.Clock == nil {
+		c.Clock = clock.Real{}
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -226,19 +227,19 @@ func (s *Scanner) sourceError(ctx context.Context, name string, err error) bool 
 	if ctx.Err() != nil {
 		return false
 	}
-	now := s.cfg.Now()
+	now := s.cfg.Clock.Now()
 	s.update(name, func(st *SourceStats) {
 		st.Errors++
 		st.LastError = err.Error()
 		st.ErrorAt = now
 	})
 	s.cfg.Logger.Warn("scanner source failed", "source", name, "err", err)
-	t := time.NewTimer(s.cfg.RetryBackoff)
+	t := s.cfg.Clock.NewTimer(s.cfg.RetryBackoff)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
 		return false
-	case <-t.C:
+	case <-t.Chan():
 		return true
 	}
 }
@@ -264,7 +265,7 @@ func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out 
 			continue
 		}
 		if at.IsZero() {
-			at = s.cfg.Now()
+			at = s.cfg.Clock.Now()
 		}
 		s.update(name, func(st *SourceStats) {
 			st.Frames++
@@ -330,7 +331,7 @@ func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, o
 				continue
 			}
 			if f.At.IsZero() {
-				f.At = s.cfg.Now()
+				f.At = s.cfg.Clock.Now()
 			}
 			dropped := slot.put(f, release)
 			s.update(name, func(st *SourceStats) {

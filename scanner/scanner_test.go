@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/door"
 
 	"github.com/scangate/scangate/camsim"
@@ -120,7 +121,7 @@ func TestCameraDebounce(t *testing.T) {
 		a, 100, // A again: event, and again after 3 s of presence
 	)
 	cam := newScriptedCamera(frames)
-	s := New(Config{Now: func() time.Time { return t0 }})
+	s := New(Config{Clock: clock.NewFake(t0)})
 	s.AddCamera("camera0", cam)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -279,19 +280,31 @@ func TestTextDebounce(t *testing.T) {
 		{Text: "X", SeenAt: at(800)},    // back to X: counts
 		{Text: "", SeenAt: time.Time{}}, // zero time: the clock is used
 	}}
-	s := New(Config{RetryBackoff: time.Millisecond, Now: func() time.Time { return at(5000) }})
+	clk := clock.NewFake(at(5000))
+	s := New(Config{RetryBackoff: time.Second, Clock: clk})
 	s.AddText("serial0", src)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	out := make(chan door.Code, 16)
 	go func() { _ = s.Run(ctx, out) }()
+	// The source failed first: the scanner waits out its backoff on the
+	// clock, and reads again only once the clock has moved past it.
+	if err := clk.BlockUntil(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case c := <-out:
+		t.Fatalf("read during the backoff: %+v", c)
+	default:
+	}
+	clk.Advance(time.Second)
 	got := collect(t, ctx, out, 5)
 	want := []door.Code{
 		{Text: "X", Source: "serial0", SeenAt: at(0)},
 		{Text: "X", Source: "serial0", SeenAt: at(700)},
 		{Text: "Y", Source: "serial0", SeenAt: at(750)},
 		{Text: "X", Source: "serial0", SeenAt: at(800)},
-		{Text: "", Source: "serial0", SeenAt: at(5000)},
+		{Text: "", Source: "serial0", SeenAt: at(6000)},
 	}
 	for i := range want {
 		if got[i] != want[i] {

@@ -37,7 +37,7 @@ func (u *Uplink) downlinkLoop(ctx context.Context) {
 		} else {
 			rp.reset()
 		}
-		if !wait(ctx, d) {
+		if !u.wait(ctx, d) {
 			return
 		}
 	}

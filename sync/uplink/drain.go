@@ -24,7 +24,7 @@ const batchBytes = wire.MaxBatchBytes - 16<<10
 // try once per check-in.
 func (u *Uplink) drainLoop(ctx context.Context) {
 	rp := u.newRetryPolicy()
-	idle := time.NewTimer(u.opts.PollInterval)
+	idle := u.opts.Clock.NewTimer(u.opts.PollInterval)
 	defer idle.Stop()
 	for {
 		more, err := u.drainOnce(ctx)
@@ -33,7 +33,7 @@ func (u *Uplink) drainLoop(ctx context.Context) {
 		}
 		if err != nil {
 			u.failed("upload", err)
-			if !wait(ctx, rp.next(err)) {
+			if !u.wait(ctx, rp.next(err)) {
 				return
 			}
 			continue
@@ -47,7 +47,7 @@ func (u *Uplink) drainLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-u.opts.Store.Committed():
-		case <-idle.C:
+		case <-idle.Chan():
 		}
 	}
 }

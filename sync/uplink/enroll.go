@@ -179,7 +179,7 @@ func (u *Uplink) enrollLoop(ctx context.Context) error {
 			u.refused = "enrollment refused: " + he.message
 			u.mu.Unlock()
 		}
-		if !wait(ctx, rp.next(err)) {
+		if !u.wait(ctx, rp.next(err)) {
 			return ctx.Err()
 		}
 	}

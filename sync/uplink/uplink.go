@@ -73,7 +73,7 @@ type Options struct {
 	// ApplyPolicy receives the venue policy of each new verified bundle.
 	ApplyPolicy func(door.Policy)
 
-	Clock clock.Clock // the wall clock records are stamped with; nil: clock.Real
+	Clock clock.Clock // the wall clock records are stamped with, and the timers of polls and backoff; nil: clock.Real
 	Sync  ClockSync   // told when the collector's signed time confirms the clock
 	// StepClock, when set, is called with the collector's signed time when
 	// the device clock is off by more than ClockTolerance (a daemon running
@@ -254,12 +254,13 @@ func (u *Uplink) failed(what string, err error) {
 	u.log.Warn("uplink: "+what+" failed", "err", err)
 }
 
-// wait sleeps d or until ctx ends; it reports whether ctx is still alive.
-func wait(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
+// wait sleeps d on the uplink's clock or until ctx ends; it reports
+// whether ctx is still alive.
+func (u *Uplink) wait(ctx context.Context, d time.Duration) bool {
+	t := u.opts.Clock.NewTimer(d)
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-t.Chan():
 		return true
 	case <-ctx.Done():
 		return false
