@@ -177,4 +177,4 @@ type fakeTicker struct{ t *fakeTimer }
 
 func (k fakeTicker) Chan() <-chan time.Time { return k.t.c }
 func (k fakeTicker) Stop()                  { k.t.Stop() }
-func (k fakeTicker) Reset(d time.Duration) { k.t.reset(d, d) }
+func (k fakeTicker) Reset(d time.Duration)  { k.t.reset(d, d) }

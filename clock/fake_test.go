@@ -119,7 +119,7 @@ func TestSkewed(t *testing.T) {
 		t.Fatalf("skew %v", d)
 	}
 	s.Set(time.Now().Add(5 * time.Hour))
-	if d := s.Now().Sub(time.Now()).Round(time.Second); d != 5*time.Hour {
+	if d := time.Until(s.Now()).Round(time.Second); d != 5*time.Hour {
 		t.Fatalf("after Set: %v", d)
 	}
 }

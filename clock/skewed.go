@@ -30,7 +30,7 @@ func (s *Skewed) Now() time.Time {
 // Set steps the wall clock to t.
 func (s *Skewed) Set(t time.Time) {
 	s.mu.Lock()
-	s.off = t.Sub(time.Now())
+	s.off = time.Until(t)
 	s.mu.Unlock()
 }
 
