@@ -184,6 +184,11 @@ vge "$version" "$need" || die "go$version is older than go.mod's go$need"
 mv=v0.0.1-go$version.linux-$arch
 prefix="$mod@$mv/"
 parent=$(dirname "$root")
+# ROOT is replaced only if it is a Go installation (an older one) or empty.
+is_goroot() { [[ -x $1/bin/go && -f $1/VERSION ]]; }
+if [[ -e $root ]] && ! is_goroot "$root" && ! [[ -d $root && -z $(ls -A "$root") ]]; then
+  die "$root exists and is not a Go installation; remove it or set SCANGATE_GO_ROOT"
+fi
 if ! mkdir -p "$parent" 2>/dev/null || [[ ! -w $parent ]]; then
   die "cannot write $parent to install go$version in $root: run as root (sudo), or set SCANGATE_GO_ROOT"
 fi
@@ -350,13 +355,11 @@ find "$goroot/bin" "$goroot/pkg/tool" -type f -exec chmod 0755 {} +
 got_version=$(goversion "$goroot/bin/go") || die "the downloaded go does not run on this machine"
 [[ $got_version == "$version" ]] || die "the downloaded go says go$got_version, not go$version"
 if [[ -e $root ]]; then
-  if [[ -x $root/bin/go && -f $root/VERSION ]]; then
+  if is_goroot "$root"; then
     say "replacing $root ($(head -n 1 "$root/VERSION"))"
     mv "$root" "$stage/old"
-  elif [[ -d $root && -z $(ls -A "$root") ]]; then
-    rmdir "$root"
   else
-    die "$root exists and is not a Go installation; remove it or set SCANGATE_GO_ROOT"
+    rmdir "$root"
   fi
 fi
 if ! mv "$goroot" "$root"; then
