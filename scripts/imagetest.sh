@@ -218,7 +218,7 @@ modset() {
 	depmod -b "$dest" "$KVER"
 }
 # Built into the Buildroot kernels (linux.fragment); modules here.
-modset "$T" virtio_blk virtio_pci virtio_net squashfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1 ext4 loop dm-verity \
+modset "$T" autofs4 configfs crc32c_generic libcrc32c virtio_blk virtio_pci virtio_net squashfs vfat nls_cp437 nls_ascii nls_utf8 nls_iso8859-1 ext4 loop dm-verity \
 	nbd i6300esb xhci-pci ftdi_sio virtio-gpu af_packet
 mkdir -p "$T/boot"
 # Debian ships the arm64 kernel as a plain Image (booti takes it as is).
@@ -348,7 +348,8 @@ sh "$BOARD/post-build.sh" "$T" "$COMPAT" /dev/vda ttyAMA0
 
 # --- the card and the bundles: post-image.sh and genimage.cfg ---------------
 stage image
-# image NAME VERSION: rootfs.squashfs of $T, then post-image.sh into $WORK/NAME
+# image NAME VERSION [bundle]: rootfs.squashfs of $T, then post-image.sh
+# into $WORK/NAME (the card too unless "bundle").
 image() {
 	local out=$WORK/$1
 	mkdir -p "$out"
@@ -357,20 +358,20 @@ image() {
 	# same decompressor in U-Boot and the kernel, a quarter of the time.
 	heavy mksquashfs "$T" "$out/rootfs.squashfs" -comp zstd -Xcompression-level 3 -noappend -quiet -all-root > /dev/null
 	cp "$UB_OUT/u-boot.bin" "$out/u-boot.bin"
-	SCANGATE_VERSION=$2 BUILD_DIR=$out sh "$BOARD/post-image.sh" "$out" "$COMPAT" /dev/vda ttyAMA0 > "$out/post-image.log" 2>&1 ||
+	SCANGATE_BUNDLE_ONLY=${3:-} SCANGATE_VERSION=$2 BUILD_DIR=$out sh "$BOARD/post-image.sh" "$out" "$COMPAT" /dev/vda ttyAMA0 > "$out/post-image.log" 2>&1 ||
 		{ cat "$out/post-image.log"; fail "post-image.sh $1"; }
 }
 image a imagetest-a
-image b imagetest-b
+image b imagetest-b bundle
 # A bundle whose self-test fails: the kiosk daemon cannot start.
 mv "$T/usr/bin/scangated" "$WORK/scangated.good"
 printf '#!/bin/sh\necho "scangated: broken build" >&2\nexit 1\n' > "$T/usr/bin/scangated"
 chmod 0755 "$T/usr/bin/scangated"
-image badtest imagetest-badtest
+image badtest imagetest-badtest bundle
 mv "$WORK/scangated.good" "$T/usr/bin/scangated"
 # A bundle whose kernel panics: the slot has no init.
 mv "$T/usr/lib/systemd/systemd" "$WORK/systemd.good"
-image panic imagetest-panic
+image panic imagetest-panic bundle
 mv "$WORK/systemd.good" "$T/usr/lib/systemd/systemd"
 [[ -f $WORK/a/sdcard.img.xz && -f $WORK/a/sdcard.img.bmap && -f $WORK/a/sdcard.img.sha256 ]] || fail "post-image.sh made no .img.xz/.bmap/.sha256"
 (cd "$WORK/a" && sha256sum -c --quiet sdcard.img.sha256) || fail "sdcard.img.sha256 does not match"

@@ -42,20 +42,24 @@ mkimage -A arm64 -O linux -T script -C none -n "scangate A/B" \
 	-d "${BOARD_DIR}/boot.cmd.in" "${BOOT}/boot.scr" > /dev/null
 cp "${REPO_DIR}/config/scangate.example.toml" "${BOOT}/scangate.toml"
 
-rm -rf "${GENIMAGE_TMP}"
-genimage \
-	--rootpath "${WORK}/root" \
-	--tmppath "${GENIMAGE_TMP}" \
-	--inputpath "${BINARIES_DIR}" \
-	--outputpath "${BINARIES_DIR}" \
-	--config "${BOARD_DIR}/genimage.cfg"
+# SCANGATE_BUNDLE_ONLY=1: only the bundle (scripts/imagetest.sh makes one
+# card and several bundles).
+if [ -z "${SCANGATE_BUNDLE_ONLY:-}" ]; then
+	rm -rf "${GENIMAGE_TMP}"
+	genimage \
+		--rootpath "${WORK}/root" \
+		--tmppath "${GENIMAGE_TMP}" \
+		--inputpath "${BINARIES_DIR}" \
+		--outputpath "${BINARIES_DIR}" \
+		--config "${BOARD_DIR}/genimage.cfg"
 
-# For flashing: compressed image, block map (bmaptool copy writes only the
-# used blocks), checksums of both.
-rm -f "${BINARIES_DIR}/sdcard.img.xz"
-xz -T0 -3 -k "${BINARIES_DIR}/sdcard.img"
-bmaptool create -o "${BINARIES_DIR}/sdcard.img.bmap" "${BINARIES_DIR}/sdcard.img"
-(cd "${BINARIES_DIR}" && sha256sum sdcard.img sdcard.img.xz > sdcard.img.sha256)
+	# For flashing: compressed image, block map (bmaptool copy writes only the
+	# used blocks), checksums of both.
+	rm -f "${BINARIES_DIR}/sdcard.img.xz"
+	xz -T0 -3 -k "${BINARIES_DIR}/sdcard.img"
+	bmaptool create -o "${BINARIES_DIR}/sdcard.img.bmap" "${BINARIES_DIR}/sdcard.img"
+	(cd "${BINARIES_DIR}" && sha256sum sdcard.img sdcard.img.xz > sdcard.img.sha256)
+fi
 
 # Update bundle: the root slot image, signed, in RAUC's verity format.
 mkdir -p "${WORK}/bundle"
