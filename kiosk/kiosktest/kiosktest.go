@@ -138,16 +138,22 @@ func (s *SyncBuffer) String() string {
 // trustFile is --trust ("" for none).
 func Start(t testing.TB, dataDir string, cfg config.Config, trustFile string) *Running {
 	t.Helper()
+	return StartWith(t, kiosk.Options{Config: cfg, DataDir: dataDir, TrustFile: trustFile})
+}
+
+// StartWith runs a simulated kiosk with opts (Sim, Terminal, Logger and
+// Ready are filled in) until the test ends (or Stop).
+func StartWith(t testing.TB, opts kiosk.Options) *Running {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &Running{cancel: cancel, done: make(chan error, 1), Term: &SyncBuffer{}}
 	ready := make(chan struct{})
-	go func() {
-		r.done <- kiosk.Run(ctx, kiosk.Options{Config: cfg, DataDir: dataDir, Sim: true, TrustFile: trustFile,
-			Terminal: r.Term, Logger: Quiet(), Ready: func(k *kiosk.Kiosk) {
-				r.K, r.AtReady = k, k.Status(context.Background())
-				close(ready)
-			}})
-	}()
+	opts.Sim, opts.Terminal, opts.Logger = true, r.Term, Quiet()
+	opts.Ready = func(k *kiosk.Kiosk) {
+		r.K, r.AtReady = k, k.Status(context.Background())
+		close(ready)
+	}
+	go func() { r.done <- kiosk.Run(ctx, opts) }()
 	select {
 	case <-ready:
 	case err := <-r.done:
@@ -155,7 +161,7 @@ func Start(t testing.TB, dataDir string, cfg config.Config, trustFile string) *R
 	case <-time.After(10 * time.Second):
 		t.Fatal("kiosk not ready within 10 s")
 	}
-	r.Client = control.NewClient(filepath.Join(dataDir, control.SocketName))
+	r.Client = control.NewClient(filepath.Join(opts.DataDir, control.SocketName))
 	t.Cleanup(r.Stop)
 	return r
 }
