@@ -2,7 +2,6 @@ package display
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -83,77 +82,7 @@ func DefaultPatterns() map[door.Outcome]Pattern {
 	}
 }
 
-// ParsePattern reads the configuration form of a pattern: comma-separated
-// steps, each a '+'-joined set of green, red, amber, buzz (or "off") and a
-// Go duration, optionally followed by "xN" to repeat the whole pattern:
-//
-//	green+buzz 80ms, green 920ms
-//	amber+buzz 500ms, off 500ms, x10
-func ParsePattern(s string) (Pattern, error) {
-	var p Pattern
-	parts := strings.Split(s, ",")
-	for i, part := range parts {
-		part = strings.TrimSpace(part)
-		if i == len(parts)-1 && i > 0 && strings.HasPrefix(part, "x") {
-			n, err := strconv.Atoi(part[1:])
-			if err != nil || n < 1 || n > maxRepeat {
-				return Pattern{}, fmt.Errorf("display: pattern %q: repeat %q: want x1..x%d", s, part, maxRepeat)
-			}
-			p.Repeat = n
-			break
-		}
-		step, err := parseStep(part)
-		if err != nil {
-			return Pattern{}, fmt.Errorf("display: pattern %q: %w", s, err)
-		}
-		p.Steps = append(p.Steps, step)
-		if len(p.Steps) > maxStepsIn {
-			return Pattern{}, fmt.Errorf("display: pattern %q: more than %d steps", s, maxStepsIn)
-		}
-	}
-	if p.Duration() > maxTotal {
-		return Pattern{}, fmt.Errorf("display: pattern %q: lasts %v, longer than %v", s, p.Duration(), maxTotal)
-	}
-	return p, nil
-}
-
-func parseStep(s string) (Step, error) {
-	fields := strings.Fields(s)
-	if len(fields) != 2 {
-		return Step{}, fmt.Errorf("step %q: want OUTPUTS DURATION", s)
-	}
-	var st Step
-	d, err := time.ParseDuration(fields[1])
-	if err != nil || d <= 0 || d > maxStep {
-		return Step{}, fmt.Errorf("step %q: duration must be in (0, %v]", s, maxStep)
-	}
-	st.For = d
-	if fields[0] == "off" {
-		return st, nil
-	}
-	for name := range strings.SplitSeq(fields[0], "+") {
-		var flag *bool
-		switch name {
-		case "green":
-			flag = &st.Green
-		case "red":
-			flag = &st.Red
-		case "amber":
-			flag = &st.Amber
-		case "buzz":
-			flag = &st.Buzz
-		default:
-			return Step{}, fmt.Errorf("step %q: unknown output %q (green, red, amber, buzz, off)", s, name)
-		}
-		if *flag {
-			return Step{}, fmt.Errorf("step %q: %s named twice", s, name)
-		}
-		*flag = true
-	}
-	return st, nil
-}
-
-// String is the configuration form that ParsePattern reads back.
+// String is the pattern in words, for logs.
 func (p Pattern) String() string {
 	var b strings.Builder
 	for i, s := range p.Steps {

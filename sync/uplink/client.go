@@ -3,7 +3,6 @@ package uplink
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -152,9 +151,10 @@ func (u *Uplink) doOnce(ctx context.Context, method, path string, body []byte, h
 		return s, nil
 	}
 	he := &httpError{status: hr.StatusCode, retryAfter: parseRetryAfter(hr.Header.Get("Retry-After"), u.opts.Clock.Now())}
-	var we wire.Error
-	if rerr == nil && json.Unmarshal(data, &we) == nil {
-		he.code, he.message = we.Code, we.Message
+	if rerr == nil {
+		if we, err := wire.DecodeError(data); err == nil {
+			he.code, he.message = we.Code, we.Message
+		}
 	}
 	return s, he
 }

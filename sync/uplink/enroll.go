@@ -198,12 +198,9 @@ func (u *Uplink) enroll(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var er wire.EnrollResp
-	if err := json.Unmarshal(resp.body, &er); err != nil {
+	er, err := wire.DecodeEnrollResp(resp.body)
+	if err != nil {
 		return fmt.Errorf("uplink: enroll: answer: %w", err)
-	}
-	if er.DeviceID == "" || len(er.DeviceID) > wire.MaxIDLen || er.Venue == "" {
-		return errors.New("uplink: enroll: answer without device id or venue")
 	}
 	// The answer came over a channel the collector key does not sign; a
 	// collector presenting another key is not the one configured.

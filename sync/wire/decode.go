@@ -281,6 +281,31 @@ func DecodeEnroll(b []byte) (Enroll, error) {
 	return e, nil
 }
 
+// DecodeEnrollResp decodes the answer to an enrollment, as the device
+// reads it.
+func DecodeEnrollResp(b []byte) (EnrollResp, error) {
+	var e EnrollResp
+	if len(b) > MaxSmallBody {
+		return EnrollResp{}, Errorf(http.StatusRequestEntityTooLarge, CodeTooLarge, "enroll answer larger than %d bytes", MaxSmallBody)
+	}
+	if err := decodeStrict(b, &e, "enroll answer"); err != nil {
+		return EnrollResp{}, err
+	}
+	if err := checkText("device_id", e.DeviceID, MaxIDLen, true); err != nil {
+		return EnrollResp{}, badRequest("enroll answer", err)
+	}
+	if err := checkText("venue", e.Venue, MaxIDLen, true); err != nil {
+		return EnrollResp{}, badRequest("enroll answer", err)
+	}
+	if err := checkText("venue_name", e.VenueName, MaxTextLen, false); err != nil {
+		return EnrollResp{}, badRequest("enroll answer", err)
+	}
+	if len(e.CollectorKey) != 32 {
+		return EnrollResp{}, Errorf(http.StatusBadRequest, CodeBadRequest, "enroll answer: collector key is %d bytes, want 32", len(e.CollectorKey))
+	}
+	return e, nil
+}
+
 // DecodeAck decodes a BatchAck, as the device reads it.
 func DecodeAck(b []byte) (BatchAck, error) {
 	var a BatchAck

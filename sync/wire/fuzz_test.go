@@ -52,6 +52,20 @@ func FuzzDecodeEnroll(f *testing.F) {
 	})
 }
 
+func FuzzDecodeEnrollResp(f *testing.F) {
+	pub, _, _ := ed25519.GenerateKey(nil)
+	good, _ := json.Marshal(EnrollResp{DeviceID: "dev-1", Venue: "v", VenueName: "图书馆", CollectorKey: pub})
+	f.Add(good)
+	f.Add([]byte(`{"device_id":"d","venue":"v","collector_key":"AAAA"}`))
+	f.Add([]byte(`{"device_id":"","venue":"v"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		e, err := DecodeEnrollResp(b)
+		if err == nil && (e.DeviceID == "" || e.Venue == "" || len(e.CollectorKey) != 32) {
+			t.Fatalf("accepted %+v", e)
+		}
+	})
+}
+
 func FuzzDecodeAck(f *testing.F) {
 	f.Add([]byte(`{"device":"d","ack_seq":5,"server_time":"2026-01-01T00:00:00Z"}`))
 	f.Add([]byte(`{"device":"d","ack_seq":-1}`))
