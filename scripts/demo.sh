@@ -81,10 +81,12 @@ say "The technician's view: scangate status"
 
 # ---- The collector -------------------------------------------------------
 say "A collector starts on 127.0.0.1 (SQLite; log: demo/collector.log)"
-mkdir -p collector
+mkdir -p -m 700 collector   # the collector refuses secrets readable by others
 head -c 24 /dev/urandom | base64 >collector/admin.token
 chmod 600 collector/admin.token
-"$bin/scangate" collector --listen 127.0.0.1:0 --db collector/collector.db \
+# The key-encryption key seals the issuer keys the collector holds.
+[ -f collector/kek ] || "$bin/scangate" collector gen-kek collector/kek >/dev/null
+"$bin/scangate" collector --listen 127.0.0.1:0 --db collector/collector.db --kek-file collector/kek \
   --admin-token-file collector/admin.token --key collector/collector.key >collector.out 2>collector.log &
 cpid=$!
 for _ in $(seq 100); do grep -q '^listening on ' collector.out 2>/dev/null && break; sleep 0.1; done
