@@ -12,17 +12,15 @@ import (
 
 	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/scanner"
+	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/version"
 )
 
+// controlHandler serves the local control socket: what the status page
+// serves, and the simulator's present.
 func (k *Kiosk) controlHandler() http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
-		control.WriteJSON(w, http.StatusOK, k.Status(r.Context()))
-	})
+	mux := statuspage.Handler(statusSource{k})
 	mux.HandleFunc("POST /v1/present", k.handlePresent)
-	mux.HandleFunc("GET /v1/preview.jpg", k.handlePreview)
-	mux.HandleFunc("GET /v1/aim", k.handleAim)
 	return mux
 }
 
@@ -186,16 +184,7 @@ func (k *Kiosk) serveStatusPage(addr string) (stop func(), err error) {
 		return nil, fmt.Errorf("kiosk: status page %s: %w", addr, err)
 	}
 	k.statusAddr.Store(l.Addr().String())
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
-		control.WriteJSON(w, http.StatusOK, k.Status(r.Context()))
-	})
-	mux.HandleFunc("GET /v1/preview.jpg", k.handlePreview)
-	mux.HandleFunc("GET /v1/aim", k.handleAim)
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, statusPage)
-	})
+	mux := statuspage.Handler(statusSource{k})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -209,33 +198,14 @@ func (k *Kiosk) serveStatusPage(addr string) (stop func(), err error) {
 	}, nil
 }
 
-// statusPage is the technician's page: the live camera preview with the
-// aiming aid (rotation, tilt, size of the card in view) and the status.
-const statusPage = `<!doctype html><html lang="zh"><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1"><title>scangate</title>
-<style>
-body{font:16px system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.3em}.row{display:flex;gap:1.5em;flex-wrap:wrap}
-img{width:640px;max-width:100%;background:#000;border-radius:4px}
-#aim{font-size:1.2em;margin:.5em 0}.ok{color:#080}.warn{color:#b60}
-pre{background:#f4f4f4;padding:1em;max-width:40em;overflow:auto}
-</style>
-<h1>scangate 状态 / status</h1>
-<div class="row"><div><img id="cam" alt="camera"><div id="aim">…</div></div><pre id="s">…</pre></div>
-<script>
-const $=id=>document.getElementById(id);
-async function status(){try{const r=await fetch('/v1/status');$('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){$('s').textContent=String(e)}}
-async function aim(){
- try{const r=await fetch('/v1/aim');const a=await r.json();
-  if(a.error){$('aim').textContent=a.error;return}
-  if(!a.size_px){$('aim').innerHTML='<span class="warn">没有看到卡片 / no card in view</span>';return}
-  const good=Math.abs(a.tilt_deg)<=15;
-  $('aim').innerHTML=(a.decoded?'<span class="ok">已识别 / decoded</span>':'<span class="warn">未识别 / not decoded</span>')+
-   ' · 倾斜 tilt <span class="'+(good?'ok':'warn')+'">'+a.tilt_deg.toFixed(0)+'°</span>'+
-   ' · 旋转 rotation '+a.rotation_deg.toFixed(0)+'° · 大小 size '+a.size_px.toFixed(0)+' px'+
-   (good?'':' — 请让卡片正对摄像头 / hold the card square to the camera')
- }catch(e){$('aim').textContent=String(e)}}
-function frame(){$('cam').src='/v1/preview.jpg?t='+Date.now()}
-$('cam').onload=()=>setTimeout(frame,300);$('cam').onerror=()=>setTimeout(frame,2000);
-frame();status();aim();setInterval(status,2000);setInterval(aim,1000);
-</script></html>`
+// statusSource is the kiosk as the status page sees it.
+type statusSource struct{ k *Kiosk }
+
+func (s statusSource) Status(ctx context.Context) control.Status { return s.k.Status(ctx) }
+
+func (s statusSource) Snapshot(ctx context.Context) (scanner.Snapshot, error) {
+	if len(s.k.hw.cameras) == 0 {
+		return scanner.Snapshot{}, statuspage.ErrNoCamera
+	}
+	return s.k.scanner.Snapshot(ctx, s.k.hw.cameras[0].name)
+}

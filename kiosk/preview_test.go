@@ -13,6 +13,7 @@ import (
 
 	"github.com/scangate/scangate/kiosk"
 	"github.com/scangate/scangate/kiosk/kiosktest"
+	"github.com/scangate/scangate/statuspage"
 
 	"github.com/scangate/scangate/camsim"
 	"github.com/scangate/scangate/config"
@@ -35,7 +36,7 @@ func statusKiosk(t *testing.T) (*kiosktest.Running, string) {
 
 func TestAimingAid(t *testing.T) {
 	_, base := statusKiosk(t)
-	var aim kiosk.Aim
+	var aim statuspage.Aim
 	deadline := time.Now().Add(10 * time.Second)
 	for !aim.Decoded && time.Now().Before(deadline) {
 		resp, err := http.Get(base + "/v1/aim")

@@ -1,0 +1,166 @@
+// Package statuspage is the technician's page on the venue's network: the
+// kiosk's status as JSON, a live camera preview with the finder patterns
+// marked, and the aiming aid (where the card is, how it is turned and
+// tilted). The kiosk serves it on status.listen; the page reads only what
+// Source gives it.
+package statuspage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/jpeg"
+	"math"
+	"net/http"
+	"time"
+
+	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/scanner"
+)
+
+// ErrNoCamera is what Source.Snapshot returns on a kiosk without a camera.
+var ErrNoCamera = errors.New("statuspage: no camera configured")
+
+// Source is what the page shows.
+type Source interface {
+	Status(ctx context.Context) control.Status
+	// Snapshot is the next frame of the first camera with what the decoder
+	// found in it.
+	Snapshot(ctx context.Context) (scanner.Snapshot, error)
+}
+
+// Handler serves the page, /v1/status, /v1/preview.jpg and /v1/aim.
+func Handler(src Source) *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
+		control.WriteJSON(w, http.StatusOK, src.Status(r.Context()))
+	})
+	mux.HandleFunc("GET /v1/preview.jpg", func(w http.ResponseWriter, r *http.Request) { handlePreview(src, w, r) })
+	mux.HandleFunc("GET /v1/aim", func(w http.ResponseWriter, r *http.Request) { handleAim(src, w, r) })
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, statusPage)
+	})
+	return mux
+}
+
+// Aim is what the aiming aid tells a technician about a card in view:
+// where it is, how it is turned and how far it faces away from the camera.
+type Aim struct {
+	Decoded  bool    `json:"decoded"`
+	Rotation float64 `json:"rotation_deg"` // in-plane turn of the card
+	// Tilt estimates how far the card faces away from the camera, from the
+	// foreshortening of the finder-pattern triangle (0 = square on). Cards
+	// tilted beyond ~15° decode poorly (docs/architecture.md §9).
+	Tilt       float64 `json:"tilt_deg"`
+	SizePx     float64 `json:"size_px"` // finder-centre spacing: the card's distance
+	CentreX    float64 `json:"centre_x"`
+	CentreY    float64 `json:"centre_y"`
+	FrameWidth int     `json:"frame_width"`
+}
+
+// AimOf reads the three finder centres gozxing reports (bottom-left,
+// top-left, top-right).
+func AimOf(s scanner.Snapshot) Aim {
+	a := Aim{FrameWidth: s.Image.Bounds().Dx()}
+	if len(s.Points) < 3 {
+		return a
+	}
+	bl, tl, tr := s.Points[0], s.Points[1], s.Points[2]
+	dist := func(p, q image.Point) float64 { return math.Hypot(float64(q.X-p.X), float64(q.Y-p.Y)) }
+	top, left := dist(tl, tr), dist(tl, bl)
+	a.Decoded = s.Text != ""
+	a.Rotation = math.Atan2(float64(tr.Y-tl.Y), float64(tr.X-tl.X)) * 180 / math.Pi
+	long, short := math.Max(top, left), math.Min(top, left)
+	if long > 0 {
+		a.Tilt = math.Acos(short/long) * 180 / math.Pi
+	}
+	a.SizePx = (top + left) / 2
+	a.CentreX, a.CentreY = float64(bl.X+tr.X)/2, float64(bl.Y+tr.Y)/2
+	return a
+}
+
+// handlePreview answers the next camera frame as JPEG, the finder pattern
+// centres marked, for the status page's live preview.
+func handlePreview(src Source, w http.ResponseWriter, r *http.Request) {
+	snap, ok := snapshot(src, w, r)
+	if !ok {
+		return
+	}
+	img := image.NewRGBA(snap.Image.Bounds())
+	draw.Draw(img, img.Bounds(), snap.Image, image.Point{}, draw.Src)
+	mark := color.RGBA{0, 200, 60, 255}
+	if snap.Text == "" {
+		mark = color.RGBA{230, 160, 0, 255}
+	}
+	for _, p := range snap.Points {
+		for d := -6; d <= 6; d++ {
+			for t := -1; t <= 1; t++ {
+				img.Set(p.X+d, p.Y+t, mark)
+				img.Set(p.X+t, p.Y+d, mark)
+			}
+		}
+	}
+	aim := AimOf(snap)
+	w.Header().Set("Content-Type", "image/jpeg")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("X-Scangate-Aim", fmt.Sprintf("decoded=%v rotation=%.0f tilt=%.0f size=%.0f", aim.Decoded, aim.Rotation, aim.Tilt, aim.SizePx))
+	jpeg.Encode(w, img, &jpeg.Options{Quality: 70})
+}
+
+// handleAim answers the aiming aid as JSON.
+func handleAim(src Source, w http.ResponseWriter, r *http.Request) {
+	if snap, ok := snapshot(src, w, r); ok {
+		control.WriteJSON(w, http.StatusOK, AimOf(snap))
+	}
+}
+
+// snapshot takes the next frame of the first camera, or answers the error.
+func snapshot(src Source, w http.ResponseWriter, r *http.Request) (scanner.Snapshot, bool) {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	snap, err := src.Snapshot(ctx)
+	if errors.Is(err, ErrNoCamera) {
+		control.WriteError(w, http.StatusNotFound, "no camera configured")
+		return scanner.Snapshot{}, false
+	}
+	if err != nil {
+		control.WriteError(w, http.StatusServiceUnavailable, "no frame from the camera: %v", err)
+		return scanner.Snapshot{}, false
+	}
+	return snap, true
+}
+
+// statusPage is the technician's page: the live camera preview with the
+// aiming aid (rotation, tilt, size of the card in view) and the status.
+const statusPage = `<!doctype html><html lang="zh"><meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1"><title>scangate</title>
+<style>
+body{font:16px system-ui,sans-serif;margin:1.5em;color:#222}
+h1{font-size:1.3em}.row{display:flex;gap:1.5em;flex-wrap:wrap}
+img{width:640px;max-width:100%;background:#000;border-radius:4px}
+#aim{font-size:1.2em;margin:.5em 0}.ok{color:#080}.warn{color:#b60}
+pre{background:#f4f4f4;padding:1em;max-width:40em;overflow:auto}
+</style>
+<h1>scangate 状态 / status</h1>
+<div class="row"><div><img id="cam" alt="camera"><div id="aim">…</div></div><pre id="s">…</pre></div>
+<script>
+const $=id=>document.getElementById(id);
+async function status(){try{const r=await fetch('/v1/status');$('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){$('s').textContent=String(e)}}
+async function aim(){
+ try{const r=await fetch('/v1/aim');const a=await r.json();
+  if(a.error){$('aim').textContent=a.error;return}
+  if(!a.size_px){$('aim').innerHTML='<span class="warn">没有看到卡片 / no card in view</span>';return}
+  const good=Math.abs(a.tilt_deg)<=15;
+  $('aim').innerHTML=(a.decoded?'<span class="ok">已识别 / decoded</span>':'<span class="warn">未识别 / not decoded</span>')+
+   ' · 倾斜 tilt <span class="'+(good?'ok':'warn')+'">'+a.tilt_deg.toFixed(0)+'°</span>'+
+   ' · 旋转 rotation '+a.rotation_deg.toFixed(0)+'° · 大小 size '+a.size_px.toFixed(0)+' px'+
+   (good?'':' — 请让卡片正对摄像头 / hold the card square to the camera')
+ }catch(e){$('aim').textContent=String(e)}}
+function frame(){$('cam').src='/v1/preview.jpg?t='+Date.now()}
+$('cam').onload=()=>setTimeout(frame,300);$('cam').onerror=()=>setTimeout(frame,2000);
+frame();status();aim();setInterval(status,2000);setInterval(aim,1000);
+</script></html>`
