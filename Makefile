@@ -8,7 +8,11 @@
 ifeq ($(origin GO),undefined)
 GO := $(shell bash scripts/install-go.sh --find --quiet 2>/dev/null)
 ifeq ($(GO),)
-GO = $(error no Go toolchain new enough for go.mod: run `bash scripts/install-deps.sh` (or `bash scripts/install-go.sh`) as root)
+# None yet: install-deps.sh puts one in the root (make test runs it first),
+# so look again when a recipe needs it.
+GO_ROOT := $(or $(SCANGATE_GO_ROOT),/usr/local/go)
+export PATH := $(GO_ROOT)/bin:$(PATH)
+GO = $(or $(shell test -x '$(GO_ROOT)/bin/go' && echo '$(GO_ROOT)/bin/go'),$(error no Go toolchain new enough for go.mod: run `bash scripts/install-deps.sh` (or `bash scripts/install-go.sh`) as root))
 else ifneq ($(GO),$(shell command -v go 2>/dev/null))
 # Not the go on PATH: put it first for the scripts the targets run.
 export PATH := $(patsubst %/,%,$(dir $(GO))):$(PATH)
