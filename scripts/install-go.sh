@@ -149,6 +149,7 @@ esac
 proxy=https://proxy.golang.org
 IFS=',|' read -r -a entries <<<"${GOPROXY:-}"
 for e in "${entries[@]}"; do
+  if [[ $e == off ]]; then die "GOPROXY=$GOPROXY: no proxy to download Go from"; fi
   if [[ $e == http://* || $e == https://* ]]; then proxy=${e%/}; break; fi
 done
 case ${GOSUMDB:-sum.golang.org} in
