@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/csv"
 	"encoding/hex"
@@ -71,13 +72,17 @@ func checkID(what, id string) error {
 	return nil
 }
 
-func readAdmin(w http.ResponseWriter, r *http.Request, v any) error {
-	return wire.ReadJSON(http.MaxBytesReader(w, r.Body, wire.MaxSmallBody), wire.MaxSmallBody, v, "request body")
+func (s *Server) readAdmin(w http.ResponseWriter, r *http.Request, v any) error {
+	b, err := s.readBody(w, r, wire.MaxSmallBody, "request body")
+	if err != nil {
+		return err
+	}
+	return wire.ReadJSON(bytes.NewReader(b), wire.MaxSmallBody, v, "request body")
 }
 
 func (s *Server) handleCreateVenue(w http.ResponseWriter, r *http.Request) {
 	var req VenueRequest
-	if err := readAdmin(w, r, &req); err != nil {
+	if err := s.readAdmin(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -112,7 +117,7 @@ func (s *Server) handleGetVenue(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleSetPolicy(w http.ResponseWriter, r *http.Request) {
 	var p wire.Policy
-	if err := readAdmin(w, r, &p); err != nil {
+	if err := s.readAdmin(w, r, &p); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -130,7 +135,7 @@ func (s *Server) handleSetPolicy(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleCreateToken(w http.ResponseWriter, r *http.Request) {
 	var req TokenRequest
-	if err := readAdmin(w, r, &req); err != nil {
+	if err := s.readAdmin(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -243,7 +248,7 @@ func (s *Server) handleListIssuers(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handlePutIssuer(w http.ResponseWriter, r *http.Request) {
 	var req IssuerRequest
-	if err := readAdmin(w, r, &req); err != nil {
+	if err := s.readAdmin(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -305,7 +310,7 @@ func (s *Server) handleDeleteIssuer(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleIssueCard(w http.ResponseWriter, r *http.Request) {
 	var req CardRequest
-	if err := readAdmin(w, r, &req); err != nil {
+	if err := s.readAdmin(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

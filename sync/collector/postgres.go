@@ -422,6 +422,9 @@ var checkinCols = []string{"device", "ledger", "seq", "venue", "t", "at", "corre
 	"clock_synced", "source", "decision", "reason", "card_id", "holder", "category", "grp", "name"}
 
 func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestResult, error) {
+	if b.Now.IsZero() {
+		b.Now = time.Now()
+	}
 	recs := b.Records
 	for i := range recs {
 		if err := p.ensurePartition(ctx, recs[i].Time()); err != nil {

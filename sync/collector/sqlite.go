@@ -852,9 +852,12 @@ func sqliteConflicts(ctx context.Context, tx *sql.Tx, d Device, b Batch) ([]uint
 
 // sqliteRecoveries keeps the batch's recovery reports, once each.
 func sqliteRecoveries(ctx context.Context, tx *sql.Tx, d Device, b Batch) error {
-	now := time.Now()
+	now := b.Now
 	if len(b.Records) > 0 {
 		now = b.Records[0].Received
+	}
+	if now.IsZero() {
+		now = time.Now()
 	}
 	for _, r := range b.Recoveries {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO recoveries (device, ledger, at, salvaged, lost, reported_at) VALUES (?, ?, ?, ?, ?, ?)
