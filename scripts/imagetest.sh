@@ -336,10 +336,10 @@ WantedBy=multi-user.target
 EOF
 ln -sf /usr/lib/systemd/system/imagetest-agent.service "$T/etc/systemd/system/multi-user.target.wants/imagetest-agent.service"
 
-# Test-only: a 20 s self-test wait instead of 3 min, so three failed tries
+# Test-only: a 90 s self-test wait instead of 3 min, so three failed tries
 # of a bad slot take minutes, not a quarter of an hour.
 mkdir -p "$T/etc/systemd/system/scangate-mark-good.service.d"
-printf '[Service]\nEnvironment=SCANGATE_SELFTEST_WAIT=20s\n' > "$T/etc/systemd/system/scangate-mark-good.service.d/imagetest.conf"
+printf '[Service]\nEnvironment=SCANGATE_SELFTEST_WAIT=90\n' > "$T/etc/systemd/system/scangate-mark-good.service.d/imagetest.conf"
 
 KEYS=$WORK/keys
 sh "$BOARD/rauc-devkeys.sh" "$KEYS" > /dev/null
