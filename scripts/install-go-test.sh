@@ -71,6 +71,30 @@ else
   cat "$WORK/log2"; fail "second run did not find the installed go"
 fi
 
+# An older go on PATH (Debian's golang-go is 1.19) is passed over, for
+# install-go.sh and for make and the scripts make runs.
+mkdir -p "$WORK/oldgo"
+printf '#!/bin/sh\necho go version go1.19.8 linux/amd64\n' >"$WORK/oldgo/go"
+chmod +x "$WORK/oldgo/go"
+printf 't-path:\n\t@command -v go\n' >"$WORK/path.mk"
+out=$(PATH=$WORK/oldgo:$PATH SCANGATE_GO_ROOT=$root bash scripts/install-go.sh --find 2>/dev/null || true)
+out2=$(PATH=$WORK/oldgo:$PATH SCANGATE_GO_ROOT=$root make -s -f Makefile -f "$WORK/path.mk" t-path 2>&1 || true)
+if [[ $out == "$root/bin/go" && $out2 == "$root/bin/go" ]]; then
+  pass "an older go on PATH is passed over (install-go.sh --find, make's PATH)"
+else
+  fail "older go on PATH: --find '$out', make's go '$out2'"
+fi
+# A root that is not a Go installation is never replaced.
+mkdir -p "$WORK/notgo"
+touch "$WORK/notgo/keep"
+if SCANGATE_GO_ROOT=$WORK/notgo bash scripts/install-go.sh 2>"$WORK/log-notgo"; then
+  fail "installed over $WORK/notgo"
+elif grep -q 'is not a Go installation' "$WORK/log-notgo" && [[ -e $WORK/notgo/keep ]]; then
+  pass "a root that is not a Go installation is left alone: $(cat "$WORK/log-notgo")"
+else
+  cat "$WORK/log-notgo"; fail "root that is not a Go installation"
+fi
+
 # 3. tampered zips are refused and install nothing
 mv=$(sed -n 's/^install-go: verified \(.*\)\.zip: .*/\1/p' "$WORK/log1")
 zip=${SCANGATE_GO_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scangate-go}/$mv.zip
