@@ -142,6 +142,9 @@ func TestPostgresMigratesOldDatabase(t *testing.T) {
 		}
 	}
 	exec(string(schema))
+	// The old collector made monthly partitions: October 2026 holds the
+	// rows (the one timed in 1970 by its corrected time).
+	exec(`CREATE TABLE checkins_p202610 PARTITION OF checkins FOR VALUES FROM ('2026-10-01T00:00:00Z') TO ('2026-11-01T00:00:00Z')`)
 	exec(`INSERT INTO meta (k, v) VALUES ('revision', 1000)`)
 	exec(`INSERT INTO venues (id, name, policy) VALUES ('v1', 'Hall', $1)`, wire.DefaultPolicy())
 	pub := oldIssuerKey.Public().(ed25519.PublicKey)
@@ -179,6 +182,10 @@ func TestPostgresMigratesOldDatabase(t *testing.T) {
 		if string(dg) != string(collector.ContentDigest(&r)) {
 			t.Fatalf("seq %d: digest from SQL %x, from Go %x", r.Seq, dg, collector.ContentDigest(&r))
 		}
+	}
+	var inPart int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM checkins_p202610 WHERE ledger = ''`).Scan(&inPart); err != nil || inPart != 3 {
+		t.Fatalf("old partition after migration: %d rows, %v; want 3", inPart, err)
 	}
 	checkMigrated(t, be)
 	// Another collector opening the migrated schema runs nothing.
