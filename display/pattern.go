@@ -23,14 +23,6 @@ type Pattern struct {
 	Repeat int
 }
 
-// Limits that keep a configured pattern from holding the door for long.
-const (
-	maxStep    = time.Minute
-	maxTotal   = 5 * time.Minute
-	maxRepeat  = 100
-	maxStepsIn = 64
-)
-
 // Duration is the time one full play of the pattern takes.
 func (p Pattern) Duration() time.Duration {
 	var d time.Duration
