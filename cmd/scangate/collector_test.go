@@ -165,9 +165,19 @@ func TestCollectorAdmin(t *testing.T) {
 	if st != 0 || !strings.HasPrefix(out, "time,") {
 		t.Fatalf("venue-visits --csv: %d %q %q", st, out, e)
 	}
+	if st, out, e := admin("metrics"); st != 0 || !strings.Contains(out, `"conflicts":0`) || !strings.Contains(out, `"replays_refused"`) {
+		t.Fatalf("metrics: %d %q %q", st, out, e)
+	}
+	if st, _, e := admin("device", "dev-nope"); st != 1 || !strings.Contains(e, "not_found") {
+		t.Fatalf("device of an unknown id: %d %q, want 1 and not_found", st, e)
+	}
+	if st, out, e := admin("device-conflicts", "dev-nope"); st != 0 || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("device-conflicts: %d %q %q", st, out, e)
+	}
 	for _, args := range [][]string{
 		{},
 		{"no-such-verb"},
+		{"device"},
 		{"venue-add", "only-id"},
 		{"venue-visits", "hall-1"},
 		{"issuer-add", "x", "--public-key", filepath.Join(dir, "missing.pub")},
