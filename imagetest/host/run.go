@@ -55,6 +55,7 @@ func run(o options) error {
 	defer func() { v.kill() }()
 	s, ok := v.waitGood("A", bootTimeout)
 	if !check("first boot", ok && s.aLeft == "3", "%s in %.0fs", s, time.Since(t).Seconds()) {
+		v.diag()
 		return fmt.Errorf("no point going on")
 	}
 	check("env both copies", v.out("ls /boot/uboot.env /boot/uboot-redund.env | wc -l") == "2" && !strings.Contains(v.serial(), "bootcmd\" not defined"),
@@ -246,4 +247,10 @@ func (o options) tearNewerEnv() (string, error) {
 		env[i] = 0x5a
 	}
 	return name, o.putBoot(name, env)
+}
+
+// diag prints what the guest's journal says about the kiosk units.
+func (v *vm) diag() {
+	r, err := v.sh(30*time.Second, "systemctl --failed --no-pager; journalctl -b --no-pager -u scangated -u scangate-mark-good -u rauc | tail -40")
+	fmt.Printf("imagetest: guest journal (err %v):\n%s\n", err, r.Out)
 }
