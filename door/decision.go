@@ -72,3 +72,10 @@ type Decision struct {
 
 // Admitted reports whether the door lets the person through.
 func (d Decision) Admitted() bool { return d.Outcome == Pass || d.Outcome == AlreadyIn }
+
+// Shown is a decision as the door showed it: ShownAt is when its feedback
+// was requested (ShownAt - SeenAt is the door's latency).
+type Shown struct {
+	Decision
+	ShownAt time.Time
+}

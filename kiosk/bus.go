@@ -2,33 +2,26 @@ package kiosk
 
 import (
 	"sync"
-	"time"
 
 	"github.com/scangate/scangate/door"
 
 	"github.com/scangate/scangate/control"
 )
 
-// decided is one decision as the kiosk shows and reports it.
-type decided struct {
-	door.Decision
-	ShownAt time.Time // when feedback was requested
-}
-
 // bus fans decisions out to waiting `present` calls and keeps the last few
 // for status, masked.
 type bus struct {
 	mu   sync.Mutex
-	subs map[chan decided]struct{}
+	subs map[chan door.Shown]struct{}
 	last []control.DecisionInfo
 }
 
 const keepLast = 10
 
-func newBus() *bus { return &bus{subs: map[chan decided]struct{}{}} }
+func newBus() *bus { return &bus{subs: map[chan door.Shown]struct{}{}} }
 
-func (b *bus) subscribe() (<-chan decided, func()) {
-	ch := make(chan decided, 4)
+func (b *bus) subscribe() (<-chan door.Shown, func()) {
+	ch := make(chan door.Shown, 4)
 	b.mu.Lock()
 	b.subs[ch] = struct{}{}
 	b.mu.Unlock()
@@ -39,7 +32,7 @@ func (b *bus) subscribe() (<-chan decided, func()) {
 	}
 }
 
-func (b *bus) publish(d decided) {
+func (b *bus) publish(d door.Shown) {
 	info := control.DecisionInfo{
 		At: d.DecidedAt, Outcome: d.Outcome.String(), Reason: string(d.Reason),
 		Name: d.Name, Category: d.Category, Source: d.Source,

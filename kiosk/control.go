@@ -11,7 +11,9 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/scanner"
+	"github.com/scangate/scangate/sim"
 	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/version"
 )
@@ -20,7 +22,13 @@ import (
 // serves, and the simulator's present.
 func (k *Kiosk) controlHandler() http.Handler {
 	mux := statuspage.Handler(statusSource{k})
-	mux.HandleFunc("POST /v1/present", k.handlePresent)
+	if k.opts.Sim {
+		mux.Handle("POST /v1/present", sim.NewPresent(simDoor{k}))
+	} else {
+		mux.HandleFunc("POST /v1/present", func(w http.ResponseWriter, r *http.Request) {
+			control.WriteError(w, http.StatusConflict, "present works only on a kiosk started with --sim")
+		})
+	}
 	return mux
 }
 
@@ -100,82 +108,6 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	return st
 }
 
-// handlePresent shows an image to the simulated camera or types a text into
-// the simulated scanner, and answers with the decision that follows.
-func (k *Kiosk) handlePresent(w http.ResponseWriter, r *http.Request) {
-	if !k.opts.Sim {
-		control.WriteError(w, http.StatusConflict, "present works only on a kiosk started with --sim")
-		return
-	}
-	var req control.PresentRequest
-	if err := control.DecodeRequest(r, &req); err != nil {
-		control.WriteError(w, http.StatusBadRequest, "%v", err)
-		return
-	}
-	if (len(req.Image) == 0) == (req.Text == "") {
-		control.WriteError(w, http.StatusBadRequest, "give exactly one of image or text")
-		return
-	}
-	if req.Wait <= 0 {
-		req.Wait = 5 * time.Second
-	}
-	if req.Hold <= 0 {
-		req.Hold = time.Second
-	}
-	var img *image.Gray
-	source := "serial0"
-	if len(req.Image) > 0 {
-		f, err := scanner.FrameFromBytes(req.Image)
-		if err != nil {
-			control.WriteError(w, http.StatusBadRequest, "image: %v", err)
-			return
-		}
-		img = &image.Gray{Pix: f.Y, Stride: f.Stride, Rect: image.Rect(0, 0, f.Width, f.Height)}
-		source = "camera0"
-	}
-	sub, unsub := k.bus.subscribe()
-	defer unsub()
-	start := time.Now()
-	if img != nil {
-		k.hw.simCamera.Show(img)
-		k.clearAfter(req.Hold)
-	} else if err := k.hw.simSerial.Type(req.Text); err != nil {
-		control.WriteError(w, http.StatusInternalServerError, "type into simulated scanner: %v", err)
-		return
-	}
-	timeout := time.NewTimer(req.Wait)
-	defer timeout.Stop()
-	for {
-		select {
-		case d := <-sub:
-			if d.Source != source || d.ShownAt.Before(start) {
-				continue
-			}
-			control.WriteJSON(w, http.StatusOK, control.PresentResult{
-				Decision: d.Outcome.String(), Reason: string(d.Reason), Name: d.Name,
-				LatencyMS: float64(d.ShownAt.Sub(start).Microseconds()) / 1000,
-			})
-			return
-		case <-timeout.C:
-			control.WriteError(w, http.StatusGatewayTimeout, "no decision within %s: the code was not read (or the same card is still in its re-arm time)", req.Wait)
-			return
-		case <-r.Context().Done():
-			return
-		}
-	}
-}
-
-// clearAfter empties the simulated camera's view after hold, unless a newer
-// presentation replaced the image meanwhile.
-func (k *Kiosk) clearAfter(hold time.Duration) {
-	gen := k.presentGen.Add(1)
-	time.AfterFunc(hold, func() {
-		if k.presentGen.Load() == gen {
-			k.hw.simCamera.Show(nil)
-		}
-	})
-}
-
 // serveStatusPage serves the status JSON and a small page on TCP for
 // technicians on the venue's network.
 func (k *Kiosk) serveStatusPage(addr string) (stop func(), err error) {
@@ -209,3 +141,10 @@ func (s statusSource) Snapshot(ctx context.Context) (scanner.Snapshot, error) {
 	}
 	return s.k.scanner.Snapshot(ctx, s.k.hw.cameras[0].name)
 }
+
+// simDoor is the kiosk's simulated hardware as the simulator drives it.
+type simDoor struct{ k *Kiosk }
+
+func (d simDoor) Show(img *image.Gray)                   { d.k.hw.simCamera.Show(img) }
+func (d simDoor) Type(text string) error                 { return d.k.hw.simSerial.Type(text) }
+func (d simDoor) Subscribe() (<-chan door.Shown, func()) { return d.k.bus.subscribe() }

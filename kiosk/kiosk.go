@@ -68,7 +68,6 @@ type Kiosk struct {
 	ready      atomic.Bool
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
 	lastCode   atomic.Int64 // unix nanos of the last code decided (idle checkpoints)
-	presentGen atomic.Int64 // sim: the newest presentation
 	statusAddr atomic.Value // string: the status page's listening address
 }
 
@@ -429,7 +428,7 @@ func (k *Kiosk) housekeeping(ctx context.Context) {
 func (k *Kiosk) handle(ctx context.Context, c door.Code) {
 	d := k.gate.Decide(ctx, c)
 	k.display.Show(d)
-	k.bus.publish(decided{Decision: d, ShownAt: time.Now()})
+	k.bus.publish(door.Shown{Decision: d, ShownAt: time.Now()})
 }
 
 // watchdog pings systemd at half the interval while the kiosk is alive.
