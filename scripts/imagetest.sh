@@ -179,7 +179,7 @@ stage build
 BIN=$WORK/bin
 mkdir -p "$BIN"
 CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc heavy "$GO" build \
-	-tags 'sqlite_omit_load_extension osusergo netgo' -ldflags '-s -w -linkmode external -extldflags -static' \
+	-tags 'sqlite_omit_load_extension osusergo netgo kiosk' -ldflags '-s -w -linkmode external -extldflags -static' \
 	-o "$BIN/" ./cmd/scangated ./cmd/scangate 2>&1 | grep -v 'statically linked applications' || true
 CGO_ENABLED=0 GOOS=linux GOARCH=arm64 "$GO" build -o "$BIN/imagetest-agent" ./imagetest/agent
 "$GO" build -o "$BIN/imagetest-host" ./imagetest/host

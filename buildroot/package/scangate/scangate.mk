@@ -10,8 +10,10 @@ SCANGATE_SITE_METHOD = local
 SCANGATE_LICENSE = Proprietary
 SCANGATE_GOMOD = github.com/scangate/scangate
 SCANGATE_BUILD_TARGETS = cmd/scangated cmd/scangate
-# Same tags and flags as the repository's Makefile: no dlopen in go-sqlite3.
-SCANGATE_TAGS = sqlite_omit_load_extension
+# Same tags and flags as the repository's Makefile: no dlopen in go-sqlite3;
+# kiosk: the image's scangate CLI carries only the kiosk's commands (status,
+# present, selftest, decode, verify, version), not issuing or the collector.
+SCANGATE_TAGS = sqlite_omit_load_extension kiosk
 SCANGATE_VERSION_STRING = \
 	$(shell git -C $(SCANGATE_SITE) describe --always --dirty 2>/dev/null || echo custom)
 SCANGATE_LDFLAGS = -s -w \
