@@ -134,7 +134,7 @@ KPKG=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-[0
 [[ -n $KPKG ]] || fail "no linux-image-arm64 in apt (apt-get update?)"
 KVER=${KPKG#linux-image-}
 # The root file system's packages and what they need at run time.
-top=(systemd udev dbus rauc libubootenv-tool util-linux fdisk e2fsprogs dosfstools kmod systemd-timesyncd
+top=(systemd udev dbus rauc rauc-service libubootenv-tool util-linux fdisk e2fsprogs dosfstools kmod systemd-timesyncd
 	dash coreutils sed grep libnl-genl-3-200 libjson-glib-1.0-0 libcurl3-gnutls libglib2.0-0 libfdisk1)
 skip='^(perl|perl-base|perl-modules-.*|libperl.*|debconf|cdebconf|adduser|dpkg|install-info|usrmerge|usr-is-merged|init-system-helpers|lib.*-perl|libdebian-installer4|libnewt0.52|libslang2|libtextwrap1|readline-common|tar|passwd|libsemanage.*|debianutils|base-files|base-passwd|sensible-utils|gcc-12-base)$'
 list=$CACHE/debs/closure-$(printf '%s\n' "${top[@]}" | sha256sum | cut -c1-12).txt
