@@ -134,7 +134,7 @@ KPKG=$(apt-cache depends linux-image-arm64:arm64 | awk '/Depends: linux-image-[0
 [[ -n $KPKG ]] || fail "no linux-image-arm64 in apt (apt-get update?)"
 KVER=${KPKG#linux-image-}
 # The root file system's packages and what they need at run time.
-top=(systemd udev dbus rauc rauc-service libubootenv-tool util-linux fdisk e2fsprogs dosfstools kmod systemd-timesyncd
+top=(systemd udev dbus rauc libubootenv-tool util-linux fdisk e2fsprogs dosfstools kmod systemd-timesyncd
 	dash coreutils sed grep libnl-genl-3-200 libjson-glib-1.0-0 libcurl3-gnutls libglib2.0-0 libfdisk1)
 skip='^(perl|perl-base|perl-modules-.*|libperl.*|debconf|cdebconf|adduser|dpkg|install-info|usrmerge|usr-is-merged|init-system-helpers|lib.*-perl|libdebian-installer4|libnewt0.52|libslang2|libtextwrap1|readline-common|tar|passwd|libsemanage.*|debianutils|base-files|base-passwd|sensible-utils|gcc-12-base)$'
 list=$CACHE/debs/closure-$(printf '%s\n' "${top[@]}" | sha256sum | cut -c1-12).txt
@@ -155,23 +155,29 @@ bbdeb=$(fetch busybox-static:arm64)
 # download bundles whole (8 MiB cap). Rebuilt from Debian's own source
 # package with streaming on, as Buildroot's BR2_PACKAGE_RAUC_STREAMING does.
 stage rauc
-RAUC_BIN=$CACHE/rauc-streaming/rauc
-if [[ ! -x $RAUC_BIN ]]; then
+RAUC_ROOT=$CACHE/rauc-streaming/root
+if [[ ! -x $RAUC_ROOT/usr/bin/rauc ]]; then
 	for p in libglib2.0-dev libcurl4-gnutls-dev libssl-dev libjson-glib-dev libnl-genl-3-dev libfdisk-dev libdbus-1-dev; do
 		dpkg-query -W -f='${Status}' "$p:arm64" 2> /dev/null | grep -q 'install ok installed' || need+=("$p:arm64")
 	done
 	if ((${#need[@]})); then
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" > /dev/null
 	fi
-	(cd "$CACHE/src" && apt-get source --download-only -qq rauc > /dev/null 2>&1) || fail "apt-get source rauc"
-	rm -rf "$CACHE/src/rauc" "$CACHE/rauc-streaming"
-	dpkg-source -x "$(find "$CACHE/src" -maxdepth 1 -name 'rauc_*.dsc' | sort | tail -1)" "$CACHE/src/rauc" > /dev/null 2>&1
-	(cd "$CACHE/src/rauc" && autoreconf -fi > autoreconf.log 2>&1 && PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
-		./configure --host=aarch64-linux-gnu --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
-		--enable-streaming --enable-network --enable-json --with-streaming-user=nobody > configure.log 2>&1 &&
-		heavy make -j2 rauc > build.log 2>&1) || fail "rauc build (see $CACHE/src/rauc/build.log)"
-	mkdir -p "$CACHE/rauc-streaming"
-	cp "$CACHE/src/rauc/rauc" "$RAUC_BIN"
+	if [[ ! -x $CACHE/src/rauc/rauc ]]; then
+		(cd "$CACHE/src" && apt-get source --download-only -qq rauc > /dev/null 2>&1) || fail "apt-get source rauc"
+		rm -rf "$CACHE/src/rauc"
+		dpkg-source -x "$(find "$CACHE/src" -maxdepth 1 -name 'rauc_*.dsc' | sort | tail -1)" "$CACHE/src/rauc" > /dev/null 2>&1
+		(cd "$CACHE/src/rauc" && autoreconf -fi > autoreconf.log 2>&1 && PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig \
+			./configure --host=aarch64-linux-gnu --prefix=/usr --sysconfdir=/etc --localstatedir=/var \
+			--enable-streaming --enable-network --enable-json --with-streaming-user=nobody > configure.log 2>&1 &&
+			heavy make -j2 rauc > build.log 2>&1) || fail "rauc build (see $CACHE/src/rauc/build.log)"
+	fi
+	# The binary, its D-Bus service and policy and its systemd unit.
+	rm -rf "$RAUC_ROOT"
+	(cd "$CACHE/src/rauc" && make install-binPROGRAMS install-nodist_systemdunitDATA install-nodist_dbussystemserviceDATA \
+		install-dist_dbuspolicyDATA install-nodist_dbuswrapperSCRIPTS DESTDIR="$RAUC_ROOT" > install.log 2>&1 ||
+		make install DESTDIR="$RAUC_ROOT" > install.log 2>&1) || fail "rauc install (see $CACHE/src/rauc/install.log)"
+	[[ -x $RAUC_ROOT/usr/bin/rauc ]] || fail "rauc install made no usr/bin/rauc"
 fi
 
 # --- the static arm64 binaries and the test's guest agent -------------------
@@ -195,7 +201,7 @@ ln -s usr/bin "$T/bin"
 ln -s usr/sbin "$T/sbin"
 ln -s usr/lib "$T/lib"
 for d in "${debs[@]}"; do dpkg-deb --fsys-tarfile "$d" | tar -x --keep-directory-symlink -C "$T"; done
-install -m 0755 "$RAUC_BIN" "$T/usr/bin/rauc"
+tar -C "$RAUC_ROOT" -c . | tar -x --keep-directory-symlink -C "$T"
 ln -sf dash "$T/bin/sh"
 # What systemd-sysv (Buildroot: BR2_INIT_SYSTEMD) provides.
 ln -sf ../lib/systemd/systemd "$T/usr/sbin/init"
