@@ -89,7 +89,7 @@ func run(o options) error {
 	check("streamed install", err == nil && r.Code == 0 && ranges > 0 && whole == 0,
 		"rauc install %s: exit %d in %.0fs, %d range requests, %d whole downloads, %d of %d bytes sent (err %v) %s",
 		url, r.Code, time.Since(t).Seconds(), ranges, whole, sent, size, err, lastLine(r.Out))
-	v.sh(10*time.Second, "systemctl reboot")
+	v.reboot()
 	t = time.Now()
 	s, ok = v.waitGood("B", bootTimeout)
 	check("update to B", ok, "%s in %.0fs, version %s", s, time.Since(t).Seconds(), v.out("cat /etc/scangate-version"))
@@ -253,4 +253,12 @@ func (o options) tearNewerEnv() (string, error) {
 func (v *vm) diag() {
 	r, err := v.sh(30*time.Second, "systemctl --failed --no-pager; journalctl -b --no-pager -u scangated -u scangate-mark-good -u rauc | tail -40")
 	fmt.Printf("imagetest: guest journal (err %v):\n%s\n", err, r.Out)
+}
+
+// reboot asks the guest to reboot and waits until U-Boot picks a slot
+// again, so that the old system's agent is not mistaken for the new one.
+func (v *vm) reboot() bool {
+	n := strings.Count(v.serial(), "scangate: booting slot")
+	v.sh(10*time.Second, "systemctl reboot")
+	return v.waitSerial("scangate: booting slot", n+1, 2*time.Minute)
 }
