@@ -89,7 +89,7 @@ for pair in rpi_arm64:uboot.fragment qemu_arm64:uboot-qemu.fragment; do
 	out=$WORK/ubcfg-$def
 	ubconfig "${def}_defconfig" "$BOARD/${pair##*:}" "$out"
 	missing=()
-	for want in CONFIG_ZSTD=y CONFIG_FS_SQUASHFS=y CONFIG_CMD_SQUASHFS=y CONFIG_CMD_SETEXPR=y \
+	for want in CONFIG_ZSTD=y CONFIG_FS_SQUASHFS=y CONFIG_CMD_SQUASHFS=y CONFIG_CMD_SETEXPR=y CONFIG_CMD_NVEDIT_LOAD=y \
 		CONFIG_ENV_IS_IN_FAT=y CONFIG_SYS_REDUNDAND_ENVIRONMENT=y 'CONFIG_ENV_FAT_FILE="uboot.env"' \
 		'CONFIG_ENV_FAT_FILE_REDUND="uboot-redund.env"' 'CONFIG_ENV_FAT_DEVICE_AND_PART="0:1"' \
 		CONFIG_ENV_SIZE=0x4000 CONFIG_BOOTDELAY=-2 CONFIG_DISTRO_DEFAULTS=y CONFIG_CMD_FAT=y CONFIG_FAT_WRITE=y; do
