@@ -135,19 +135,26 @@ func run(o options) error {
 	// 6. A config typo (written the way Notepad does: BOM, CRLF): shown,
 	// written to the boot partition, no reboot, same slot.
 	boots := strings.Count(v.serial(), "scangate: booting slot")
-	bad := "\ufeff" + strings.ReplaceAll(strings.Replace(good, "[camera]\nenabled = false", "[camera]\nenabled = false\nwidht = 640\nfps = 0", 1), "\n", "\r\n")
+	bad := strings.Replace(good, "[camera]\nenabled = false", "[camera]\nenabled = false\nwidht = 640", 1)
+	bad = strings.Replace(bad, "device = \"/dev/ttyUSB0\"", "device = \"/dev/ttyUSB0\"\nparity = \"mark\"", 1)
+	bad = "\ufeff" + strings.ReplaceAll(bad, "\n", "\r\n")
 	if err := v.putGuestFile("/boot/scangate.toml", bad); err != nil {
 		return err
 	}
 	v.sh(30*time.Second, "systemctl restart scangated")
 	time.Sleep(20 * time.Second)
 	errText := v.out("cat /boot/scangate-error.txt")
-	screen := v.out("cat /run/scangate/screen.txt 2>/dev/null; imagetest-agent --version >/dev/null 2>&1; true")
+	screen := v.out("systemctl show -p StatusText --value scangated")
 	fb := v.out("head -c 4096 /dev/fb0 | od -An -tx1 | tr -s ' \\n' ' ' | head -c 64")
 	s = v.state()
-	check("config typo", strings.Contains(errText, "scangate.toml:") && strings.Contains(errText, "camera.widht") && strings.Contains(errText, "camera.fps") &&
+	// The screen: the framebuffer filled with the fault colour (f5a600,
+	// stored B G R X) behind the text.
+	// and text drawn over it (more than the one colour in the top rows).
+	colours := v.out("head -c 1048576 /dev/fb0 | od -An -tx4 -v | tr -s ' ' '\\n' | sort -u | grep -c .")
+	amber := strings.Contains(fb, "00 a6 f5") && colours != "" && colours != "1" && colours != "2"
+	check("config typo", strings.Contains(errText, "scangate.toml:") && strings.Contains(errText, "camera.widht") && strings.Contains(errText, "serial.parity") && amber &&
 		strings.Count(v.serial(), "scangate: booting slot") == boots && s.booted == "B" && v.out("systemctl is-active scangated") == "active",
-		"error file %q; screen %q fb %q; %s, %d reboots", oneLine(errText), oneLine(screen), fb, s, strings.Count(v.serial(), "scangate: booting slot")-boots)
+		"error file %q; daemon status %q; framebuffer amber with text %v (%s, %s colours); %s, %d reboots", oneLine(errText), screen, amber, fb, colours, s, strings.Count(v.serial(), "scangate: booting slot")-boots)
 	if err := v.putGuestFile("/boot/scangate.toml", good); err != nil {
 		return err
 	}
