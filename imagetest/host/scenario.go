@@ -141,6 +141,10 @@ type slotState struct {
 }
 
 func (v *vm) state() slotState {
+	// Whether the slot is marked first: the counters read after it then
+	// show what marking wrote.
+	marked := v.out("systemctl show -p Result --value scangate-mark-good") == "success" &&
+		v.out("systemctl show -p ActiveState --value scangate-mark-good") == "active"
 	env := v.out("fw_printenv BOOT_ORDER BOOT_A_LEFT BOOT_B_LEFT")
 	get := func(k string) string {
 		for _, l := range strings.Split(env, "\n") {
@@ -153,8 +157,7 @@ func (v *vm) state() slotState {
 	return slotState{
 		booted: v.out(`sed -n 's/.*rauc\.slot=\([AB]\).*/\1/p' /proc/cmdline`),
 		order:  get("BOOT_ORDER"), aLeft: get("BOOT_A_LEFT"), bLeft: get("BOOT_B_LEFT"),
-		marked: v.out("systemctl show -p Result --value scangate-mark-good") == "success" &&
-			v.out("systemctl show -p ActiveState --value scangate-mark-good") == "active",
+		marked: marked,
 	}
 }
 
