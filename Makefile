@@ -89,12 +89,19 @@ bin/linux-armv6/scangate: FORCE
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=6 CC=arm-linux-gnueabi-gcc \
 	  $(GO) build -tags '$(TAGS) osusergo netgo' -ldflags '$(LDFLAGS) -linkmode external -extldflags -static' -o $(@D)/ ./cmd/...
 
+# Where Debian's own arm64 libc is installed (make imagetest installs arm64
+# -dev packages to build RAUC), the cross prefix would pair the cross
+# toolchain's ld.so with the native libc and qemu-aarch64 spins for ever:
+# the native loader is used then.
+ARM64_PREFIX := $(if $(wildcard /lib/ld-linux-aarch64.so.1),,-L /usr/aarch64-linux-gnu)
+ARMHF_PREFIX := $(if $(wildcard /lib/ld-linux-armhf.so.3),,-L /usr/arm-linux-gnueabihf)
+
 cross-smoke: cross
-	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/scangate version
-	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/scangated --version
-	qemu-aarch64 -L /usr/aarch64-linux-gnu bin/linux-arm64/kiosk/scangate version
-	qemu-arm -L /usr/arm-linux-gnueabihf bin/linux-armv7/scangate version
-	qemu-arm bin/linux-armv6/scangate version
+	timeout -s KILL 120 qemu-aarch64 $(ARM64_PREFIX) bin/linux-arm64/scangate version
+	timeout -s KILL 120 qemu-aarch64 $(ARM64_PREFIX) bin/linux-arm64/scangated --version
+	timeout -s KILL 120 qemu-aarch64 $(ARM64_PREFIX) bin/linux-arm64/kiosk/scangate version
+	timeout -s KILL 120 qemu-arm $(ARMHF_PREFIX) bin/linux-armv7/scangate version
+	timeout -s KILL 120 qemu-arm bin/linux-armv6/scangate version
 	file bin/linux-armv6/scangate | grep -q 'statically linked'
 
 bench:
