@@ -1,7 +1,6 @@
 package idcode_test
 
 import (
-	"slices"
 	"testing"
 
 	"github.com/scangate/scangate/idcode"
@@ -9,17 +8,12 @@ import (
 )
 
 func TestReasonsListsEveryConstant(t *testing.T) {
-	declared, err := constcheck.Values(".", "Reason")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var listed []string
 	for _, r := range idcode.Reasons() {
 		listed = append(listed, string(r))
 	}
-	slices.Sort(declared)
-	slices.Sort(listed)
-	if !slices.Equal(declared, listed) {
-		t.Fatalf("idcode.Reasons() %v, declared %v", listed, declared)
+	missing, extra, err := constcheck.Listed(".", "Reason", listed)
+	if err != nil || len(missing) > 0 || len(extra) > 0 {
+		t.Fatalf("idcode.Reasons() misses %v, lists unknown %v (%v)", missing, extra, err)
 	}
 }

@@ -9,6 +9,10 @@
 // (`scangate present --text`), and the LEDs, buzzer and screen by a
 // terminal renderer. Everything after the sources is the production code.
 //
+// The technician's page and the simulator's protocol live in statuspage
+// and sim; the kiosk only hands them its parts. Housekeeping (checkpoint,
+// purge, store probe) runs on its own goroutine, never on the door's.
+//
 // Liveness for the watchdog is real, not a timer: the decision loop must
 // have turned within the last interval, and a camera that says it is
 // streaming must have delivered a frame recently. A camera that is

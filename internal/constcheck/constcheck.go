@@ -14,6 +14,33 @@ import (
 	"strings"
 )
 
+// Listed reports the constants of typeName in dir that listed lacks, and
+// the entries of listed that are no such constant; both empty when the
+// hand-written list is exact.
+func Listed(dir, typeName string, listed []string) (missing, extra []string, err error) {
+	declared, err := Values(dir, typeName)
+	if err != nil {
+		return nil, nil, err
+	}
+	have := map[string]bool{}
+	for _, v := range listed {
+		have[v] = true
+	}
+	is := map[string]bool{}
+	for _, v := range declared {
+		is[v] = true
+		if !have[v] {
+			missing = append(missing, v)
+		}
+	}
+	for _, v := range listed {
+		if !is[v] {
+			extra = append(extra, v)
+		}
+	}
+	return missing, extra, nil
+}
+
 // Values returns the string values of the constants of type typeName
 // declared in the non-test Go files of dir.
 func Values(dir, typeName string) ([]string, error) {

@@ -3,11 +3,13 @@
 // collector in batches, and applies the collector's signed downlink bundle
 // (trust list, revocations, venue policy, server time).
 //
-// Never lose, never count twice: the outbox is deleted only up to the
-// collector's ack, the highest seq up to which the collector holds every
-// record of this device. A batch whose answer is lost (a cut, a timeout,
-// a crash) is sent again; the collector stores (device, seq) once, so the
-// replay is harmless. Nothing here decides what is in the outbox; the store
+// Never lose, never count twice: each batch is of one ledger (the database
+// file's incarnation, store.Ledger) and the outbox of that ledger is
+// deleted only up to the collector's ack, the highest seq up to which the
+// collector holds every record of it (counted from the batch's floor). A
+// batch whose answer is lost (a cut, a timeout, a crash) is sent again;
+// the collector stores (device, ledger, seq) once, so the replay is
+// harmless, and a new database file can never collide with an old one. Nothing here decides what is in the outbox; the store
 // commits a check-in and its outbox row in one transaction.
 //
 // Authentication is the signed request of sync/wire (Ed25519 over method,
