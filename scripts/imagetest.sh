@@ -388,7 +388,7 @@ stage boot
 rc=0
 heavy "$BIN/imagetest-host" --work "$WORK" --qemu qemu-system-aarch64 --bios "$WORK/a/u-boot.bin" \
 	--disk "$WORK/a/sdcard.img" --bundles "$WORK" --scangate "$BIN/scangate-host" --compatible "$COMPAT" \
-	--timeout "${SCANGATE_IMAGETEST_TIMEOUT:-900}s" || rc=$?
+	--timeout "${SCANGATE_IMAGETEST_TIMEOUT:-2400}s" || rc=$?
 stage "done"
 printf 'imagetest: total %.1fs\n' "$(echo "$(date +%s.%N) - $T0" | bc)"
 exit "$rc"

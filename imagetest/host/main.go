@@ -45,7 +45,7 @@ func main() {
 	flag.StringVar(&o.bundles, "bundles", "", "directory with b/, badtest/, panic/ from post-image.sh")
 	flag.StringVar(&o.scangate, "scangate", "scangate", "host scangate CLI (collector, cards)")
 	flag.StringVar(&o.compatible, "compatible", "", "RAUC compatible of the image")
-	flag.DurationVar(&o.timeout, "timeout", 15*time.Minute, "whole run")
+	flag.DurationVar(&o.timeout, "timeout", 40*time.Minute, "whole run (a hang guard: boot waits stretch while the guest prints, see patience.go)")
 	flag.Parse()
 	o.agentPort, o.httpPort, o.collectorPort = 17070, 18080, 18480
 	go func() {

@@ -168,11 +168,11 @@ func (s slotState) String() string {
 // waitGood waits for the system up on slot want and its self-test passed.
 func (v *vm) waitGood(want string, timeout time.Duration) (slotState, bool) {
 	var s slotState
-	deadline := time.Now().Add(timeout)
+	p := v.patience(timeout)
 	if !v.waitAgent(timeout) {
 		return s, false
 	}
-	for time.Now().Before(deadline) {
+	for !p.over() {
 		s = v.state()
 		if s.booted == want && s.marked {
 			return s, true

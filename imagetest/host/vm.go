@@ -97,7 +97,7 @@ func (v *vm) serial() string {
 
 // waitSerial waits for a line containing s to appear n times.
 func (v *vm) waitSerial(s string, n int, timeout time.Duration) bool {
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+	for p := v.patience(timeout); !p.over(); time.Sleep(200 * time.Millisecond) {
 		if strings.Count(v.serial(), s) >= n {
 			return true
 		}
@@ -158,7 +158,7 @@ func (v *vm) out(cmd string) string {
 
 // waitAgent waits until the guest's agent answers, i.e. the system is up.
 func (v *vm) waitAgent(timeout time.Duration) bool {
-	for deadline := time.Now().Add(timeout); time.Now().Before(deadline); time.Sleep(time.Second) {
+	for p := v.patience(timeout); !p.over(); time.Sleep(time.Second) {
 		if r, err := v.sh(5*time.Second, "true"); err == nil && r.Code == 0 {
 			return true
 		}
