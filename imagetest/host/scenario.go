@@ -43,7 +43,16 @@ url = "http://10.0.2.2:%d"
 collector_key = "/boot/collector.pub"
 enroll_token = %q
 poll_interval = "2s"
-`, venue, o.collectorPort, token)
+
+[update]
+url = %q
+`, venue, o.collectorPort, token, updateURL(o))
+}
+
+// updateURL is the bundle the fleet is told to run: B's.
+func updateURL(o options) string {
+	_, url := bundleURL(o, "b")
+	return url
 }
 
 type card struct{ qr, id string }
