@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -54,11 +55,16 @@ type Display struct {
 	clock    clock.Clock
 	log      *slog.Logger
 
-	mu     sync.Mutex // serialises Show's drain-then-send
-	queue  chan door.Decision
+	mu     sync.Mutex // serialises the queue's drain-then-send; guards last
+	queue  chan item
+	last   *door.Decision // the newest decision shown, for Repeat
 	quit   chan struct{}
 	done   chan struct{}
 	closed sync.Once
+
+	idleMu      sync.Mutex
+	idle        Idle
+	idleChanged chan struct{} // capacity 1: "the idle state changed"
 
 	// last state written, so outputs only hear about changes
 	state struct {
@@ -66,6 +72,26 @@ type Display struct {
 		buzz  bool
 		known bool
 	}
+}
+
+// Idle is what the door shows while no pattern plays: the message, and
+// whether the amber light stays on (the device refuses every card).
+type Idle struct {
+	Message Message
+	Amber   bool
+}
+
+func (i Idle) equal(o Idle) bool {
+	return i.Amber == o.Amber && i.Message.Background == o.Message.Background &&
+		slices.Equal(i.Message.Lines, o.Message.Lines)
+}
+
+// item is one thing to show: a decision's feedback, or a notice (a
+// message alone, for a while).
+type item struct {
+	dec       door.Decision
+	notice    *Message
+	noticeFor time.Duration
 }
 
 // New starts a display on the given outputs; each must implement at least
@@ -76,9 +102,12 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 		patterns: DefaultPatterns(),
 		clock:    cfg.Clock,
 		log:      cfg.Logger,
-		queue:    make(chan door.Decision, 1),
+		queue:    make(chan item, 1),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
+		idle:     Idle{Message: IdleMessage()},
+
+		idleChanged: make(chan struct{}, 1),
 	}
 	if d.clock == nil {
 		d.clock = clock.Real{}
@@ -119,12 +148,62 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 func (d *Display) Show(dec door.Decision) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
+	d.last = &dec
+	d.sendLocked(item{dec: dec})
+}
+
+// Repeat plays the newest decision's feedback again (screen, lights,
+// sound and voice) for someone who missed it; it records nothing. It
+// reports whether there was a decision to repeat.
+func (d *Display) Repeat() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.last == nil {
+		return false
+	}
+	d.sendLocked(item{dec: *d.last})
+	return true
+}
+
+// Notice shows m for dur (lights and buzzer off), then the idle screen.
+// It is queued like a decision: a newer decision or notice cuts it short.
+func (d *Display) Notice(m Message, dur time.Duration) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.sendLocked(item{notice: &m, noticeFor: dur})
+}
+
+func (d *Display) sendLocked(it item) {
 	select {
 	case old := <-d.queue:
-		d.log.Debug("display: decision superseded before shown", "outcome", old.Outcome.String())
+		d.log.Debug("display: superseded before shown", "outcome", old.dec.Outcome.String(), "notice", old.notice != nil)
 	default:
 	}
-	d.queue <- dec // cannot block: only Show sends, under mu, after draining
+	d.queue <- it // cannot block: only senders under mu, after draining
+}
+
+// SetIdle changes what is shown while no pattern plays; it is drawn at
+// once when the door is idle, else when the pattern ends. Setting the
+// same state again draws nothing.
+func (d *Display) SetIdle(i Idle) {
+	d.idleMu.Lock()
+	same := d.idle.equal(i)
+	d.idle = i
+	d.idleMu.Unlock()
+	if same {
+		return
+	}
+	select {
+	case d.idleChanged <- struct{}{}:
+	default:
+	}
+}
+
+// CurrentIdle is the idle state in force.
+func (d *Display) CurrentIdle() Idle {
+	d.idleMu.Lock()
+	defer d.idleMu.Unlock()
+	return d.idle
 }
 
 // Close stops the current pattern, switches lights and buzzer off and
@@ -142,21 +221,28 @@ func (d *Display) Close() error {
 func (d *Display) run() {
 	defer close(d.done)
 	d.showIdle()
-	var next *door.Decision
+	var next *item
 	for {
 		if next == nil {
 			select {
-			case dec := <-d.queue:
-				next = &dec
+			case it := <-d.queue:
+				next = &it
+			case <-d.idleChanged:
+				d.showIdle()
+				continue
 			case <-d.quit:
 				d.apply(Step{})
 				return
 			}
 		}
-		dec := *next
+		it := *next
 		next = nil
 		var quit bool
-		next, quit = d.play(dec)
+		if it.notice != nil {
+			next, quit = d.showNotice(*it.notice, it.noticeFor)
+		} else {
+			next, quit = d.play(it.dec)
+		}
 		if quit {
 			d.apply(Step{})
 			return
@@ -167,12 +253,12 @@ func (d *Display) run() {
 	}
 }
 
-// play runs the pattern for dec. It returns a newer decision that cut it
+// play runs the pattern for dec. It returns a newer item that cut it
 // short, or quit when Close was called.
-func (d *Display) play(dec door.Decision) (next *door.Decision, quit bool) {
+func (d *Display) play(dec door.Decision) (next *item, quit bool) {
 	p := d.patterns[dec.Outcome]
 	if len(p.Steps) == 0 {
-		p = d.patterns[door.DeviceFault]
+		p = d.patterns[door.Fault]
 	}
 	if d.voice != nil {
 		d.voice.play(dec.Outcome)
@@ -187,20 +273,38 @@ func (d *Display) play(dec door.Decision) (next *door.Decision, quit bool) {
 				d.showMessage(MessageFor(dec))
 			}
 			at += s.For
-			t := d.clock.NewTimer(start.Add(at).Sub(d.clock.Now()))
-			select {
-			case <-t.Chan():
-			case newer := <-d.queue:
-				t.Stop()
-				return &newer, false
-			case <-d.quit:
-				t.Stop()
-				return nil, true
+			if next, quit, done := d.wait(start.Add(at)); !done {
+				return next, quit
 			}
 		}
 	}
 	d.apply(Step{})
 	return nil, false
+}
+
+func (d *Display) showNotice(m Message, dur time.Duration) (next *item, quit bool) {
+	d.apply(Step{})
+	d.showMessage(m)
+	if next, quit, done := d.wait(d.clock.Now().Add(dur)); !done {
+		return next, quit
+	}
+	return nil, false
+}
+
+// wait waits until the deadline; done is false when a newer item or
+// Close came first.
+func (d *Display) wait(until time.Time) (next *item, quit, done bool) {
+	t := d.clock.NewTimer(until.Sub(d.clock.Now()))
+	select {
+	case <-t.Chan():
+		return nil, false, true
+	case newer := <-d.queue:
+		t.Stop()
+		return &newer, false, false
+	case <-d.quit:
+		t.Stop()
+		return nil, true, false
+	}
 }
 
 func (d *Display) apply(s Step) {
@@ -223,8 +327,13 @@ func (d *Display) apply(s Step) {
 }
 
 func (d *Display) showIdle() {
-	d.apply(Step{})
-	d.showMessage(IdleMessage())
+	select {
+	case <-d.idleChanged: // drawn now: a change signalled during a pattern is in it
+	default:
+	}
+	idle := d.CurrentIdle()
+	d.apply(Step{Amber: idle.Amber})
+	d.showMessage(idle.Message)
 }
 
 func (d *Display) showMessage(m Message) {

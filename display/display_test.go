@@ -180,7 +180,7 @@ func TestShowNeverBlocksAndNewestWins(t *testing.T) {
 
 func TestFaultBlinksThenIdles(t *testing.T) {
 	r := newRig(t, Config{})
-	r.d.Show(door.Decision{Outcome: door.DeviceFault, Reason: door.ReasonDeviceFault})
+	r.d.Show(door.Decision{Outcome: door.Fault, Reason: door.ReasonTrustStale})
 	r.waitTimer()
 	for range 19 {
 		r.advance(500 * time.Millisecond)
@@ -192,13 +192,80 @@ func TestFaultBlinksThenIdles(t *testing.T) {
 		if e.Kind == "lights" && e.Amber {
 			amberOn++
 		}
+		if e.Kind == "lights" && e.Red {
+			t.Errorf("a device fault lit the bad card's red: %v", e)
+		}
 	}
 	if amberOn != 10 {
 		t.Errorf("amber switched on %d times, want 10:\n%s", amberOn, r.log(ev))
 	}
+	if s := ev[5]; s.Kind != "screen" || strings.Join(s.Lines, "|") != "设备需维护 请找工作人员|Device needs attention, see staff|信任数据过期|Trust data out of date" {
+		t.Errorf("fault screen %v", s)
+	}
 	last := ev[len(ev)-1]
 	if last.Kind != "screen" || last.Lines[0] != "请出示身份码" || last.At.Sub(t0) != 10*time.Second {
 		t.Errorf("last event %v at %v, want idle screen at 10s", last, last.At.Sub(t0))
+	}
+}
+
+// The idle state follows the device: a refusing device shows amber and
+// says so; the change is drawn at once when idle, after the pattern
+// otherwise, and setting the same state again draws nothing.
+func TestSetIdle(t *testing.T) {
+	r := newRig(t, Config{})
+	r.d.SetIdle(Idle{Message: RefusingMessage(door.ReasonTrustStale), Amber: true})
+	r.expect(5, idleStart+`0s lights green=false red=false amber=true
+0s screen 设备需维护 请找工作人员 / Device needs attention, see staff / 信任数据过期 / Trust data out of date
+`)
+	r.d.SetIdle(Idle{Message: RefusingMessage(door.ReasonTrustStale), Amber: true})
+	r.d.Show(door.Decision{Outcome: door.Pass})
+	r.waitTimer()
+	r.d.SetIdle(Idle{Message: IdleMessage()}) // during the pattern
+	r.advance(80 * time.Millisecond)
+	r.clock.Advance(920 * time.Millisecond)
+	r.expect(11, idleStart+`0s lights green=false red=false amber=true
+0s screen 设备需维护 请找工作人员 / Device needs attention, see staff / 信任数据过期 / Trust data out of date
+0s lights green=true red=false amber=false
+0s buzzer true
+0s screen 请通行 / Welcome
+80ms buzzer false
+1s lights green=false red=false amber=false
+1s screen 请出示身份码 / Show your card
+`)
+	if ev := r.rec.WaitEvents(12, 200*time.Millisecond); len(ev) != 11 {
+		t.Errorf("extra events:\n%s", r.log(ev[11:]))
+	}
+}
+
+func TestNoticeThenIdle(t *testing.T) {
+	r := newRig(t, Config{})
+	r.d.Notice(RenewedMessage(time.Date(2027, 2, 1, 0, 0, 0, 0, time.UTC)), 10*time.Second)
+	r.waitTimer()
+	r.clock.Advance(10 * time.Second)
+	r.expect(5, idleStart+`0s screen 信任数据已更新 / Trust data renewed / 有效至 2027-02-01 / Valid until 2027-02-01
+10s screen 请出示身份码 / Show your card
+`)
+}
+
+func TestRepeatPlaysTheLastDecisionAgain(t *testing.T) {
+	r := newRig(t, Config{})
+	if r.d.Repeat() {
+		t.Fatal("Repeat with nothing shown yet")
+	}
+	r.d.Show(door.Decision{Outcome: door.Fail, Reason: door.ReasonExpired})
+	r.waitTimer()
+	r.d.Repeat() // cuts the first play short and starts over
+	r.rec.WaitEvents(7, 5*time.Second)
+	r.waitTimer()
+	ev := r.rec.Events()
+	var screens []string
+	for _, e := range ev {
+		if e.Kind == "screen" {
+			screens = append(screens, strings.Join(e.Lines, "|"))
+		}
+	}
+	if len(screens) != 3 || screens[1] != "无效码|Invalid|已过期|Expired" || screens[2] != screens[1] {
+		t.Errorf("screens %q", screens)
 	}
 }
 
@@ -246,7 +313,8 @@ func TestMessageFor(t *testing.T) {
 		{door.Decision{Outcome: door.Pass, Name: "王*英"}, "请通行|Welcome|王*英", ColorPass},
 		{door.Decision{Outcome: door.AlreadyIn}, "已签到|Already in", ColorPass},
 		{door.Decision{Outcome: door.Fail, Reason: door.ReasonExpired, Name: "王*英"}, "无效码|Invalid|已过期|Expired", ColorFail},
-		{door.Decision{Outcome: door.DeviceFault}, "设备故障 请找工作人员|Device fault, see staff", ColorFault},
+		{door.Decision{Outcome: door.Fault}, "设备需维护 请找工作人员|Device needs attention, see staff", ColorFault},
+		{door.Decision{Outcome: door.Fault, Reason: door.ReasonClock}, "设备需维护 请找工作人员|Device needs attention, see staff|时间未校准|Clock not set", ColorFault},
 	} {
 		m := MessageFor(tc.dec)
 		if got := strings.Join(m.Lines, "|"); got != tc.want || m.Background != tc.bg {

@@ -56,8 +56,9 @@ var (
 		{Red: true, Buzz: true, For: 800 * time.Millisecond},
 		{Red: true, For: 1200 * time.Millisecond},
 	}}
-	// FaultPattern blinks amber for 10 s; on boards without an amber LED
-	// the gpio driver lights red and green together instead.
+	// FaultPattern, the device-fault pattern, blinks amber with a beep a
+	// second for 10 s: never the red of a bad card. On boards without an
+	// amber LED the gpio driver lights red and green together instead.
 	FaultPattern = Pattern{Steps: []Step{
 		{Amber: true, Buzz: true, For: 500 * time.Millisecond},
 		{For: 500 * time.Millisecond},
@@ -67,10 +68,10 @@ var (
 // DefaultPatterns returns the built-in pattern for every outcome.
 func DefaultPatterns() map[door.Outcome]Pattern {
 	return map[door.Outcome]Pattern{
-		door.Pass:        PassPattern,
-		door.AlreadyIn:   AlreadyInPattern,
-		door.Fail:        FailBeeps,
-		door.DeviceFault: FaultPattern,
+		door.Pass:      PassPattern,
+		door.AlreadyIn: AlreadyInPattern,
+		door.Fail:      FailBeeps,
+		door.Fault:     FaultPattern,
 	}
 }
 

@@ -2,6 +2,7 @@ package display
 
 import (
 	"image/color"
+	"time"
 
 	"github.com/scangate/scangate/door"
 )
@@ -20,6 +21,16 @@ var (
 	ColorFail  = color.RGBA{0xc8, 0x10, 0x1e, 0xff}
 	ColorFault = color.RGBA{0xf5, 0xa6, 0x00, 0xff}
 	ColorIdle  = color.RGBA{0x10, 0x18, 0x30, 0xff}
+	// ColorWarn is the idle screen while the device still decides but
+	// will soon refuse every card: amber, darker than a fault.
+	ColorWarn = color.RGBA{0x8a, 0x5c, 0x00, 0xff}
+)
+
+// The device-fault title, shown for every decision and idle state that is
+// the device's fault, never the card's.
+const (
+	FaultTitleZH = "设备需维护 请找工作人员"
+	FaultTitleEN = "Device needs attention, see staff"
 )
 
 // reasonText is the Chinese and English for each refusal reason.
@@ -34,9 +45,11 @@ var reasonText = map[door.Reason][2]string{
 	door.ReasonRevoked:       {"已注销", "Revoked"},
 	door.ReasonIssuerVenue:   {"本场所不适用", "Not valid here"},
 	door.ReasonCategory:      {"类别不准入", "Category not admitted"},
-	door.ReasonTrustStale:    {"数据过期", "Data out of date"},
+	door.ReasonTrustStale:    {"信任数据过期", "Trust data out of date"},
 	door.ReasonClock:         {"时间未校准", "Clock not set"},
 	door.ReasonDeviceFault:   {"设备故障", "Device fault"},
+	door.ReasonStorage:       {"存储故障", "Storage fault"},
+	door.ReasonConfig:        {"未配置信任密钥", "No trust key configured"},
 	door.ReasonLogged:        {"已记录", "Logged"},
 }
 
@@ -49,9 +62,40 @@ func ReasonText(r door.Reason) (zh, en string) {
 	return "", string(r)
 }
 
-// IdleMessage is shown when no pattern plays.
+// IdleMessage is shown when no pattern plays and the device is deciding.
 func IdleMessage() Message {
 	return Message{Background: ColorIdle, Lines: []string{"请出示身份码", "Show your card"}}
+}
+
+// RefusingMessage is the idle screen while the device knows it would
+// refuse every card for reason (door.Gate.Refusing): it says so before
+// anyone holds a card up, and never asks for one.
+func RefusingMessage(reason door.Reason) Message {
+	return faultMessage(reason)
+}
+
+// WarnMessage is the idle screen from trust.warn_days before the trust
+// data runs out: cards still pass; staff are asked to renew by the day
+// given (already in the device's time zone).
+func WarnMessage(refusedFrom time.Time) Message {
+	day := refusedFrom.Format(time.DateOnly)
+	return Message{Background: ColorWarn, Lines: []string{"请出示身份码", "Show your card",
+		"信任数据将于 " + day + " 过期 请更新", "Renew trust data before " + day}}
+}
+
+// RenewedMessage is shown for a while after renewed trust files were
+// installed; until is when cards will be refused again (device time zone).
+func RenewedMessage(until time.Time) Message {
+	day := until.Format(time.DateOnly)
+	return Message{Background: ColorPass, Lines: []string{"信任数据已更新", "Trust data renewed",
+		"有效至 " + day, "Valid until " + day}}
+}
+
+// RenewRefusedMessage is shown for a while after trust files were found
+// and refused; the reason is in `scangate status` and the log.
+func RenewRefusedMessage() Message {
+	return Message{Background: ColorFault, Lines: []string{"信任文件被拒绝", "Trust files refused",
+		"详见状态页", "See scangate status"}}
 }
 
 // MessageFor is the screen text for a decision. The name is the card's
@@ -72,10 +116,22 @@ func MessageFor(dec door.Decision) Message {
 		m.Lines = append(m.Lines, en)
 		return m
 	default:
-		return Message{Background: ColorFault, Lines: []string{"设备故障 请找工作人员", "Device fault, see staff"}}
+		return faultMessage(dec.Reason)
 	}
 	if dec.Name != "" {
 		m.Lines = append(m.Lines, dec.Name)
 	}
 	return m
+}
+
+func faultMessage(reason door.Reason) Message {
+	m := Message{Background: ColorFault, Lines: []string{FaultTitleZH, FaultTitleEN}}
+	if reason == "" {
+		return m
+	}
+	zh, en := ReasonText(reason)
+	if zh != "" {
+		m.Lines = append(m.Lines, zh)
+	}
+	return Message{Background: m.Background, Lines: append(m.Lines, en)}
 }

@@ -6,10 +6,10 @@ import "time"
 type Outcome int
 
 const (
-	Pass        Outcome = iota // admitted and counted
-	AlreadyIn                  // admitted, not counted twice
-	Fail                       // refused; Reason says why
-	DeviceFault                // the device cannot decide safely: see staff
+	Pass      Outcome = iota // admitted and counted
+	AlreadyIn                // admitted, not counted twice
+	Fail                     // refused because of the card itself; Reason says why
+	Fault                    // refused because of the device (Reason.Device): see staff
 )
 
 func (o Outcome) String() string {
@@ -20,7 +20,7 @@ func (o Outcome) String() string {
 		return "already"
 	case Fail:
 		return "fail"
-	case DeviceFault:
+	case Fault:
 		return "fault"
 	}
 	return "unknown"
@@ -43,8 +43,10 @@ const (
 	ReasonCategory      Reason = "category_not_admitted"
 	ReasonTrustStale    Reason = "trust_data_stale"
 	ReasonClock         Reason = "clock_not_trustworthy"
-	ReasonDeviceFault   Reason = "device_fault"
-	ReasonLogged        Reason = "logged" // log-only mode: any code is recorded and admitted
+	ReasonDeviceFault   Reason = "device_fault" // a verdict this build cannot name
+	ReasonStorage       Reason = "storage_fault"
+	ReasonConfig        Reason = "configuration" // e.g. no list key pinned: trust data cannot be checked
+	ReasonLogged        Reason = "logged"        // log-only mode: any code is recorded and admitted
 )
 
 // Reasons lists every reason; a test checks it against the constants
@@ -52,7 +54,18 @@ const (
 func Reasons() []Reason {
 	return []Reason{ReasonPass, ReasonAlreadyIn, ReasonMalformed, ReasonUnknownIssuer, ReasonBadSignature,
 		ReasonExpired, ReasonNotYetValid, ReasonRevoked, ReasonIssuerVenue, ReasonCategory, ReasonTrustStale,
-		ReasonClock, ReasonDeviceFault, ReasonLogged}
+		ReasonClock, ReasonDeviceFault, ReasonStorage, ReasonConfig, ReasonLogged}
+}
+
+// Device reports whether r is the device's fault, never the card's: a
+// decision with such a reason is a Fault, shown as "see staff", and a
+// Fail only ever carries a reason about the card.
+func (r Reason) Device() bool {
+	switch r {
+	case ReasonTrustStale, ReasonClock, ReasonDeviceFault, ReasonStorage, ReasonConfig:
+		return true
+	}
+	return false
 }
 
 // Decision is the gate's answer for one presented code.

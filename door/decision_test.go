@@ -17,3 +17,20 @@ func TestReasonsListsEveryConstant(t *testing.T) {
 		t.Fatalf("door.Reasons() misses %v, lists unknown %v (%v)", missing, extra, err)
 	}
 }
+
+// The device's own troubles are never the card's: exactly these reasons
+// are faults, and the outcome strings are what the wire carries.
+func TestDeviceReasons(t *testing.T) {
+	device := map[door.Reason]bool{door.ReasonTrustStale: true, door.ReasonClock: true, door.ReasonDeviceFault: true,
+		door.ReasonStorage: true, door.ReasonConfig: true}
+	for _, r := range door.Reasons() {
+		if r.Device() != device[r] {
+			t.Errorf("%s: Device() = %v", r, r.Device())
+		}
+	}
+	for o, s := range map[door.Outcome]string{door.Pass: "pass", door.AlreadyIn: "already", door.Fail: "fail", door.Fault: "fault"} {
+		if o.String() != s {
+			t.Errorf("%d.String() = %q, want %q", o, o.String(), s)
+		}
+	}
+}

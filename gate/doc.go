@@ -24,6 +24,12 @@
 //   - companion grouping (cards following a companion card within the
 //     companion window share its group id).
 //
-// A ledger failure (disk full, read-only media) is a device fault: the door
-// refuses with "see staff" unless the venue chose fail-open.
+// Whatever is the device's fault, never the card's, is outcome Fault with
+// the precise reason (door.Reason.Device): trust data stale, the clock not
+// trustworthy, no list key pinned (configuration), a ledger failure (disk
+// full, read-only media: storage_fault) or a verdict this build cannot
+// name. The door then says "see staff", never "invalid card"; only a
+// ledger failure may still admit, unrecorded, when the venue chose
+// fail-open. Refusing tells the kiosk when every card would be a Fault,
+// so the idle screen can say so before anyone is turned away.
 package gate

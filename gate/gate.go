@@ -19,6 +19,11 @@ type TrustSource interface {
 	Trust() *idcode.Trust
 }
 
+// unpinned is implemented by a TrustSource that can tell "no trust data
+// because no list key is pinned" (the configuration's fault) from data
+// that is merely missing or old (trust.Source).
+type unpinned interface{ Unpinned() bool }
+
 // ClockState says whether the wall clock has been confirmed.
 type ClockState interface {
 	SinceSync() (d time.Duration, ok bool)
@@ -105,7 +110,7 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 		d.CardID = e.Holder
 		d.Outcome, d.Reason = door.Pass, door.ReasonLogged
 		if dup, err := g.ledger.AdmittedSince(ctx, e.CardID, now.Add(-g.policy.DuplicateWindow)); err != nil {
-			return g.fault(d, fmt.Errorf("duplicate lookup: %w", err))
+			return g.fault(d, door.ReasonStorage, fmt.Errorf("duplicate lookup: %w", err))
 		} else if dup {
 			d.Outcome, d.Reason = door.AlreadyIn, door.ReasonAlreadyIn
 		}
@@ -126,7 +131,7 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	if !known {
 		// A verdict this build cannot name is the device's problem, never
 		// the card's.
-		return g.fault(d, fmt.Errorf("unknown verdict %q", v.Reason))
+		return g.fault(d, door.ReasonDeviceFault, fmt.Errorf("unknown verdict %q", v.Reason))
 	}
 	d.Reason, d.Detail = reason, v.Detail
 	if v.Reason == idcode.ReasonValid {
@@ -135,9 +140,19 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	// A verdict that depends on the time is only as good as the clock.
 	switch v.Reason {
 	case idcode.ReasonValid, idcode.ReasonExpired, idcode.ReasonNotYetValid, idcode.ReasonTrustStale:
-		if why := g.clockDoubt(now, card, trust, v.Reason == idcode.ReasonValid || v.Reason == idcode.ReasonNotYetValid || v.Reason == idcode.ReasonExpired); why != "" {
+		signed := v.Reason != idcode.ReasonTrustStale
+		if why := g.clockDoubt(now, card, trust, signed); why != "" {
 			d.Reason, d.Detail = door.ReasonClock, why
 		}
+	}
+	if d.Reason == door.ReasonTrustStale && trust == nil && g.unpinned() {
+		d.Reason, d.Detail = door.ReasonConfig, "no list key pinned"
+	}
+	if d.Reason.Device() {
+		// Stale data, a doubtful clock, no pinned key: the device cannot
+		// tell whether the card is good, so it must not say it is bad.
+		d.Outcome = door.Fault
+		return g.commit(ctx, d, e, now)
 	}
 	if d.Reason != door.ReasonPass {
 		d.Outcome = door.Fail
@@ -150,7 +165,7 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	d.Outcome = door.Pass
 	dup, err := g.ledger.AdmittedSince(ctx, d.CardID, now.Add(-g.policy.DuplicateWindow))
 	if err != nil {
-		return g.fault(d, fmt.Errorf("duplicate lookup: %w", err))
+		return g.fault(d, door.ReasonStorage, fmt.Errorf("duplicate lookup: %w", err))
 	}
 	if dup {
 		d.Outcome, d.Reason = door.AlreadyIn, door.ReasonAlreadyIn
@@ -174,7 +189,7 @@ func (g *Gate) commit(ctx context.Context, d door.Decision, e door.Entry, now ti
 	e.Outcome, e.Reason, e.Group = d.Outcome, d.Reason, d.Group
 	seq, err := g.ledger.Record(ctx, e)
 	if err != nil {
-		return g.fault(d, fmt.Errorf("record check-in: %w", err))
+		return g.fault(d, door.ReasonStorage, fmt.Errorf("record check-in: %w", err))
 	}
 	d.Seq = seq
 	d.DecidedAt = g.clock.Now()
@@ -183,15 +198,48 @@ func (g *Gate) commit(ctx context.Context, d door.Decision, e door.Entry, now ti
 	return d
 }
 
-func (g *Gate) fault(d door.Decision, err error) door.Decision {
-	g.log.Error("gate: ledger failed", "err", err, "fail_open", g.policy.FailOpen)
+// fault is a decision the device could not make or record; under
+// fail-open an admission stands, unrecorded.
+func (g *Gate) fault(d door.Decision, why door.Reason, err error) door.Decision {
+	g.log.Error("gate: device fault", "reason", string(why), "err", err, "fail_open", g.policy.FailOpen)
 	d.DecidedAt = g.clock.Now()
-	if g.policy.FailOpen && d.Admitted() {
+	if why == door.ReasonStorage && g.policy.FailOpen && d.Admitted() {
 		d.Detail = "not recorded: " + err.Error()
 		return d
 	}
-	d.Outcome, d.Reason, d.Detail = door.DeviceFault, door.ReasonDeviceFault, err.Error()
+	d.Outcome, d.Reason, d.Detail = door.Fault, why, err.Error()
 	return d
+}
+
+func (g *Gate) unpinned() bool {
+	u, ok := g.trust.(unpinned)
+	return ok && u.Unpinned()
+}
+
+// Refusing says why no card can pass right now (every valid card would be
+// a Fault with this reason), or "" when cards are being decided. The kiosk
+// shows it on the idle screen, before anyone is turned away. Storage
+// faults are the store's to report: the gate learns of them only when a
+// write fails.
+func (g *Gate) Refusing() (door.Reason, string) {
+	g.mu.Lock()
+	p := g.policy
+	g.mu.Unlock()
+	if p.LogOnly {
+		return "", ""
+	}
+	now := g.clock.Now()
+	t := g.trust.Trust()
+	if t == nil && g.unpinned() {
+		return door.ReasonConfig, "no list key pinned"
+	}
+	if why := g.clockDoubtWith(p, now, nil, t, false); why != "" {
+		return door.ReasonClock, why
+	}
+	if why := t.Stale(now); why != "" {
+		return door.ReasonTrustStale, why
+	}
+	return "", ""
 }
 
 func (g *Gate) synced() bool {
@@ -205,15 +253,19 @@ func (g *Gate) synced() bool {
 // clockDoubt says why the clock cannot be trusted for a time-based verdict,
 // or "". signed tells whether card.IssuedAt is covered by a good signature.
 func (g *Gate) clockDoubt(now time.Time, card *idcode.Card, t *idcode.Trust, signed bool) string {
-	if signed && now.Before(card.IssuedAt) {
+	return g.clockDoubtWith(g.policy, now, card, t, signed)
+}
+
+func (g *Gate) clockDoubtWith(p door.Policy, now time.Time, card *idcode.Card, t *idcode.Trust, signed bool) string {
+	if signed && card != nil && now.Before(card.IssuedAt) {
 		return "device clock " + now.UTC().Format(time.RFC3339) + " is earlier than the card's issue time"
 	}
 	if t != nil && t.List != nil && now.Before(t.List.IssuedAt) {
 		return "device clock is earlier than the trust list's issue time"
 	}
-	if g.policy.MaxUnsynced > 0 && g.sync != nil {
-		if d, ok := g.sync.SinceSync(); !ok || d > g.policy.MaxUnsynced {
-			return fmt.Sprintf("clock not confirmed for longer than %s", g.policy.MaxUnsynced)
+	if p.MaxUnsynced > 0 && g.sync != nil {
+		if d, ok := g.sync.SinceSync(); !ok || d > p.MaxUnsynced {
+			return fmt.Sprintf("clock not confirmed for longer than %s", p.MaxUnsynced)
 		}
 	}
 	return ""

@@ -195,28 +195,66 @@ func TestIssuerVenue(t *testing.T) {
 func TestStaleTrust(t *testing.T) {
 	f := newFixture(t, door.Policy{})
 	text, _ := f.card(t, f.key)
+	if r, why := f.g.Refusing(); r != "" {
+		t.Fatalf("refusing with current trust data: %s (%s)", r, why)
+	}
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-29*24*time.Hour))
-	check(t, f.decide(text), door.Fail, door.ReasonTrustStale)
+	d := f.decide(text)
+	check(t, d, door.Fault, door.ReasonTrustStale)
+	if d.Seq == 0 {
+		t.Error("fault not recorded")
+	}
+	if r, _ := f.g.Refusing(); r != door.ReasonTrustStale {
+		t.Errorf("Refusing = %q with stale data", r)
+	}
+	// A forged card too: with stale data the device cannot tell.
+	forged, _ := f.card(t, key(7))
+	check(t, f.decide(forged), door.Fault, door.ReasonTrustStale)
 	f.trust.t = nil
-	check(t, f.decide(text), door.Fail, door.ReasonTrustStale)
+	check(t, f.decide(text), door.Fault, door.ReasonTrustStale)
+	// A malformed code is the code's own fault whatever the trust data.
+	check(t, f.decide("https://example.org/menu"), door.Fail, door.ReasonMalformed)
+}
+
+type unpinnedTrust struct{ staticTrust }
+
+func (unpinnedTrust) Unpinned() bool { return true }
+
+func TestNoPinnedKeyIsConfiguration(t *testing.T) {
+	f := newFixture(t, door.Policy{})
+	text, _ := f.card(t, f.key)
+	g, err := New(Options{Ledger: f.st, Trust: &unpinnedTrust{}, Clock: f.clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, g.Decide(context.Background(), door.Code{Text: text, Source: "camera0"}), door.Fault, door.ReasonConfig)
+	if r, _ := g.Refusing(); r != door.ReasonConfig {
+		t.Errorf("Refusing = %q without a pinned key", r)
+	}
 }
 
 func TestClockNotTrustworthy(t *testing.T) {
 	f := newFixture(t, door.Policy{})
 	// The card was signed "tomorrow" as far as this clock knows: the clock is wrong.
 	text, _ := f.card(t, f.key, func(c *idcode.Claims) { c.IssuedAt = t0.Add(24 * time.Hour) })
-	check(t, f.decide(text), door.Fail, door.ReasonClock)
+	check(t, f.decide(text), door.Fault, door.ReasonClock)
 	// A clock set back before the trust list's own date.
 	ok, _ := f.card(t, f.key, func(c *idcode.Claims) { c.IssuedAt = t0.Add(-72 * time.Hour) })
 	f.clk.Set(t0.Add(-60 * time.Hour))
 	f.trust.t = newTrust(t, f.key, nil, t0.Add(-61*time.Hour))
-	check(t, f.decide(ok), door.Fail, door.ReasonClock)
+	check(t, f.decide(ok), door.Fault, door.ReasonClock)
+	if r, _ := f.g.Refusing(); r != door.ReasonClock {
+		t.Errorf("Refusing = %q with the clock before the list's date", r)
+	}
 
 	// Unconfirmed for longer than policy allows.
 	f2 := newFixture(t, door.Policy{MaxUnsynced: time.Hour})
 	f2.g.sync = syncState{d: 2 * time.Hour, ok: true}
 	text2, _ := f2.card(t, f2.key)
-	check(t, f2.decide(text2), door.Fail, door.ReasonClock)
+	check(t, f2.decide(text2), door.Fault, door.ReasonClock)
+	if r, _ := f2.g.Refusing(); r != door.ReasonClock {
+		t.Errorf("Refusing = %q with the clock unconfirmed too long", r)
+	}
 	f2.g.sync = syncState{d: time.Minute, ok: true}
 	check(t, f2.decide(text2), door.Pass, door.ReasonPass)
 	// A forged card is refused for its signature, not blamed on the clock.
@@ -277,9 +315,9 @@ func TestLedgerFailureIsDeviceFault(t *testing.T) {
 	f := newFixture(t, door.Policy{})
 	text, _ := f.card(t, f.key)
 	f.st.Close()
-	check(t, f.decide(text), door.DeviceFault, door.ReasonDeviceFault)
+	check(t, f.decide(text), door.Fault, door.ReasonStorage)
 	// A refusal stays a refusal-with-fault too: nothing is recorded.
-	check(t, f.decide("garbage"), door.DeviceFault, door.ReasonDeviceFault)
+	check(t, f.decide("garbage"), door.Fault, door.ReasonStorage)
 
 	fo := newFixture(t, door.Policy{FailOpen: true})
 	text2, _ := fo.card(t, fo.key)
@@ -289,8 +327,8 @@ func TestLedgerFailureIsDeviceFault(t *testing.T) {
 	if d.Seq != 0 || !strings.Contains(d.Detail, "not recorded") {
 		t.Fatalf("fail-open decision %+v", d)
 	}
-	// door.Fail-open never turns a refusal into a pass.
-	check(t, fo.decide("garbage"), door.DeviceFault, door.ReasonDeviceFault)
+	// Fail-open never turns a refusal into a pass.
+	check(t, fo.decide("garbage"), door.Fault, door.ReasonStorage)
 }
 
 func BenchmarkDecide(b *testing.B) {

@@ -190,7 +190,7 @@ func serialConfig(c config.Serial, path string, log *slog.Logger) serialscan.Con
 }
 
 func outcomeByName(s string) (door.Outcome, bool) {
-	for _, o := range []door.Outcome{door.Pass, door.AlreadyIn, door.Fail, door.DeviceFault} {
+	for _, o := range []door.Outcome{door.Pass, door.AlreadyIn, door.Fail, door.Fault} {
 		if o.String() == s {
 			return o, true
 		}

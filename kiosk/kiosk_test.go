@@ -127,12 +127,19 @@ func TestPresentRefusedOutsideSimAndBadInput(t *testing.T) {
 	}
 }
 
-func TestNoTrustRefusesAsStale(t *testing.T) {
-	dir := t.TempDir()
+// Without trust data the device cannot tell a good card from a bad one:
+// a device fault with the precise reason, never "invalid card".
+func TestNoTrustIsADeviceFault(t *testing.T) {
 	is := kiosktest.NewIssuer(t, t.TempDir())
 	valid, _ := is.Card(t, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
-	r := kiosktest.Start(t, dir, config.Default(), "")
-	if res := r.Present(t, control.PresentRequest{Text: valid}); res.Decision != "fail" || res.Reason != "trust_data_stale" {
+	r := kiosktest.Start(t, t.TempDir(), config.Default(), "")
+	if res := r.Present(t, control.PresentRequest{Text: valid}); res.Decision != "fault" || res.Reason != "configuration" {
+		t.Fatalf("without a pinned key: %+v", res)
+	}
+	cfg := config.Default()
+	cfg.Trust.FirstUse = true // a key may still come: the data is missing, not the configuration
+	r = kiosktest.Start(t, t.TempDir(), cfg, "")
+	if res := r.Present(t, control.PresentRequest{Text: valid}); res.Decision != "fault" || res.Reason != "trust_data_stale" {
 		t.Fatalf("without trust data: %+v", res)
 	}
 }

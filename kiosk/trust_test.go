@@ -37,7 +37,7 @@ func TestLocalTrustFilePinning(t *testing.T) {
 		if !st.Trust.Stale || len(st.Trust.Pins) != 0 {
 			t.Fatalf("trust %+v", st.Trust)
 		}
-		if res := r.Present(t, control.PresentRequest{Text: card}); res.Reason != "trust_data_stale" {
+		if res := r.Present(t, control.PresentRequest{Text: card}); res.Decision != "fault" || res.Reason != "configuration" {
 			t.Fatalf("card %+v", res)
 		}
 	})

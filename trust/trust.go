@@ -164,6 +164,15 @@ func (s *Source) Trust() *idcode.Trust {
 	return s.current
 }
 
+// Unpinned reports that no list key is in force and none can be pinned
+// on first use: no trust data can ever verify until the configuration
+// names a key (the gate's "configuration" fault, not stale data).
+func (s *Source) Unpinned() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.pins) == 0 && (!s.opts.FirstUse || s.everPinned)
+}
+
 // Pins returns the list keys in force and where each came from.
 func (s *Source) Pins() []Pin {
 	s.mu.Lock()
