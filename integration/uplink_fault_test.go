@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/sync/faultproxy"
 )
 
@@ -173,14 +174,19 @@ func TestFaultMatrix(t *testing.T) {
 }
 
 // TestRetryAfter checks that a 503's Retry-After holds the uplink back
-// longer than its own backoff would.
+// longer than its own backoff would. The uplink waits on a fake clock that
+// the test moves on: each gap is measured in the uplink's own time, so a
+// slow host cannot make it pass or fail.
 func TestRetryAfter(t *testing.T) {
 	tc := startCollector(t, nil)
 	px := newProxy(t, tc.addr())
 	dir := t.TempDir()
 	st := openStore(t, filepath.Join(dir, "kiosk.db"))
-	d := runDevice(t, fastOptions(px.URL(), tc.pub(), tc.C().EnrollToken(t, venue), dir, st))
-	waitFor(t, 5*time.Second, "enrollment", func() bool { return d.up.Status().Enrolled })
+	fc := clock.NewFake(time.Now())
+	opts := fastOptions(px.URL(), tc.pub(), tc.C().EnrollToken(t, venue), dir, st)
+	opts.Clock = fc
+	d := runDevice(t, opts)
+	pump(t, fc, "enrollment", func() bool { return d.up.Status().Enrolled })
 	var mu sync.Mutex
 	var posts []time.Time
 	px.SetPlan(func(_ int64, head []byte) faultproxy.Fault {
@@ -188,24 +194,39 @@ func TestRetryAfter(t *testing.T) {
 			return faultproxy.Fault{}
 		}
 		mu.Lock()
-		posts = append(posts, time.Now())
+		posts = append(posts, fc.Now())
 		mu.Unlock()
 		return faultproxy.Fault{Respond: faultproxy.Response503} // Retry-After: 1
 	})
 	record(t, st, 10, nil)
-	time.Sleep(2500 * time.Millisecond)
+	pump(t, fc, "four refused uploads", func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return len(posts) >= 4
+	})
 	px.SetPlan(nil)
-	d.waitDrained(t, 5*time.Second)
+	pump(t, fc, "the outbox drained", func() bool { return d.up.Status().OutboxDepth == 0 })
 	mu.Lock()
 	defer mu.Unlock()
-	// Without Retry-After the backoff (10..150 ms) would try ~20 times.
-	if len(posts) < 2 || len(posts) > 4 {
-		t.Fatalf("%d uploads in 2.5 s of 503 with Retry-After: 1", len(posts))
-	}
+	// Without Retry-After the backoff (10..150 ms) would retry at once.
 	for i := 1; i < len(posts); i++ {
-		if gap := posts[i].Sub(posts[i-1]); gap < 900*time.Millisecond {
-			t.Fatalf("retried after %v despite Retry-After: 1", gap)
+		if gap := posts[i].Sub(posts[i-1]); gap < time.Second {
+			t.Fatalf("upload %d retried after %v despite Retry-After: 1", i, gap)
 		}
 	}
 	checkExactlyOnce(t, tc, st, 10)
+}
+
+// pump moves the fake clock on in small steps until cond holds: the
+// uplink's waits pass in fake time while its requests take real time.
+func pump(t testing.TB, fc *clock.Fake, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s (fake time %v)", what, fc.Now())
+		}
+		fc.Advance(20 * time.Millisecond)
+		time.Sleep(time.Millisecond) // let the uplink's goroutine run
+	}
 }
