@@ -147,6 +147,43 @@ func (t *Trust) Stale(now time.Time) string {
 	return ""
 }
 
+// StaleFrom is the first instant at which Stale stops returning "" for
+// the data t holds (the lists' expiry, their age reaching MaxAge): the
+// date after which every card will be refused unless new lists arrive.
+// Zero when t is already unusable whatever the time (no list, no
+// revocations where they are required). Kept beside Stale: the two must
+// agree, and a test checks that they do.
+func (t *Trust) StaleFrom() time.Time {
+	if t == nil || t.List == nil || t.byKID == nil {
+		return time.Time{}
+	}
+	from := t.List.Expires
+	earlier := func(c time.Time) {
+		if c.Before(from) {
+			from = c
+		}
+	}
+	// Stale refuses once the age is more than MaxAge: one nanosecond past.
+	if t.MaxAge > 0 {
+		ref := t.FetchedAt
+		if ref.IsZero() {
+			ref = t.List.IssuedAt
+		}
+		earlier(ref.Add(t.MaxAge + time.Nanosecond))
+	}
+	if t.Revoked == nil {
+		if !t.RevocationsOptional {
+			return time.Time{}
+		}
+		return from
+	}
+	earlier(t.Revoked.Expires)
+	if t.MaxAge > 0 && t.FetchedAt.IsZero() {
+		earlier(t.Revoked.IssuedAt.Add(t.MaxAge + time.Nanosecond))
+	}
+	return from
+}
+
 // Verify decides whether card is valid at now under t. The checks run in
 // this order and the first failure is the verdict: trust data current
 // (trust_data_stale), a trusted key with the card's kid (unknown_key), the

@@ -83,6 +83,54 @@ func TestVerifyStaleTrust(t *testing.T) {
 	}
 }
 
+// StaleFrom and Stale agree: fresh one nanosecond before, stale from it,
+// whichever limit comes first.
+func TestStaleFromAgreesWithStale(t *testing.T) {
+	is := Issuer{ID: testClaims().Issuer, PublicKey: pubOf(testKey(1))}
+	cases := map[string]*Trust{
+		"list expiry":         simpleTrust(t, TrustOptions{}, is),
+		"age from fetch":      simpleTrust(t, TrustOptions{MaxAge: 2 * time.Hour, FetchedAt: testNow.Add(-30 * time.Minute)}, is),
+		"age from issue":      simpleTrust(t, TrustOptions{MaxAge: 3 * time.Hour}, is),
+		"revocations issue":   simpleTrust(t, TrustOptions{MaxAge: 3 * time.Hour}, is),
+		"revocations expiry":  simpleTrust(t, TrustOptions{}, is),
+		"optional revocation": nil,
+	}
+	cases["revocations issue"].Revoked.IssuedAt = testNow.Add(-2 * time.Hour)
+	cases["revocations expiry"].Revoked.Expires = testNow.Add(5 * time.Hour)
+	opt, err := NewTrust(simpleTrust(t, TrustOptions{}, is).List, nil, TrustOptions{RevocationsOptional: true, MaxAge: 4 * time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases["optional revocation"] = opt
+	want := map[string]time.Time{
+		"list expiry":         testNow.Add(24 * time.Hour),
+		"age from fetch":      testNow.Add(90*time.Minute + time.Nanosecond),
+		"age from issue":      testNow.Add(2*time.Hour + time.Nanosecond),
+		"revocations issue":   testNow.Add(time.Hour + time.Nanosecond),
+		"revocations expiry":  testNow.Add(5 * time.Hour),
+		"optional revocation": testNow.Add(3*time.Hour + time.Nanosecond),
+	}
+	for name, tr := range cases {
+		from := tr.StaleFrom()
+		if !from.Equal(want[name]) {
+			t.Errorf("%s: StaleFrom %v, want %v", name, from, want[name])
+		}
+		if why := tr.Stale(from.Add(-time.Nanosecond)); why != "" {
+			t.Errorf("%s: stale just before StaleFrom: %s", name, why)
+		}
+		if tr.Stale(from) == "" {
+			t.Errorf("%s: not stale at StaleFrom", name)
+		}
+	}
+	if !(*Trust)(nil).StaleFrom().IsZero() {
+		t.Error("nil trust has a StaleFrom")
+	}
+	norev, err := NewTrust(simpleTrust(t, TrustOptions{}, is).List, nil, TrustOptions{})
+	if err != nil || !norev.StaleFrom().IsZero() {
+		t.Errorf("required revocations missing: StaleFrom %v (%v)", norev.StaleFrom(), err)
+	}
+}
+
 func TestVerifyIssuerKeyWindow(t *testing.T) {
 	key := testKey(1)
 	c := testClaims()
