@@ -8,7 +8,8 @@
 // # Schema
 //
 //	counters  'seq': the last sequence number handed out; 'acked': the
-//	          collector's highest contiguous seq (the uploaded watermark)
+//	          collector's highest contiguous seq (the uploaded watermark);
+//	          'purged': check-ins retention deleted before upload, ever
 //	checkins  one row per decision: seq, wall time, boot id, monotonic time
 //	          since boot, clock-synced flag, corrected time (filled later),
 //	          source, decision, reason, card id, holder pseudonym, category,
@@ -19,6 +20,7 @@
 //	secrets   the pseudonym key
 //	events    what happened to the store itself (corrupt file recovered)
 //	recoveries  per recovery: the damaged file's ledger, rows salvaged, lost
+//	purged    per ledger, seq ranges retention deleted before upload
 //
 // # Ledger
 //
@@ -91,6 +93,18 @@
 // The check runs through a read-only connection before any read-write one
 // opens the file, because SQLite discards a -wal that does not match its
 // database and that file is worth keeping.
+//
+// # Retention
+//
+// Purge, run hourly by the daemon, deletes every check-in older than
+// Options.RetentionDays by its best known time, uploaded or not, unless the
+// venue keeps rows until uploaded (Options.KeepUntilUploaded); a queued row
+// whose time predates 2020 (a clock never set) has no known age and waits
+// for its upload. Deleting a queued row never breaks the exactly-once
+// upload: seqs are not reused, the row's seq joins its ledger's purged
+// ranges, and the uplink sends the ranges at or below a batch's floor with
+// the batch, so the collector records that gap as purged, not lost. Ack
+// forgets the ranges its ack passes; OutboxStats.Purged counts them all.
 //
 // # Privacy
 //

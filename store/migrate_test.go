@@ -34,6 +34,11 @@ func init() {
 	// Version 2 added only the events table and an index: the same rows.
 	fixtures[2] = fixtures[1] + `
 		INSERT INTO events (at_ns, kind, detail) VALUES (1, 'corrupt-recovered', 'moved to x');`
+	// Version 3 added ledgers: a file that had uploaded before keeps the
+	// empty one, and recoveries.
+	fixtures[3] = fixtures[2] + `
+		UPDATE settings SET value = '' WHERE key = 'ledger';
+		INSERT INTO recoveries (at_ns, ledger, salvaged, lost, moved_to) VALUES (1, 'old', 2, 0, 'x');`
 }
 
 func TestMigrateFromEveryVersion(t *testing.T) {

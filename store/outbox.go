@@ -27,8 +27,8 @@ type OutboxRecord struct {
 // ledger (the oldest record's): at most maxRecords and, after the first, no
 // more than maxBytes of JSON in total. The first record is always
 // returned, so one large record cannot stall the queue. Every record of
-// that ledger below the first was acknowledged or lost: the first seq less
-// one is the batch's floor.
+// that ledger below the first was acknowledged, purged by retention (see
+// PurgedRanges) or lost: the first seq less one is the batch's floor.
 func (s *Store) Outbox(ctx context.Context, maxRecords, maxBytes int) ([]OutboxRecord, error) {
 	if maxRecords <= 0 {
 		return nil, nil
@@ -115,6 +115,11 @@ func (s *Store) AckLedger(ctx context.Context, ledger string, upTo int64) (int, 
 		if n, err = res.RowsAffected(); err != nil {
 			return err
 		}
+		// The collector holds or has accounted every seq up to its ack:
+		// purged ranges below it need not be sent again.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM purged WHERE ledger = ? AND hi <= ?`, ledger, upTo); err != nil {
+			return err
+		}
 		if !own {
 			return nil
 		}
@@ -130,6 +135,9 @@ type OutboxStats struct {
 	Oldest  time.Time // wall time of the oldest queued check-in; zero when empty
 	LastSeq int64     // the last seq allocated
 	Acked   int64     // the highest seq the collector acknowledged
+	// Purged counts the check-ins retention deleted before they were
+	// uploaded, ever (see Purge): the collector sees them as purged gaps.
+	Purged int64
 }
 
 // OutboxStats reads the queue's depth and age.
@@ -144,7 +152,8 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 		(SELECT count(*) FROM outbox),
 		(SELECT c.at_ns FROM outbox o JOIN checkins c ON c.seq = o.seq ORDER BY o.seq LIMIT 1),
 		(SELECT value FROM counters WHERE name = 'seq'),
-		(SELECT value FROM counters WHERE name = 'acked')`).Scan(&st.Depth, &oldest, &st.LastSeq, &st.Acked)
+		(SELECT value FROM counters WHERE name = 'acked'),
+		(SELECT value FROM counters WHERE name = 'purged')`).Scan(&st.Depth, &oldest, &st.LastSeq, &st.Acked, &st.Purged)
 	if err != nil {
 		return st, classify("outbox stats", err)
 	}
@@ -152,44 +161,4 @@ func (s *Store) OutboxStats(ctx context.Context) (OutboxStats, error) {
 		st.Oldest = time.Unix(0, oldest.Int64)
 	}
 	return st, nil
-}
-
-// purgeBatch bounds one purge transaction so the writer is never held for
-// long while a card waits.
-const purgeBatch = 2000
-
-// Purge deletes check-ins that were uploaded and are older than
-// RetentionDays before now. A row still in the outbox is never deleted,
-// whatever its age. It returns how many rows went.
-func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
-	cutoff := now.Add(-time.Duration(s.opts.RetentionDays) * 24 * time.Hour).UnixNano()
-	total := 0
-	for {
-		var n int64
-		err := s.freeing(ctx, "purge", func(tx *sql.Tx) error {
-			// Old rows sit at low seqs, so a rowid walk up to the
-			// watermark finds them without an index on time.
-			res, err := tx.ExecContext(ctx, `DELETE FROM checkins WHERE seq IN (
-				SELECT seq FROM checkins
-				WHERE seq <= (SELECT value FROM counters WHERE name = 'acked') AND at_ns < ?
-				AND seq NOT IN (SELECT seq FROM outbox) ORDER BY seq LIMIT ?)`, cutoff, purgeBatch)
-			if err != nil {
-				return err
-			}
-			n, err = res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			_, err = tx.ExecContext(ctx, `DELETE FROM events WHERE at_ns < ? AND id NOT IN (
-				SELECT id FROM events ORDER BY id DESC LIMIT 100)`, cutoff)
-			return err
-		})
-		total += int(n)
-		if err != nil {
-			return total, err
-		}
-		if n < purgeBatch {
-			return total, nil
-		}
-	}
 }

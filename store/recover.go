@@ -30,12 +30,15 @@ func (s *Store) moveAside() (string, error) {
 // the check-ins. Each runs alone: a broken table must not cost the others.
 // Column lists are explicit so a file from an older schema still gives what
 // it has. The ledger is never copied: the new file is a new incarnation.
-var salvageSteps = []struct{ name, sql string }{
-	{"settings", `INSERT OR REPLACE INTO main.settings (key, value) SELECT key, value FROM old.settings
+var salvageSteps = []struct{ name, table, sql string }{
+	{"settings", "settings", `INSERT OR REPLACE INTO main.settings (key, value) SELECT key, value FROM old.settings
 		WHERE key NOT IN ('ledger', 'store.probe')`},
-	{"secrets", `INSERT OR REPLACE INTO main.secrets (name, value) SELECT name, value FROM old.secrets`},
-	{"blobs", `INSERT OR REPLACE INTO main.blobs (kind, version, data, etag, fetched_ns, stored_ns)
+	{"secrets", "secrets", `INSERT OR REPLACE INTO main.secrets (name, value) SELECT name, value FROM old.secrets`},
+	{"blobs", "blobs", `INSERT OR REPLACE INTO main.blobs (kind, version, data, etag, fetched_ns, stored_ns)
 		SELECT kind, version, data, etag, fetched_ns, stored_ns FROM old.blobs`},
+	// The damaged ledger's purged ranges, so the collector still counts
+	// those gaps as purged rather than lost.
+	{"purged", "purged", `INSERT OR IGNORE INTO main.purged (ledger, lo, hi) SELECT ledger, lo, hi FROM old.purged`},
 }
 
 // salvageChunk is the widest seq range copied in one statement; a range
@@ -76,6 +79,11 @@ func (s *Store) recovered(ctx context.Context, w *sql.DB, moved string) {
 		lost = append(lost, "all ("+err.Error()+")")
 	} else {
 		for _, st := range salvageSteps {
+			var have int
+			if err := conn.QueryRowContext(ctx, `SELECT count(*) FROM old.sqlite_schema WHERE type = 'table' AND name = ?`,
+				st.table).Scan(&have); err == nil && have == 0 {
+				continue // a file from before the table existed has none to lose
+			}
 			if _, err := conn.ExecContext(ctx, st.sql); err != nil {
 				lost = append(lost, st.name)
 				s.log.Warn("store: salvage step failed", "step", st.name, "err", err)

@@ -18,8 +18,12 @@ import (
 
 // Options tune a Store. The zero value is the device's configuration.
 type Options struct {
-	// RetentionDays: Purge drops uploaded check-ins older than this. 0 means 14.
+	// RetentionDays: Purge drops check-ins older than this, uploaded or
+	// not (see Purge). 0 means 14.
 	RetentionDays int
+	// KeepUntilUploaded makes Purge keep a check-in still queued for
+	// upload, whatever its age.
+	KeepUntilUploaded bool
 	// Logger receives fault transitions and recovery events; nil means slog.Default().
 	Logger *slog.Logger
 	// Now is the wall clock for Ack, events and blob bookkeeping; nil means time.Now.

@@ -203,9 +203,9 @@ func TestLastPass(t *testing.T) {
 	}
 }
 
-func TestPurgeKeepsUnuploaded(t *testing.T) {
+func TestPurgeKeepUntilUploaded(t *testing.T) {
 	now := t0.Add(30 * 24 * time.Hour)
-	s, _ := openTemp(t, Options{RetentionDays: 7, Now: func() time.Time { return now }})
+	s, _ := openTemp(t, Options{RetentionDays: 7, KeepUntilUploaded: true, Now: func() time.Time { return now }})
 	old1 := record(t, s, sample(1)) // uploaded, old: goes
 	old2 := record(t, s, sample(2)) // never uploaded, old: stays
 	fresh := sample(3)
