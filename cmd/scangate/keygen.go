@@ -85,6 +85,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	force := fl.Bool("force", false, "replace an existing issuer.key (cards signed by the old key stop verifying)")
 	trustValid := fl.Duration("trust-valid", 2*365*24*time.Hour, "how long the trust list stays current")
 	revValid := fl.Duration("revocations-valid", 365*24*time.Hour, "how long the revocation list stays current")
+	maxAge := fl.Duration("max-trust-age", defaultMaxTrustAge, "the kiosks' policy.max_trust_age, to print when they will refuse cards")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: scangate keygen --issuer ID --out DIR [--name NAME] [--passphrase-file F] [--force]")
 		fl.PrintDefaults()
@@ -102,8 +103,8 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	if len(*issuer) > idcode.MaxIssuerLen {
 		return errorf(stderr, "keygen: --issuer is longer than %d bytes", idcode.MaxIssuerLen)
 	}
-	if *trustValid <= 0 || *revValid <= 0 {
-		return errorf(stderr, "keygen: validity periods must be positive")
+	if *trustValid <= 0 || *revValid <= 0 || *maxAge <= 0 {
+		return errorf(stderr, "keygen: validity periods and --max-trust-age must be positive")
 	}
 	pass, err := readPassphraseFile(*passFile)
 	if err != nil {
@@ -122,14 +123,14 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 		return errorf(stderr, "keygen: %v", err)
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	trust, err := idcode.SignTrustList(idcode.TrustList{
-		Version: 1, IssuedAt: now, Expires: now.Add(*trustValid),
-		Issuers: []idcode.Issuer{{ID: *issuer, Name: *name, PublicKey: pub}},
-	}, key)
+	trustList := idcode.TrustList{Version: 1, IssuedAt: now, Expires: now.Add(*trustValid),
+		Issuers: []idcode.Issuer{{ID: *issuer, Name: *name, PublicKey: pub}}}
+	trust, err := idcode.SignTrustList(trustList, key)
 	if err != nil {
 		return errorf(stderr, "keygen: %v", err)
 	}
-	revs, err := idcode.SignRevocations(idcode.RevocationList{Version: 1, IssuedAt: now, Expires: now.Add(*revValid), CardIDs: []string{}}, key)
+	revList := idcode.RevocationList{Version: 1, IssuedAt: now, Expires: now.Add(*revValid), CardIDs: []string{}}
+	revs, err := idcode.SignRevocations(revList, key)
 	if err != nil {
 		return errorf(stderr, "keygen: %v", err)
 	}
@@ -164,6 +165,7 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "public key   %s\n", filepath.Join(*out, keygenPubName))
 	fmt.Fprintf(stdout, "trust list   %s (v1, expires %s)\n", filepath.Join(*out, keygenTrustName), now.Add(*trustValid).Format(time.DateOnly))
 	fmt.Fprintf(stdout, "revocations  %s (v1, expires %s)\n", filepath.Join(*out, keygenRevocationsName), now.Add(*revValid).Format(time.DateOnly))
+	printRefusal(stdout, &trustList, &revList, *maxAge)
 	if pass == nil {
 		fmt.Fprintln(stderr, "scangate: note: issuer.key is not encrypted; use --passphrase-file to protect it")
 	}
