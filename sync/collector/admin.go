@@ -3,7 +3,6 @@ package collector
 import (
 	"bytes"
 	"crypto/ed25519"
-	"encoding/csv"
 	"encoding/hex"
 	"fmt"
 	"net/http"
@@ -23,6 +22,7 @@ type (
 		ID     string       `json:"id"`
 		Name   string       `json:"name"`
 		Policy *wire.Policy `json:"policy,omitempty"`
+		VenueSettings
 	}
 	// TokenRequest asks for a one-time enrollment token; TTL 0 means 7 days.
 	TokenRequest struct {
@@ -90,9 +90,13 @@ func (s *Server) handleCreateVenue(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	v := Venue{ID: req.ID, Name: req.Name, Policy: wire.DefaultPolicy()}
+	v := Venue{ID: req.ID, Name: req.Name, Policy: wire.DefaultPolicy(), VenueSettings: req.VenueSettings}
 	if req.Policy != nil {
 		v.Policy = *req.Policy
+	}
+	if err := v.VenueSettings.Check(); err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if err := v.Policy.Check(); err != nil {
 		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err))
@@ -382,83 +386,6 @@ func (s *Server) handleRevokeCard(w http.ResponseWriter, r *http.Request) {
 	s.log.Info("collector: card revoked", "revision", rev)
 	s.log.Debug("collector: card revoked detail", "card", id)
 	s.writeJSON(w, http.StatusOK, map[string]string{"card_id": id, "status": "revoked", "etag": s.etag(rev, s.epoch(s.now()))})
-}
-
-// window reads ?from= and ?to= (RFC 3339); the window is [from, to).
-func window(r *http.Request) (time.Time, time.Time, error) {
-	q := r.URL.Query()
-	from, err := time.Parse(time.RFC3339Nano, q.Get("from"))
-	if err != nil {
-		return time.Time{}, time.Time{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "from: want RFC 3339 time, e.g. 2026-03-01T00:00:00Z")
-	}
-	to, err := time.Parse(time.RFC3339Nano, q.Get("to"))
-	if err != nil {
-		return time.Time{}, time.Time{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "to: want RFC 3339 time, e.g. 2026-03-02T00:00:00Z")
-	}
-	if !to.After(from) {
-		return time.Time{}, time.Time{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "to not after from")
-	}
-	return from, to, nil
-}
-
-func (s *Server) handleVenueVisits(w http.ResponseWriter, r *http.Request) {
-	from, to, err := window(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	vs, err := s.cfg.Backend.VisitsAtVenue(r.Context(), r.PathValue("id"), from, to)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("collector: query venue visits", "venue", r.PathValue("id"), "rows", len(vs))
-	s.writeVisits(w, r, vs)
-}
-
-func (s *Server) handleCardVisits(w http.ResponseWriter, r *http.Request) {
-	from, to, err := window(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	vs, err := s.cfg.Backend.VisitsOfCard(r.Context(), r.PathValue("id"), from, to)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("collector: query card visits", "rows", len(vs))
-	s.writeVisits(w, r, vs)
-}
-
-// VisitCSVHeader is the first row of a CSV answer.
-var VisitCSVHeader = []string{"time", "at", "corrected_at", "clock_synced", "venue", "device", "seq",
-	"card_id", "holder", "name", "category", "group", "decision", "reason", "ledger"}
-
-func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit) {
-	switch r.URL.Query().Get("format") {
-	case "", "json":
-		if vs == nil {
-			vs = []Visit{}
-		}
-		s.writeJSON(w, http.StatusOK, vs)
-	case "csv":
-		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		cw := csv.NewWriter(w)
-		cw.Write(VisitCSVHeader)
-		for _, v := range vs {
-			corr := ""
-			if v.CorrectedAt != nil {
-				corr = v.CorrectedAt.Format(time.RFC3339Nano)
-			}
-			cw.Write([]string{v.Time.Format(time.RFC3339Nano), v.At.Format(time.RFC3339Nano), corr, strconv.FormatBool(v.ClockSynced),
-				cell(v.Venue), cell(v.Device), strconv.FormatUint(v.Seq, 10), cell(v.CardID), cell(v.Holder), cell(v.Name),
-				cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason), cell(v.Ledger)})
-		}
-		cw.Flush()
-	default:
-		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "format %q: want json or csv", r.URL.Query().Get("format")))
-	}
 }
 
 // cell keeps a device-supplied value from being run as a spreadsheet

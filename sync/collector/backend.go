@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/scangate/scangate/sync/wire"
@@ -25,11 +26,35 @@ var (
 	ErrSchemaNewer = errors.New("collector: database schema is newer than this collector")
 )
 
-// Venue is a place with kiosks and one admission policy.
+// Venue is a place with kiosks, one admission policy and its records
+// settings.
 type Venue struct {
 	ID     string      `json:"id"`
 	Name   string      `json:"name"`
 	Policy wire.Policy `json:"policy"`
+	VenueSettings
+}
+
+// VenueSettings is how the collector keeps and shows a venue's records.
+// They stay on the collector: kiosks keep their own retention.
+type VenueSettings struct {
+	// RetentionDays: check-ins of the venue older than this (by their best
+	// known time) are deleted by PurgeExpired. 0 keeps them.
+	RetentionDays int `json:"retention_days"`
+	// TimeZone is the IANA zone (Asia/Shanghai) plain dates in queries
+	// and CSV times mean for the venue; "" is UTC.
+	TimeZone string `json:"time_zone,omitempty"`
+}
+
+// Check reports the first problem with vs.
+func (vs VenueSettings) Check() error {
+	if vs.RetentionDays < 0 || vs.RetentionDays > 100*366 {
+		return fmt.Errorf("%w: retention_days %d, want 0 (keep) to 36600", ErrBadRequest, vs.RetentionDays)
+	}
+	if _, err := LoadZone(vs.TimeZone); err != nil {
+		return err
+	}
+	return nil
 }
 
 // EnrollToken is a one-time enrollment token. Only its SHA-256 is stored.
@@ -60,6 +85,9 @@ type Batch struct {
 	Floor      uint64 // the device holds nothing unsent of Ledger at or below it
 	Records    []Checkin
 	Recoveries []wire.Recovery
+	// Purged are ranges at or below Floor the device deleted by its
+	// retention before uploading: their gap is purged, not lost.
+	Purged []wire.SeqRange
 	// Nonce, when set, is the request nonce (NonceKey) recorded in the same
 	// transaction: a replayed request stores nothing and gets ErrReplay.
 	Nonce        string
@@ -78,6 +106,9 @@ type IngestResult struct {
 	// Lost counts the seqs this batch's floor skipped that were never
 	// received: declared lost by the device.
 	Lost uint64
+	// Purged counts the seqs the floor skipped, never received, that the
+	// batch's purged ranges cover: deleted by the device's retention.
+	Purged uint64
 }
 
 // Ledger is the collector's state of one ledger of a device.
@@ -85,6 +116,7 @@ type Ledger struct {
 	Ledger    string    `json:"ledger"`
 	AckSeq    uint64    `json:"ack_seq"`
 	Lost      uint64    `json:"lost"`      // seqs skipped by floors, never received
+	Purged    uint64    `json:"purged"`    // of the skipped, those the device's retention deleted unsent
 	Conflicts uint64    `json:"conflicts"` // distinct conflicting records kept aside
 	FirstSeen time.Time `json:"first_seen"`
 }
@@ -164,6 +196,9 @@ type Visit struct {
 	Group       int64      `json:"group"`
 	Decision    string     `json:"decision"`
 	Reason      string     `json:"reason"`
+	// Erased marks a check-in whose holder was erased (Erase): what
+	// identified the person is gone, that someone came is kept.
+	Erased bool `json:"erased,omitempty"`
 }
 
 // Backend is where a collector keeps all its state. Every method is safe
@@ -173,6 +208,8 @@ type Backend interface {
 	CreateVenue(ctx context.Context, v Venue) error // ErrExists
 	Venue(ctx context.Context, id string) (Venue, error)
 	SetVenuePolicy(ctx context.Context, id string, p wire.Policy) error
+	// SetVenueSettings replaces the venue's records settings; ErrNotFound.
+	SetVenueSettings(ctx context.Context, id string, vs VenueSettings) error
 
 	CreateEnrollToken(ctx context.Context, t EnrollToken) error
 	// Enroll consumes the token with hash tokenHash and registers d (its
@@ -232,6 +269,28 @@ type Backend interface {
 
 	VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error)
 	VisitsOfCard(ctx context.Context, cardID string, from, to time.Time) ([]Visit, error)
+	// VisitsOfCardNumber answers for the number printed on a card: the
+	// first 8 hex digits of its id (lower case), which more than one card
+	// may share.
+	VisitsOfCardNumber(ctx context.Context, number string, from, to time.Time) ([]Visit, error)
+	// CardsByNumber lists the card ids the collector knows (issued here or
+	// seen in a check-in) whose printed number is number, ordered.
+	CardsByNumber(ctx context.Context, number string) ([]string, error)
+
+	// PurgeExpired deletes, for every venue with a retention, the
+	// check-ins and conflicting records older than its retention at now.
+	// Only seqs at or below their ledger's ack go: the ack walk needs the
+	// rows above it, and their devices still hold them.
+	PurgeExpired(ctx context.Context, now time.Time) ([]VenuePurge, error)
+	// Erase removes every record of one card or one holder and keeps an
+	// audit entry (who, when, what count; the subject only as a hash). A
+	// check-in row keeps its (device, ledger, seq) identity, anonymised,
+	// so a device's replay is recognised and not stored again; records of
+	// the subject made before the erasure that arrive later are stored
+	// anonymised too.
+	Erase(ctx context.Context, e Erasure) (ErasureReport, error)
+	// Erasures returns the audit of erasures, newest first.
+	Erasures(ctx context.Context, limit int) ([]ErasureReport, error)
 
 	Close() error
 }

@@ -185,7 +185,12 @@ func testWholeStack(t *testing.T, be collector.Backend) {
 		t.Fatalf("card seen at %v", venues)
 	}
 	resp := adminGet(t, c, "/v1/admin/cards/"+card.CardID+"/visits?format=csv&from="+from+"&to="+to)
-	rows, err := csv.NewReader(strings.NewReader(resp)).ReadAll()
+	// Excel on Chinese Windows reads a CSV without a UTF-8 BOM as GBK.
+	csvText, ok := strings.CutPrefix(resp, "\xef\xbb\xbf")
+	if !ok {
+		t.Fatalf("csv does not start with a UTF-8 BOM: %q", resp[:min(len(resp), 8)])
+	}
+	rows, err := csv.NewReader(strings.NewReader(csvText)).ReadAll()
 	if err != nil || len(rows) != 3 || !slices.Equal(rows[0], collector.VisitCSVHeader) || rows[1][7] != card.CardID || rows[1][9] != "王*英" {
 		t.Fatalf("csv %q, %v", resp, err)
 	}

@@ -11,6 +11,7 @@ type Metrics struct {
 	Records        atomic.Uint64 // records in them, replays included
 	Conflicts      atomic.Uint64 // distinct conflicting records kept aside
 	DeclaredLost   atomic.Uint64 // seqs skipped by device floors, never received
+	DeclaredPurged atomic.Uint64 // of those, deleted by the device's retention before upload
 	ReplaysRefused atomic.Uint64 // signed requests refused for a used nonce
 	ClientGone     atomic.Uint64 // requests whose client hung up before the answer
 }
@@ -21,6 +22,7 @@ type MetricsSnapshot struct {
 	Records        uint64 `json:"records"`
 	Conflicts      uint64 `json:"conflicts"`
 	DeclaredLost   uint64 `json:"declared_lost"`
+	DeclaredPurged uint64 `json:"declared_purged"`
 	ReplaysRefused uint64 `json:"replays_refused"`
 	ClientGone     uint64 `json:"client_gone"`
 }
@@ -29,7 +31,7 @@ type MetricsSnapshot struct {
 func (m *Metrics) Snapshot() MetricsSnapshot {
 	return MetricsSnapshot{
 		Batches: m.Batches.Load(), Records: m.Records.Load(), Conflicts: m.Conflicts.Load(),
-		DeclaredLost: m.DeclaredLost.Load(), ReplaysRefused: m.ReplaysRefused.Load(), ClientGone: m.ClientGone.Load(),
+		DeclaredLost: m.DeclaredLost.Load(), DeclaredPurged: m.DeclaredPurged.Load(), ReplaysRefused: m.ReplaysRefused.Load(), ClientGone: m.ClientGone.Load(),
 	}
 }
 

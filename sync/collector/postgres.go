@@ -55,6 +55,7 @@ var pgMigrations = checkMigrations([]migration{
 	{1, "schema before versioned migrations", pgSchemaV1},
 	{2, "ledgers: check-ins keyed by (device, ledger, seq), acks per ledger, conflicts, recoveries", pgLedgers},
 	{3, "request nonces", pgNonces},
+	{4, "retention and erasure: venue retention and time zone, purged gaps, anonymised check-ins, the erasure audit", pgRecords},
 })
 
 const pgSchemaV1 = `
@@ -115,6 +116,18 @@ CREATE TABLE recoveries (
 const pgNonces = `
 CREATE TABLE nonces (key text PRIMARY KEY, expires timestamptz NOT NULL);
 CREATE INDEX nonces_expires ON nonces (expires);
+`
+
+// pgRecords adds what retention and erasure need; the check-in column has
+// a constant default, so the partitions are not rewritten.
+const pgRecords = `
+ALTER TABLE venues ADD COLUMN retention_days integer NOT NULL DEFAULT 0, ADD COLUMN time_zone text NOT NULL DEFAULT '';
+ALTER TABLE ledgers ADD COLUMN purged bigint NOT NULL DEFAULT 0;
+ALTER TABLE checkins ADD COLUMN erased boolean NOT NULL DEFAULT false;
+CREATE TABLE erasures (
+  id bigserial PRIMARY KEY, at timestamptz NOT NULL, actor text NOT NULL, kind text NOT NULL,
+  subject text NOT NULL, deleted jsonb NOT NULL, late bigint NOT NULL DEFAULT 0);
+CREATE INDEX erasures_subject ON erasures (subject);
 `
 
 // migratePostgres brings the schema to the newest version inside tx,
@@ -279,7 +292,8 @@ func derefTime(t *time.Time) time.Time {
 
 func (p *Postgres) CreateVenue(ctx context.Context, v Venue) error {
 	return pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `INSERT INTO venues (id, name, policy) VALUES ($1, $2, $3)`, v.ID, v.Name, v.Policy)
+		_, err := tx.Exec(ctx, `INSERT INTO venues (id, name, policy, retention_days, time_zone) VALUES ($1, $2, $3, $4, $5)`,
+			v.ID, v.Name, v.Policy, v.RetentionDays, v.TimeZone)
 		if pgUnique(err) {
 			return fmt.Errorf("venue %q: %w", v.ID, ErrExists)
 		}
@@ -292,7 +306,7 @@ func (p *Postgres) CreateVenue(ctx context.Context, v Venue) error {
 
 func (p *Postgres) Venue(ctx context.Context, id string) (Venue, error) {
 	v := Venue{ID: id}
-	err := p.pool.QueryRow(ctx, `SELECT name, policy FROM venues WHERE id = $1`, id).Scan(&v.Name, &v.Policy)
+	err := p.pool.QueryRow(ctx, `SELECT name, policy, retention_days, time_zone FROM venues WHERE id = $1`, id).Scan(&v.Name, &v.Policy, &v.RetentionDays, &v.TimeZone)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Venue{}, fmt.Errorf("venue %q: %w", id, ErrNotFound)
 	}
@@ -313,6 +327,17 @@ func (p *Postgres) SetVenuePolicy(ctx context.Context, id string, pol wire.Polic
 		}
 		return pgBump(ctx, tx)
 	})
+}
+
+func (p *Postgres) SetVenueSettings(ctx context.Context, id string, vs VenueSettings) error {
+	tag, err := p.pool.Exec(ctx, `UPDATE venues SET retention_days = $1, time_zone = $2 WHERE id = $3`, vs.RetentionDays, vs.TimeZone, id)
+	if err != nil {
+		return fmt.Errorf("collector: set venue settings: %w", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("venue %q: %w", id, ErrNotFound)
+	}
+	return nil // not in any bundle: the revision stays
 }
 
 func (p *Postgres) CreateEnrollToken(ctx context.Context, t EnrollToken) error {
@@ -419,7 +444,7 @@ func (p *Postgres) RevokeDevice(ctx context.Context, id string, at time.Time) er
 }
 
 var checkinCols = []string{"device", "ledger", "seq", "venue", "t", "at", "corrected_at", "received", "boot_id", "mono_ns",
-	"clock_synced", "source", "decision", "reason", "card_id", "holder", "category", "grp", "name"}
+	"clock_synced", "source", "decision", "reason", "card_id", "holder", "category", "grp", "name", "erased"}
 
 func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestResult, error) {
 	if b.Now.IsZero() {
@@ -464,7 +489,12 @@ func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestRe
 				d.ID, b.Ledger, int64(ack), int64(b.Floor)).Scan(&held); err != nil {
 				return fmt.Errorf("collector: floor: %w", err)
 			}
-			out.Lost = b.Floor - ack - uint64(held)
+			purged, err := pgPurgedGap(ctx, tx, d.ID, b, ack)
+			if err != nil {
+				return err
+			}
+			out.Purged = purged
+			out.Lost = b.Floor - ack - uint64(held) - purged
 			ack = b.Floor
 		}
 		if len(recs) > 0 {
@@ -486,6 +516,10 @@ func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestRe
 			for _, s := range fresh {
 				isNew[uint64(s)] = true
 			}
+			erased, err := pgErasedSubjects(ctx, tx, recs)
+			if err != nil {
+				return err
+			}
 			var copyRows [][]any
 			var held []int // records whose seq was held before: replays or conflicts
 			for i := range recs {
@@ -495,8 +529,18 @@ func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestRe
 					continue
 				}
 				delete(isNew, c.Seq) // a seq twice in one batch: the first wins, the second is compared
-				copyRows = append(copyRows, []any{d.ID, b.Ledger, int64(c.Seq), d.Venue, c.Time(), c.At, c.CorrectedAt, c.Received, c.BootID, c.MonoNS,
-					c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name})
+				r, gone := c.Record, false
+				if id, ok := erased.match(&r); ok {
+					// Made before its holder was erased, arrived after:
+					// stored anonymised (its digest above is of what it was).
+					anonymise(&r)
+					gone = true
+					if _, err := tx.Exec(ctx, `UPDATE erasures SET late = late + 1 WHERE id = $1`, id); err != nil {
+						return fmt.Errorf("collector: erasures: %w", err)
+					}
+				}
+				copyRows = append(copyRows, []any{d.ID, b.Ledger, int64(c.Seq), d.Venue, c.Time(), c.At, c.CorrectedAt, c.Received, r.BootID, r.MonoNS,
+					r.ClockSynced, r.Source, r.Decision, r.Reason, r.CardID, r.Holder, r.Category, r.Group, r.Name, gone})
 			}
 			if len(copyRows) > 0 {
 				if _, err := tx.CopyFrom(ctx, pgx.Identifier{"checkins"}, checkinCols, pgx.CopyFromRows(copyRows)); err != nil {
@@ -532,14 +576,15 @@ func (p *Postgres) InsertBatch(ctx context.Context, d Device, b Batch) (IngestRe
 			}
 		}
 		out.AckSeq = next
-		if next != prev || !known || out.Lost > 0 || out.NewConflicts > 0 {
+		if next != prev || !known || out.Lost > 0 || out.Purged > 0 || out.NewConflicts > 0 {
 			first := b.Now
 			if len(recs) > 0 {
 				first = recs[0].Received
 			}
-			if _, err := tx.Exec(ctx, `INSERT INTO ledgers (device, ledger, ack_seq, lost, conflicts, first_seen) VALUES ($1, $2, $3, $4, $5, $6)
+			if _, err := tx.Exec(ctx, `INSERT INTO ledgers (device, ledger, ack_seq, lost, conflicts, first_seen, purged) VALUES ($1, $2, $3, $4, $5, $6, $7)
 				ON CONFLICT (device, ledger) DO UPDATE SET ack_seq = excluded.ack_seq, lost = ledgers.lost + excluded.lost,
-				conflicts = ledgers.conflicts + excluded.conflicts`, d.ID, b.Ledger, int64(next), int64(out.Lost), out.NewConflicts, first); err != nil {
+				conflicts = ledgers.conflicts + excluded.conflicts, purged = ledgers.purged + excluded.purged`,
+				d.ID, b.Ledger, int64(next), int64(out.Lost), out.NewConflicts, first, int64(out.Purged)); err != nil {
 				return fmt.Errorf("collector: update ack: %w", err)
 			}
 		}
@@ -655,15 +700,15 @@ func (p *Postgres) SweepNonces(ctx context.Context, now time.Time) (int64, error
 }
 
 func (p *Postgres) Ledgers(ctx context.Context, device string) ([]Ledger, error) {
-	rows, err := p.pool.Query(ctx, `SELECT ledger, ack_seq, lost, conflicts, first_seen FROM ledgers WHERE device = $1 ORDER BY first_seen, ledger`, device)
+	rows, err := p.pool.Query(ctx, `SELECT ledger, ack_seq, lost, conflicts, first_seen, purged FROM ledgers WHERE device = $1 ORDER BY first_seen, ledger`, device)
 	if err != nil {
 		return nil, fmt.Errorf("collector: ledgers: %w", err)
 	}
 	out := []Ledger{}
 	var l Ledger
-	var ack, lost, conf int64
-	if _, err := pgx.ForEachRow(rows, []any{&l.Ledger, &ack, &lost, &conf, &l.FirstSeen}, func() error {
-		l.AckSeq, l.Lost, l.Conflicts, l.FirstSeen = uint64(ack), uint64(lost), uint64(conf), l.FirstSeen.UTC()
+	var ack, lost, conf, purged int64
+	if _, err := pgx.ForEachRow(rows, []any{&l.Ledger, &ack, &lost, &conf, &l.FirstSeen, &purged}, func() error {
+		l.AckSeq, l.Lost, l.Conflicts, l.FirstSeen, l.Purged = uint64(ack), uint64(lost), uint64(conf), l.FirstSeen.UTC(), uint64(purged)
 		out = append(out, l)
 		return nil
 	}); err != nil {
@@ -851,7 +896,7 @@ func (p *Postgres) Revision(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-const pgVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason`
+const pgVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason, erased`
 
 func (p *Postgres) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
 	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE venue = $1 AND t >= $2 AND t < $3 ORDER BY t, device, ledger, seq`, venue, from, to)
@@ -864,8 +909,8 @@ func (p *Postgres) VisitsOfCard(ctx context.Context, cardID string, from, to tim
 	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE card_id = $1 AND t >= $2 AND t < $3 ORDER BY t, device, ledger, seq`, strings.ToLower(cardID), from, to)
 }
 
-func (p *Postgres) visits(ctx context.Context, q, key string, from, to time.Time) ([]Visit, error) {
-	rows, err := p.pool.Query(ctx, q, key, from, to)
+func (p *Postgres) visits(ctx context.Context, q, key string, from, to time.Time, more ...any) ([]Visit, error) {
+	rows, err := p.pool.Query(ctx, q, append([]any{key, from, to}, more...)...)
 	if err != nil {
 		return nil, fmt.Errorf("collector: visits: %w", err)
 	}
@@ -874,7 +919,7 @@ func (p *Postgres) visits(ctx context.Context, q, key string, from, to time.Time
 	for rows.Next() {
 		var v Visit
 		var seq int64
-		if err := rows.Scan(&v.Time, &v.At, &v.CorrectedAt, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
+		if err := rows.Scan(&v.Time, &v.At, &v.CorrectedAt, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason, &v.Erased); err != nil {
 			return nil, fmt.Errorf("collector: visits: %w", err)
 		}
 		v.Seq, v.Time, v.At = uint64(seq), v.Time.UTC(), v.At.UTC()

@@ -37,6 +37,10 @@ type Config struct {
 	ListValidity time.Duration
 	// MaxNonces bounds the in-memory replay cache; 0 means 1<<20.
 	MaxNonces int
+	// TimeZone is the IANA zone plain dates mean in queries not tied to a
+	// venue (where a card was); "" is UTC. A venue's own zone (its
+	// VenueSettings) is used for its visits.
+	TimeZone string
 	// KEK seals the issuer private keys the collector holds. Without one
 	// the collector holds none: an issuer must come with its public key.
 	KEK *KEK
@@ -91,6 +95,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.ListValidity < time.Minute {
 		return nil, fmt.Errorf("collector: list validity %s shorter than a minute", cfg.ListValidity)
 	}
+	if _, err := LoadZone(cfg.TimeZone); err != nil {
+		return nil, fmt.Errorf("collector: time zone: %w", err)
+	}
 	if cfg.MaxNonces == 0 {
 		cfg.MaxNonces = 1 << 20
 	}
@@ -129,6 +136,10 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/admin/cards", s.adminOnly(s.handleIssueCard))
 	m.HandleFunc("POST /v1/admin/cards/{id}/revoke", s.adminOnly(s.handleRevokeCard))
 	m.HandleFunc("GET /v1/admin/cards/{id}/visits", s.adminOnly(s.handleCardVisits))
+	m.HandleFunc("PUT /v1/admin/venues/{id}/settings", s.adminOnly(s.handleSetVenueSettings))
+	m.HandleFunc("POST /v1/admin/erasures", s.adminOnly(s.handleErase))
+	m.HandleFunc("GET /v1/admin/erasures", s.adminOnly(s.handleListErasures))
+	m.HandleFunc("POST /v1/admin/purge", s.adminOnly(s.handlePurge))
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, wire.Errorf(http.StatusNotFound, wire.CodeNotFound, "no such endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -386,7 +397,7 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 	// The nonce goes into the batch's own transaction: one commit (on
 	// SQLite one fsync shared with other batches) records both.
 	res, err := s.cfg.Backend.InsertBatch(r.Context(), d, Batch{
-		Ledger: b.Ledger, Floor: b.Floor, Records: recs, Recoveries: b.Recoveries,
+		Ledger: b.Ledger, Floor: b.Floor, Records: recs, Recoveries: b.Recoveries, Purged: b.Purged,
 		Nonce: NonceKey(a.Device, a.Nonce), NonceExpires: a.Time.Add(wire.SignatureWindow), Now: now,
 	})
 	if err != nil {
@@ -398,6 +409,10 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 	if res.Lost > 0 {
 		s.metrics.DeclaredLost.Add(res.Lost)
 		s.log.Warn("collector: device declared check-ins lost", "device", d.ID, "venue", d.Venue, "ledger", b.Ledger, "lost", res.Lost, "floor", b.Floor)
+	}
+	if res.Purged > 0 {
+		s.metrics.DeclaredPurged.Add(res.Purged)
+		s.log.Info("collector: device purged check-ins by its retention before upload", "device", d.ID, "venue", d.Venue, "ledger", b.Ledger, "purged", res.Purged)
 	}
 	if len(res.Conflicts) > 0 {
 		s.metrics.Conflicts.Add(uint64(res.NewConflicts))

@@ -45,6 +45,7 @@ var sqliteMigrations = checkMigrations([]migration{
 	{1, "schema before versioned migrations", sqliteSchemaV1},
 	{2, "ledgers: check-ins keyed by (device, ledger, seq), acks per ledger, conflicts, recoveries", sqliteLedgers},
 	{3, "request nonces", sqliteNonces},
+	{4, "retention and erasure: venue retention and time zone, purged gaps, anonymised check-ins, the erasure audit", sqliteRecords},
 })
 
 const sqliteSchemaV1 = `
@@ -115,6 +116,20 @@ CREATE TABLE recoveries (
 const sqliteNonces = `
 CREATE TABLE nonces (key TEXT PRIMARY KEY, expires INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX nonces_expires ON nonces (expires);
+`
+
+// sqliteRecords adds what retention and erasure need. erased_digest is set
+// on an anonymised check-in: the content digest of the record it was, so a
+// replay of that record is recognised (not a conflict, not stored again).
+const sqliteRecords = `
+ALTER TABLE venues ADD COLUMN retention_days INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE venues ADD COLUMN time_zone TEXT NOT NULL DEFAULT '';
+ALTER TABLE ledgers ADD COLUMN purged INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE checkins ADD COLUMN erased_digest BLOB;
+CREATE TABLE erasures (
+  id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT NOT NULL, kind TEXT NOT NULL,
+  subject TEXT NOT NULL, deleted TEXT NOT NULL, late INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX erasures_subject ON erasures (subject);
 `
 
 // migrateSQLite brings the database to the newest schema.
@@ -341,7 +356,8 @@ func (s *SQLite) CreateVenue(ctx context.Context, v Venue) error {
 		return fmt.Errorf("collector: venue policy: %w", err)
 	}
 	return s.write(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO venues (id, name, policy) VALUES (?, ?, ?)`, v.ID, v.Name, string(pol))
+		_, err := tx.ExecContext(ctx, `INSERT INTO venues (id, name, policy, retention_days, time_zone) VALUES (?, ?, ?, ?, ?)`,
+			v.ID, v.Name, string(pol), v.RetentionDays, v.TimeZone)
 		if isUnique(err) {
 			return fmt.Errorf("venue %q: %w", v.ID, ErrExists)
 		}
@@ -355,7 +371,7 @@ func (s *SQLite) CreateVenue(ctx context.Context, v Venue) error {
 func (s *SQLite) Venue(ctx context.Context, id string) (Venue, error) {
 	v := Venue{ID: id}
 	var pol string
-	err := s.db.QueryRowContext(ctx, `SELECT name, policy FROM venues WHERE id = ?`, id).Scan(&v.Name, &pol)
+	err := s.db.QueryRowContext(ctx, `SELECT name, policy, retention_days, time_zone FROM venues WHERE id = ?`, id).Scan(&v.Name, &pol, &v.RetentionDays, &v.TimeZone)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Venue{}, fmt.Errorf("venue %q: %w", id, ErrNotFound)
 	}
@@ -382,6 +398,19 @@ func (s *SQLite) SetVenuePolicy(ctx context.Context, id string, p wire.Policy) e
 			return fmt.Errorf("venue %q: %w", id, ErrNotFound)
 		}
 		return bumpRevision(ctx, tx)
+	})
+}
+
+func (s *SQLite) SetVenueSettings(ctx context.Context, id string, vs VenueSettings) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE venues SET retention_days = ?, time_zone = ? WHERE id = ?`, vs.RetentionDays, vs.TimeZone, id)
+		if err != nil {
+			return fmt.Errorf("collector: set venue settings: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("venue %q: %w", id, ErrNotFound)
+		}
+		return nil // not in any bundle: the revision stays
 	})
 }
 
@@ -563,18 +592,18 @@ type insertRes struct {
 // statement per row spends more time crossing into SQLite than in it.
 const (
 	insertChunk = 64
-	insertCols  = 20
+	insertCols  = 21
 )
 
 func insertRowsSQL(rows int) string {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO checkins (device, ledger, seq, venue, t, at, corrected_at, received, boot_id, mono_ns,
-		clock_synced, source, decision, reason, card_id, holder, category, grp, name, card_key) VALUES `)
+		clock_synced, source, decision, reason, card_id, holder, category, grp, name, card_key, erased_digest) VALUES `)
 	for i := range rows {
 		if i > 0 {
 			b.WriteByte(',')
 		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 	}
 	b.WriteString(" ON CONFLICT (device, ledger, seq) DO NOTHING")
 	return b.String()
@@ -617,6 +646,10 @@ type groupStmts struct {
 	walk    *sql.Stmt         // held seqs above an ack
 	setAck  *sql.Stmt
 	nonce   *sql.Stmt
+	// erased finds the latest erasure of a record's subjects; nil when the
+	// database has none, so ingest pays nothing for the feature unused.
+	erased *sql.Stmt
+	late   *sql.Stmt
 }
 
 func (g *groupStmts) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
@@ -650,9 +683,22 @@ func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
 	if g.walk, err = g.prepare(ctx, `SELECT seq FROM checkins WHERE device = ? AND ledger = ? AND seq > ? ORDER BY seq LIMIT 1024`); err != nil {
 		return nil, err
 	}
-	if g.setAck, err = g.prepare(ctx, `INSERT INTO ledgers (device, ledger, ack_seq, lost, conflicts, first_seen) VALUES (?, ?, ?, ?, ?, ?)
-		ON CONFLICT (device, ledger) DO UPDATE SET ack_seq = excluded.ack_seq, lost = lost + excluded.lost, conflicts = conflicts + excluded.conflicts`); err != nil {
+	if g.setAck, err = g.prepare(ctx, `INSERT INTO ledgers (device, ledger, ack_seq, lost, conflicts, first_seen, purged) VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (device, ledger) DO UPDATE SET ack_seq = excluded.ack_seq, lost = lost + excluded.lost,
+		conflicts = conflicts + excluded.conflicts, purged = purged + excluded.purged`); err != nil {
 		return nil, err
+	}
+	var anyErased bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM erasures)`).Scan(&anyErased); err != nil {
+		return nil, fmt.Errorf("collector: erasures: %w", err)
+	}
+	if anyErased {
+		if g.erased, err = g.prepare(ctx, `SELECT id, at FROM erasures WHERE subject IN (?, ?) ORDER BY at DESC LIMIT 1`); err != nil {
+			return nil, err
+		}
+		if g.late, err = g.prepare(ctx, `UPDATE erasures SET late = late + 1 WHERE id = ?`); err != nil {
+			return nil, err
+		}
 	}
 	if g.nonce, err = g.prepare(ctx, `INSERT INTO nonces (key, expires) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE nonces.expires <= ?`); err != nil {
@@ -663,7 +709,7 @@ func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
 
 // close closes the statements; the transaction would close them anyway.
 func (g *groupStmts) close() {
-	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck, g.nonce} {
+	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck, g.nonce, g.erased, g.late} {
 		if st != nil {
 			st.Close()
 		}
@@ -743,7 +789,12 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestR
 			d.ID, b.Ledger, int64(ack), int64(b.Floor)).Scan(&held); err != nil {
 			return out, fmt.Errorf("collector: floor: %w", err)
 		}
-		out.Lost = b.Floor - ack - held
+		purged, err := sqlitePurgedGap(ctx, g.tx, d.ID, b, ack)
+		if err != nil {
+			return out, err
+		}
+		out.Purged = purged
+		out.Lost = b.Floor - ack - held - purged
 		ack = b.Floor
 	}
 	args := make([]any, 0, insertChunk*insertCols)
@@ -765,14 +816,25 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestR
 		args, rows = args[:0], 0
 		return nil
 	}
+	fresh := 0
 	for i := range b.Records {
 		c := &b.Records[i]
+		if c.Seq <= prev {
+			// A replay of a seq already acknowledged: never stored again
+			// (retention or an erasure may have removed it), only compared.
+			continue
+		}
+		fresh++
 		var corrected any
 		if c.CorrectedAt != nil {
 			corrected = nanos(*c.CorrectedAt)
 		}
+		r, digest, err := sqliteLateErasure(ctx, g, &c.Record)
+		if err != nil {
+			return out, err
+		}
 		args = append(args, d.ID, b.Ledger, int64(c.Seq), d.Venue, nanos(c.Time()), nanos(c.At), corrected, nanos(c.Received),
-			c.BootID, c.MonoNS, c.ClockSynced, c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name, cardKey(c.CardID))
+			r.BootID, r.MonoNS, r.ClockSynced, r.Source, r.Decision, r.Reason, r.CardID, r.Holder, r.Category, r.Group, r.Name, cardKey(r.CardID), digest)
 		if rows++; rows == insertChunk {
 			if err := flush(); err != nil {
 				return out, err
@@ -782,7 +844,7 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestR
 	if err := flush(); err != nil {
 		return out, err
 	}
-	if inserted < int64(len(b.Records)) {
+	if inserted < int64(fresh) || fresh < len(b.Records) {
 		// Some seqs were held already (a replay, or a conflict): compare.
 		var err error
 		if out.Conflicts, out.NewConflicts, err = sqliteConflicts(ctx, g.tx, d, b); err != nil {
@@ -794,12 +856,12 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestR
 		return out, err
 	}
 	out.AckSeq = next
-	if next != prev || !known || out.Lost > 0 || out.NewConflicts > 0 {
+	if next != prev || !known || out.Lost > 0 || out.Purged > 0 || out.NewConflicts > 0 {
 		first := time.Now()
 		if len(b.Records) > 0 {
 			first = b.Records[0].Received
 		}
-		if _, err := g.setAck.ExecContext(ctx, d.ID, b.Ledger, int64(next), int64(out.Lost), out.NewConflicts, nanos(first)); err != nil {
+		if _, err := g.setAck.ExecContext(ctx, d.ID, b.Ledger, int64(next), int64(out.Lost), out.NewConflicts, nanos(first), int64(out.Purged)); err != nil {
 			return out, fmt.Errorf("collector: update ack: %w", err)
 		}
 	}
@@ -813,7 +875,7 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestR
 // seq and keeps those that differ in the conflicts table. It returns the
 // conflicting seqs and how many of them were not kept before.
 func sqliteConflicts(ctx context.Context, tx *sql.Tx, d Device, b Batch) ([]uint64, int, error) {
-	st, err := tx.PrepareContext(ctx, `SELECT at, boot_id, mono_ns, clock_synced, source, decision, reason, card_id, holder, category, grp, name
+	st, err := tx.PrepareContext(ctx, `SELECT at, boot_id, mono_ns, clock_synced, source, decision, reason, card_id, holder, category, grp, name, erased_digest
 		FROM checkins WHERE device = ? AND ledger = ? AND seq = ?`)
 	if err != nil {
 		return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
@@ -825,12 +887,17 @@ func sqliteConflicts(ctx context.Context, tx *sql.Tx, d Device, b Batch) ([]uint
 		c := &b.Records[i]
 		var h wire.Record
 		var at int64
-		if err := st.QueryRowContext(ctx, d.ID, b.Ledger, int64(c.Seq)).Scan(&at, &h.BootID, &h.MonoNS, &h.ClockSynced, &h.Source,
-			&h.Decision, &h.Reason, &h.CardID, &h.Holder, &h.Category, &h.Group, &h.Name); err != nil {
+		var erased []byte
+		err := st.QueryRowContext(ctx, d.ID, b.Ledger, int64(c.Seq)).Scan(&at, &h.BootID, &h.MonoNS, &h.ClockSynced, &h.Source,
+			&h.Decision, &h.Reason, &h.CardID, &h.Holder, &h.Category, &h.Group, &h.Name, &erased)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // acknowledged, then purged by retention: nothing to compare
+		}
+		if err != nil {
 			return nil, 0, fmt.Errorf("collector: conflicts: %w", err)
 		}
 		h.At = fromNanos(at)
-		if ContentEqual(&h, &c.Record) {
+		if erased != nil && string(erased) == string(contentDigest(&c.Record)) || erased == nil && ContentEqual(&h, &c.Record) {
 			continue
 		}
 		seqs = append(seqs, c.Seq)
@@ -901,7 +968,7 @@ func advanceAck(ctx context.Context, walk *sql.Stmt, device, ledger string, ack 
 }
 
 func (s *SQLite) Ledgers(ctx context.Context, device string) ([]Ledger, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT ledger, ack_seq, lost, conflicts, first_seen FROM ledgers WHERE device = ? ORDER BY first_seen, ledger`, device)
+	rows, err := s.db.QueryContext(ctx, `SELECT ledger, ack_seq, lost, conflicts, first_seen, purged FROM ledgers WHERE device = ? ORDER BY first_seen, ledger`, device)
 	if err != nil {
 		return nil, fmt.Errorf("collector: ledgers: %w", err)
 	}
@@ -910,7 +977,7 @@ func (s *SQLite) Ledgers(ctx context.Context, device string) ([]Ledger, error) {
 	for rows.Next() {
 		var l Ledger
 		var first int64
-		if err := rows.Scan(&l.Ledger, &l.AckSeq, &l.Lost, &l.Conflicts, &first); err != nil {
+		if err := rows.Scan(&l.Ledger, &l.AckSeq, &l.Lost, &l.Conflicts, &first, &l.Purged); err != nil {
 			return nil, fmt.Errorf("collector: ledgers: %w", err)
 		}
 		l.FirstSeen = fromNanos(first)
@@ -1138,7 +1205,7 @@ func (s *SQLite) Revision(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason`
+const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason, erased_digest IS NOT NULL`
 
 func (s *SQLite) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
 	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE venue = ? AND t >= ? AND t < ? ORDER BY t, device, ledger, seq`, venue, from, to)
@@ -1166,7 +1233,7 @@ func (s *SQLite) visits(ctx context.Context, q string, key any, from, to time.Ti
 		var t, at int64
 		var corr sql.NullInt64
 		var seq int64
-		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason); err != nil {
+		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason, &v.Erased); err != nil {
 			return nil, fmt.Errorf("collector: visits: %w", err)
 		}
 		v.Time, v.At, v.Seq = fromNanos(t), fromNanos(at), uint64(seq)

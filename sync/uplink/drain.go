@@ -74,6 +74,9 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	// seq less one is the floor.
 	batch := wire.CheckinBatch{Version: wire.Version, Device: u.ident(), Ledger: recs[0].Ledger,
 		Floor: uint64(recs[0].Seq - 1), BootID: u.opts.BootID, MonoNS: int64(mono), Recoveries: u.recoveries(ctx)}
+	if batch.Purged, err = u.purged(ctx, batch.Ledger, batch.Floor); err != nil {
+		return false, err
+	}
 	var body []byte
 	for n := len(recs); ; n /= 2 {
 		batch.Records = toWire(recs[:n], u)
@@ -88,8 +91,17 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	}
 	resp, err := u.do(ctx, http.MethodPost, "/v1/checkins", body,
 		http.Header{"Content-Encoding": {"gzip"}}, wire.MaxSmallBody)
+	var he *httpError
+	if len(batch.Purged) > 0 && errors.As(err, &he) && he.status == http.StatusBadRequest && strings.Contains(he.message, `"purged"`) {
+		// A collector from before purged ranges refuses the field: send
+		// without, so the queue drains (it then counts the gap as lost).
+		u.log.Warn("uplink: the collector does not know purged ranges; the gap they explain will show as lost", "ranges", len(batch.Purged))
+		u.mu.Lock()
+		u.noPurged = true
+		u.mu.Unlock()
+		return true, nil
+	}
 	if err != nil {
-		var he *httpError
 		if errors.As(err, &he) && he.refusedDevice() {
 			u.setRefused(ctx, he)
 		}
@@ -134,6 +146,33 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	u.succeeded()
 	u.log.Debug("uplink: batch acked", "records", len(recs), "ack", ack.AckSeq, "rtt", resp.rtt)
 	return true, nil
+}
+
+// purged returns the ledger's purged ranges at or below floor in wire
+// form, at most wire.MaxPurgedRanges. Nothing at or below the floor is
+// queued, so whatever lies between two such ranges was acknowledged: past
+// the limit the rest fold into the last range, and the collector, which
+// holds those acknowledged seqs, counts none of them as purged.
+func (u *Uplink) purged(ctx context.Context, ledger string, floor uint64) ([]wire.SeqRange, error) {
+	u.mu.Lock()
+	off := u.noPurged
+	u.mu.Unlock()
+	if off {
+		return nil, nil
+	}
+	rs, err := u.opts.Store.PurgedRanges(ctx, ledger, int64(floor))
+	if err != nil {
+		return nil, fmt.Errorf("uplink: read purged ranges: %w", err)
+	}
+	out := make([]wire.SeqRange, 0, min(len(rs), wire.MaxPurgedRanges))
+	for _, r := range rs {
+		if len(out) == wire.MaxPurgedRanges {
+			out[len(out)-1].Hi = uint64(rs[len(rs)-1].Hi)
+			break
+		}
+		out = append(out, wire.SeqRange{Lo: uint64(r.Lo), Hi: uint64(r.Hi)})
+	}
+	return out, nil
 }
 
 // recoveries returns the store's recoveries in wire form, newest last,

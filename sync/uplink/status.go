@@ -22,6 +22,9 @@ type Status struct {
 	Uploaded     uint64        // records acknowledged since start
 	Batches      uint64
 	Conflicts    uint64 // records the collector held differently under the same seq, since start
+	// Purged counts check-ins retention deleted before they were uploaded,
+	// ever; the collector records their gap as purged (store.Purge).
+	Purged int64
 }
 
 // Status reports the current state. It reads the outbox's depth from the
@@ -43,7 +46,7 @@ func (u *Uplink) Status() Status {
 		}
 		return st
 	}
-	st.OutboxDepth = ob.Depth
+	st.OutboxDepth, st.Purged = ob.Depth, ob.Purged
 	if !ob.Oldest.IsZero() {
 		st.OldestUnsent = max(u.opts.Clock.Now().Sub(ob.Oldest), 0)
 	}

@@ -25,6 +25,7 @@ type Store interface {
 	Outbox(ctx context.Context, maxRecords, maxBytes int) ([]store.OutboxRecord, error)
 	AckLedger(ctx context.Context, ledger string, upTo int64) (int, error)
 	Recoveries(ctx context.Context) ([]store.Recovery, error)
+	PurgedRanges(ctx context.Context, ledger string, upTo int64) ([]store.SeqRange, error)
 	OutboxStats(ctx context.Context) (store.OutboxStats, error)
 	CorrectClock(ctx context.Context, bootID string, a store.ClockAnchor) (int, error)
 	Committed() <-chan struct{}
@@ -189,6 +190,7 @@ type Uplink struct {
 	uploaded    uint64
 	batches     uint64
 	conflicts   uint64 // records the collector reported holding differently
+	noPurged    bool   // the collector refused purged ranges (it predates them)
 }
 
 // New checks opts and returns an Uplink. It does no I/O.

@@ -152,6 +152,19 @@ func (b *CheckinBatch) Check() error {
 			return badRequest(fmt.Sprintf("batch: recovery %d", i), err)
 		}
 	}
+	if len(b.Purged) > MaxPurgedRanges {
+		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: %d purged ranges, limit %d", len(b.Purged), MaxPurgedRanges)
+	}
+	for i, r := range b.Purged {
+		switch {
+		case r.Lo == 0 || r.Lo > r.Hi:
+			return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: purged range %d: %d..%d is empty or starts at 0", i, r.Lo, r.Hi)
+		case r.Hi > b.Floor:
+			return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: purged range %d: %d..%d above the floor %d", i, r.Lo, r.Hi, b.Floor)
+		case i > 0 && r.Lo <= b.Purged[i-1].Hi:
+			return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: purged range %d: %d..%d overlaps or precedes the one before", i, r.Lo, r.Hi)
+		}
+	}
 	if len(b.Records) == 0 {
 		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: no records")
 	}

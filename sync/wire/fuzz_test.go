@@ -15,6 +15,14 @@ func FuzzReadBatch(f *testing.F) {
 	f.Add(gz, true)
 	f.Add([]byte(`{"version":1,"device":"d","records":[{"seq":1}]}`), false)
 	f.Add([]byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff}, true)
+	purged := sampleBatch(2)
+	purged.Floor, purged.Purged = 9, []SeqRange{{1, 3}, {5, 9}}
+	for i := range purged.Records {
+		purged.Records[i].Seq += 9
+	}
+	withPurged, _ := json.Marshal(purged)
+	f.Add(withPurged, false)
+	f.Add([]byte(`{"version":1,"device":"d","floor":4,"purged":[{"lo":3,"hi":4},{"lo":1,"hi":2}],"records":[]}`), false)
 	f.Fuzz(func(t *testing.T, body []byte, gzipped bool) {
 		enc := ""
 		if gzipped {
@@ -33,6 +41,11 @@ func FuzzReadBatch(f *testing.F) {
 		for _, r := range b.Records {
 			if r.Seq == 0 || r.Reason == "" {
 				t.Fatalf("accepted invalid record %+v", r)
+			}
+		}
+		for i, r := range b.Purged {
+			if r.Lo == 0 || r.Lo > r.Hi || r.Hi > b.Floor || i > 0 && r.Lo <= b.Purged[i-1].Hi {
+				t.Fatalf("accepted invalid purged ranges %+v (floor %d)", b.Purged, b.Floor)
 			}
 		}
 	})

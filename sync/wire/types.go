@@ -112,6 +112,11 @@ type Record struct {
 //
 // Recoveries reports what the device's database lost when it was
 // recovered, sent with every batch so the collector can show it.
+//
+// Purged lists seq ranges of the ledger, at or below Floor, that the
+// device deleted by its retention before uploading them: the collector
+// counts the gap they leave as purged, not lost. A range may also span
+// seqs the collector already acknowledged; those count as neither.
 type CheckinBatch struct {
 	Version    int        `json:"version"`
 	Device     string     `json:"device"`
@@ -121,6 +126,16 @@ type CheckinBatch struct {
 	MonoNS     int64      `json:"mono_ns,omitempty"`
 	Records    []Record   `json:"records"`
 	Recoveries []Recovery `json:"recoveries,omitempty"`
+	Purged     []SeqRange `json:"purged,omitempty"`
+}
+
+// MaxPurgedRanges bounds CheckinBatch.Purged.
+const MaxPurgedRanges = 64
+
+// SeqRange is the inclusive range of seqs Lo..Hi.
+type SeqRange struct {
+	Lo uint64 `json:"lo"`
+	Hi uint64 `json:"hi"`
 }
 
 // MaxRecoveries bounds CheckinBatch.Recoveries.

@@ -78,6 +78,8 @@ func TestBatchRefusals(t *testing.T) {
 		{"seq zero", bytes.Replace(good, []byte(`"seq":1`), []byte(`"seq":0`), 1), "", http.StatusBadRequest},
 		{"bad decision", bytes.Replace(good, []byte(`"decision":"pass"`), []byte(`"decision":"maybe"`), 1), "", http.StatusBadRequest},
 		{"no records", []byte(`{"version":1,"device":"d","records":[]}`), "", http.StatusBadRequest},
+		{"purged above floor", bytes.Replace(good, []byte(`"records"`), []byte(`"purged":[{"lo":1,"hi":1}],"records"`), 1), "", http.StatusBadRequest},
+		{"purged empty range", bytes.Replace(good, []byte(`"records"`), []byte(`"floor":0,"purged":[{"lo":0,"hi":0}],"records"`), 1), "", http.StatusBadRequest},
 		{"encoding", good, "br", http.StatusUnsupportedMediaType},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -89,6 +91,36 @@ func TestBatchRefusals(t *testing.T) {
 				t.Fatalf("status %d, want %d (%v)", s, tc.status, err)
 			}
 		})
+	}
+}
+
+// Purged ranges travel with a batch when they lie at or below its floor,
+// ascending and apart.
+func TestBatchPurgedRanges(t *testing.T) {
+	b := sampleBatch(1)
+	b.Records[0].Seq, b.Floor = 20, 19
+	b.Purged = []SeqRange{{1, 4}, {9, 19}}
+	gz, err := EncodeBatch(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadBatch(bytes.NewReader(gz), "gzip")
+	if err != nil || len(got.Purged) != 2 || got.Purged[1] != (SeqRange{9, 19}) {
+		t.Fatalf("round trip: %+v, %v", got.Purged, err)
+	}
+	for _, bad := range [][]SeqRange{{{9, 19}, {1, 4}}, {{1, 4}, {4, 6}}, {{3, 2}}, {{1, 20}}} {
+		b.Purged = bad
+		if err := b.Check(); err == nil {
+			t.Errorf("ranges %v accepted", bad)
+		}
+	}
+	b.Records[0].Seq, b.Floor = 1000, 999
+	b.Purged = make([]SeqRange, MaxPurgedRanges+1)
+	for i := range b.Purged {
+		b.Purged[i] = SeqRange{uint64(2*i + 1), uint64(2*i + 1)}
+	}
+	if err := b.Check(); err == nil || !strings.Contains(err.Error(), "limit") {
+		t.Error("more than MaxPurgedRanges accepted")
 	}
 }
 
