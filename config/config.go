@@ -55,6 +55,7 @@ type Config struct {
 	GPIO    GPIO    `toml:"gpio"`
 	Screen  Screen  `toml:"screen"`
 	Voice   Voice   `toml:"voice"`
+	Relay   Relay   `toml:"relay"`
 	Uplink  Uplink  `toml:"uplink"`
 	Status  Status  `toml:"status"`
 	Log     Log     `toml:"log"`
@@ -157,13 +158,6 @@ type Screen struct {
 	FB    string `toml:"fb"`    // framebuffer device
 }
 
-// Voice is the optional spoken prompt per outcome.
-type Voice struct {
-	Enabled bool              `toml:"enabled"`
-	Player  string            `toml:"player"` // aplay
-	Files   map[string]string `toml:"files"`  // outcome → WAV file
-}
-
 // Uplink is the collector connection.
 type Uplink struct {
 	Enabled      bool     `toml:"enabled"`
@@ -220,7 +214,8 @@ func Default() Config {
 		HID:    HID{EndTimeout: Duration{150 * time.Millisecond}},
 		GPIO:   GPIO{Enabled: true, Chip: "gpiochip0", Green: "GPIO17", Red: "GPIO27", Buzzer: "GPIO22", PWMChip: -1, ToneHz: 2700},
 		Screen: Screen{Type: "none", Bus: "/dev/i2c-1", Addr: 0x27, Cols: 16, Rows: 2, FB: "/dev/fb0"},
-		Voice:  Voice{Player: "aplay"},
+		Voice:  voiceDefaults(),
+		Relay:  relayDefaults(),
 		Uplink: Uplink{PollInterval: Duration{30 * time.Second}},
 		Log:    Log{Level: "info"},
 	}
@@ -500,6 +495,8 @@ func (c *Config) problems() []Problem {
 	default:
 		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
 	}
+	c.Voice.check(bad)
+	c.Relay.check(bad)
 	c.Network.check(bad)
 	if u := c.Update.URL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		bad("update.url", "must be an http(s) URL of a .raucb bundle, got %q", u)

@@ -36,11 +36,8 @@ type Screen interface {
 type Config struct {
 	// Patterns overrides the default pattern per outcome.
 	Patterns map[door.Outcome]Pattern
-	// Voice maps an outcome to a WAV file played with Player; nil or a
-	// missing entry plays nothing.
-	Voice map[door.Outcome]string
-	// Player is the command that plays a WAV file; "aplay" when empty.
-	Player string
+	// Voice speaks each decision as its pattern starts; nil for none.
+	Voice  Voice
 	Clock  clock.Clock
 	Logger *slog.Logger
 }
@@ -51,7 +48,7 @@ type Display struct {
 	buzzers  []Buzzer
 	screens  []Screen
 	patterns map[door.Outcome]Pattern
-	voice    *voicePlayer
+	voice    Voice
 	clock    clock.Clock
 	log      *slog.Logger
 
@@ -136,9 +133,7 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 			return nil, fmt.Errorf("display: output %d (%T) is neither Lights, Buzzer nor Screen", i, o)
 		}
 	}
-	if len(cfg.Voice) > 0 {
-		d.voice = newVoicePlayer(cfg.Player, cfg.Voice, d.log)
-	}
+	d.voice = cfg.Voice
 	go d.run()
 	return d, nil
 }
@@ -213,7 +208,7 @@ func (d *Display) Close() error {
 	<-d.done
 	var err error
 	if d.voice != nil {
-		err = d.voice.stop()
+		err = d.voice.Close()
 	}
 	return err
 }
@@ -261,7 +256,7 @@ func (d *Display) play(dec door.Decision) (next *item, quit bool) {
 		p = d.patterns[door.Fault]
 	}
 	if d.voice != nil {
-		d.voice.play(dec.Outcome)
+		d.voice.Say(dec)
 	}
 	start := d.clock.Now()
 	var at time.Duration

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/scangate/scangate/door"
-
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/display"
 	"github.com/scangate/scangate/drivers/camera"
@@ -37,7 +35,6 @@ type hardware struct {
 	cameras []cameraSource
 	texts   []textSource
 	outputs []any
-	voice   map[door.Outcome]string
 	closers []io.Closer
 
 	simCamera *camera.Fake
@@ -61,9 +58,6 @@ func openHardware(cfg config.Config, opts Options, log *slog.Logger) (h *hardwar
 			h.Close()
 		}
 	}()
-	if h.voice, err = voiceFiles(cfg.Voice); err != nil {
-		return nil, err
-	}
 	if opts.Sim {
 		return h, h.openSim(cfg, opts, log)
 	}
@@ -189,15 +183,6 @@ func serialConfig(c config.Serial, path string, log *slog.Logger) serialscan.Con
 		DiscardPartial: !c.FlushPartial, Logger: log}
 }
 
-func outcomeByName(s string) (door.Outcome, bool) {
-	for _, o := range []door.Outcome{door.Pass, door.AlreadyIn, door.Fail, door.Fault} {
-		if o.String() == s {
-			return o, true
-		}
-	}
-	return 0, false
-}
-
 // cameraConfig maps [camera] onto the driver's options.
 func cameraConfig(c config.Camera, log *slog.Logger) (camera.Config, error) {
 	var format camera.PixelFormat
@@ -213,20 +198,4 @@ func cameraConfig(c config.Camera, log *slog.Logger) (camera.Config, error) {
 	}
 	return camera.Config{Device: c.Device, Width: c.Width, Height: c.Height, FPS: c.FPS, Buffers: c.Buffers,
 		Format: format, Input: c.Input, Controls: controls, Logger: log}, nil
-}
-
-// voiceFiles maps [voice] files onto outcomes; nil when voice is off.
-func voiceFiles(v config.Voice) (map[door.Outcome]string, error) {
-	if !v.Enabled {
-		return nil, nil
-	}
-	out := map[door.Outcome]string{}
-	for name, file := range v.Files {
-		o, ok := outcomeByName(name)
-		if !ok {
-			return nil, fmt.Errorf("kiosk: voice.files: unknown outcome %q (pass, already, fail, fault)", name)
-		}
-		out[o] = file
-	}
-	return out, nil
 }

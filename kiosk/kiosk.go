@@ -27,6 +27,7 @@ import (
 	"github.com/scangate/scangate/sync/uplink"
 	"github.com/scangate/scangate/trust"
 	"github.com/scangate/scangate/version"
+	"github.com/scangate/scangate/voice"
 )
 
 // DBName is the database file inside the data directory.
@@ -60,6 +61,7 @@ type Kiosk struct {
 	sync    *clock.Sync
 	gate    *gate.Gate
 	display *display.Display
+	voice   *voice.Voice // nil when [voice] is off
 	scanner *scanner.Scanner
 	hw      *hardware
 	bus     *bus
@@ -164,7 +166,14 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		return nil, err
 	}
 	defer closeOnErr(k.hw)
-	k.display, err = display.New(display.Config{Logger: k.log, Voice: k.hw.voice, Player: cfg.Voice.Player}, k.hw.outputs...)
+	dc := display.Config{Logger: k.log}
+	if k.voice, err = openVoice(cfg.Voice, dataDir, k.log); err != nil {
+		return nil, err
+	}
+	if k.voice != nil {
+		dc.Voice = k.voice
+	}
+	k.display, err = display.New(dc, k.hw.outputs...)
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: display: %w", err)
 	}
@@ -208,7 +217,8 @@ func (k *Kiosk) applyPolicy(p door.Policy) {
 
 // CheckConfig runs every start-up check that needs no hardware, so
 // `scangated --check-config` reports what the daemon would stop on: camera
-// format and controls, voice outcomes, pinned list keys, the collector key.
+// format and controls, the voice player and prompts, pinned list keys, the
+// collector key.
 func CheckConfig(cfg config.Config, dataDir string) error {
 	if dataDir == "" {
 		dataDir = cfg.Device.Data
@@ -219,7 +229,7 @@ func CheckConfig(cfg config.Config, dataDir string) error {
 			errs = append(errs, err)
 		}
 	}
-	if _, err := voiceFiles(cfg.Voice); err != nil {
+	if err := checkVoice(cfg.Voice, dataDir); err != nil {
 		errs = append(errs, err)
 	}
 	if _, err := loadListKeys(cfg.Trust.ListKeys, dataDir); err != nil {

@@ -103,7 +103,7 @@ func (c Config) Problems() []error {
 	}
 	for k := range c.Files {
 		if _, ok := texts[k]; !ok {
-			errs = append(errs, fmt.Errorf("voice: files: unknown prompt %q (one of %s)", k, strings.Join(Names(), ", ")))
+			errs = append(errs, fmt.Errorf("voice.files: unknown prompt %q (one of %s)", k, strings.Join(Names(), ", ")))
 		}
 	}
 	seen := map[string]error{}
