@@ -70,6 +70,19 @@ type Device struct {
 	Data          string `toml:"data"`           // data directory: database, keys, control socket
 	RetentionDays int    `toml:"retention_days"` // uploaded check-ins older than this are purged
 	FailOpen      bool   `toml:"fail_open"`      // on a storage fault: admit (true) or refuse (false, default)
+	// TimeZone is the IANA zone the kiosk shows and reports times in
+	// (status, screens). Stored times stay absolute (UTC).
+	TimeZone string `toml:"timezone"`
+}
+
+// Location loads device.timezone (from the binary's embedded zone data
+// where the image has no zoneinfo: cmd/scangated imports time/tzdata).
+func (d Device) Location() (*time.Location, error) {
+	loc, err := time.LoadLocation(d.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("unknown IANA time zone %q (e.g. \"Asia/Shanghai\", \"UTC\")", d.TimeZone)
+	}
+	return loc, nil
 }
 
 // Trust names the trust data used until a collector provides it.
@@ -80,6 +93,12 @@ type Trust struct {
 	// FirstUse pins the signer of the first trust list installed, on a
 	// device that has never had a pinned key (no list_keys, no collector).
 	FirstUse bool `toml:"first_use"`
+	// WatchDirs are watched for renewed trust.json and revocations.json
+	// (the boot partition, a USB stick), installed while running.
+	WatchDirs []string `toml:"watch_dirs"`
+	// WarnDays before the trust data would refuse every card, the idle
+	// screen and status warn; 0: no warning.
+	WarnDays int `toml:"warn_days"`
 }
 
 // Policy is the venue's admission policy (the collector may override it).
@@ -95,7 +114,8 @@ type Policy struct {
 // Scanner tunes decoding and debouncing.
 type Scanner struct {
 	RearmAbsent Duration `toml:"rearm_absent"` // the same code re-arms after being absent this long
-	Reread      Duration `toml:"reread"`       // or after being held this long
+	RearmText   Duration `toml:"rearm_text"`   // the same for serial and HID scanners (which resend a held code)
+	Reread      Duration `toml:"reread"`       // or after being held this long; 0: never (one check-in per presentation)
 }
 
 // Camera is the V4L2 camera.
@@ -194,12 +214,17 @@ type Log struct {
 	Level string `toml:"level"` // debug, info, warn, error
 }
 
+// USBMount is where the image mounts a USB stick (read-only, by
+// scangate-usb@.service) for the kiosk to pick renewed trust files from.
+const USBMount = "/run/scangate/usb"
+
 // Default is the configuration with nothing set: one USB camera, the GPIO
 // pins of docs/wiring, no screen, no uplink.
 func Default() Config {
 	return Config{
-		Device: Device{Name: "kiosk", Data: "/data/scangate", RetentionDays: 90},
-		Trust:  Trust{File: "trust.json", Revocations: "revocations.json"},
+		Device: Device{Name: "kiosk", Data: "/data/scangate", RetentionDays: 90, TimeZone: "Asia/Shanghai"},
+		Trust: Trust{File: "trust.json", Revocations: "revocations.json", WatchDirs: []string{"/boot", USBMount},
+			WarnDays: 14},
 		Policy: Policy{
 			Mode:            "verify",
 			DuplicateWindow: Duration{10 * time.Minute},
@@ -207,7 +232,7 @@ func Default() Config {
 			CompanionWindow: Duration{30 * time.Second},
 			MaxUnsynced:     Duration{0},
 		},
-		Scanner: Scanner{RearmAbsent: Duration{500 * time.Millisecond}, Reread: Duration{3 * time.Second}},
+		Scanner: Scanner{RearmAbsent: Duration{500 * time.Millisecond}, RearmText: Duration{1500 * time.Millisecond}},
 		Camera:  Camera{Enabled: true, Device: "/dev/video0", Width: 640, Height: 480, FPS: 30, Buffers: 3, Input: -1},
 		Serial: Serial{Device: "/dev/ttyUSB0", Baud: 9600, DataBits: 8, Parity: "none", StopBits: 1,
 			Terminator: "any", CharTimeout: Duration{100 * time.Millisecond}},
@@ -406,6 +431,19 @@ func (c *Config) problems() []Problem {
 	}
 	if c.Device.Data == "" {
 		bad("device.data", "must not be empty")
+	}
+	if c.Device.TimeZone == "" {
+		bad("device.timezone", "must name an IANA time zone, e.g. \"Asia/Shanghai\" or \"UTC\"")
+	} else if _, err := c.Device.Location(); err != nil {
+		bad("device.timezone", "%v", err)
+	}
+	if c.Trust.WarnDays < 0 || c.Trust.WarnDays > 365 {
+		bad("trust.warn_days", "must be 0..365, got %d", c.Trust.WarnDays)
+	}
+	for _, d := range c.Trust.WatchDirs {
+		if !strings.HasPrefix(d, "/") {
+			bad("trust.watch_dirs", "must be absolute paths, got %q", d)
+		}
 	}
 	if c.Device.RetentionDays < 1 {
 		bad("device.retention_days", "must be at least 1, got %d", c.Device.RetentionDays)

@@ -95,6 +95,10 @@ func TestParseErrorsNameLineAndKey(t *testing.T) {
 		{"uplink without key", "[uplink]\nenabled = true\nurl = \"https://c.example\"\n", []string{`"uplink.collector_key"`}},
 		{"slow poll", "[uplink]\nenabled = true\nurl = \"https://c\"\ncollector_key = \"k\"\npoll_interval = \"5m\"\n", []string{`"uplink.poll_interval"`}},
 		{"negative", "[scanner]\nreread = \"-1s\"\n", []string{"reread", "negative"}},
+		{"bad time zone", "[device]\ntimezone = \"Asia/Beijing\"\n", []string{"k.toml:2", `"device.timezone"`, "Asia/Beijing"}},
+		{"empty time zone", "[device]\ntimezone = \"\"\n", []string{`"device.timezone"`}},
+		{"warn days", "[trust]\nwarn_days = -1\n", []string{`"trust.warn_days"`}},
+		{"relative watch dir", "[trust]\nwatch_dirs = [\"boot\"]\n", []string{`"trust.watch_dirs"`, "absolute"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Parse("k.toml", []byte(tc.text))
@@ -107,6 +111,26 @@ func TestParseErrorsNameLineAndKey(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The zone is a real IANA zone: its offset is the venue's, not UTC's.
+func TestTimeZone(t *testing.T) {
+	c, err := Parse("k.toml", []byte("[device]\ntimezone = \"Europe/Berlin\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, err := c.Device.Location()
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 7, 1, 10, 0, 0, 0, time.UTC).In(loc)
+	if _, off := at.Zone(); off != 2*3600 {
+		t.Errorf("Europe/Berlin in July: offset %d s", off)
+	}
+	def, _ := Default().Device.Location()
+	if _, off := at.In(def).Zone(); def.String() != "Asia/Shanghai" || off != 8*3600 {
+		t.Errorf("default zone %s, offset %d", def, off)
 	}
 }
 

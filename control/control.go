@@ -51,6 +51,7 @@ type SourceStatus struct {
 	Kind      string    `json:"kind"`
 	State     string    `json:"state"` // streaming, open, disconnected, ...
 	Frames    uint64    `json:"frames,omitempty"`
+	Decoded   uint64    `json:"decoded,omitempty"` // frames (lines) in which a code was read
 	Dropped   uint64    `json:"dropped,omitempty"`
 	Codes     uint64    `json:"codes"`
 	LastInput time.Time `json:"last_input,omitzero"`

@@ -47,7 +47,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 		cs := c.state()
 		ss := stats[c.name]
 		src := control.SourceStatus{Name: c.name, Kind: "camera", State: string(cs.Status), Frames: ss.Frames,
-			Dropped: ss.Dropped, Codes: ss.Events, LastInput: ss.LastFrame}
+			Decoded: ss.Decoded, Dropped: ss.Dropped, Codes: ss.Events, LastInput: ss.LastFrame}
 		if cs.LastErr != nil {
 			src.LastError = cs.LastErr.Error()
 		}

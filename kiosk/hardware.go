@@ -148,7 +148,10 @@ func openHardware(cfg config.Config, opts Options, log *slog.Logger) (h *hardwar
 // openSim replaces every part by its fake: a simulated camera, a serial
 // scanner on a real pseudo-terminal, and a terminal renderer.
 func (h *hardware) openSim(cfg config.Config, opts Options, log *slog.Logger) error {
-	cam := camera.NewFake(camera.FakeConfig{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: cfg.Camera.FPS, Logger: log})
+	// Frames are stamped on the kiosk's clock: on a fake clock a test holds
+	// a card in view for as long as it likes.
+	cam := camera.NewFake(camera.FakeConfig{Width: cfg.Camera.Width, Height: cfg.Camera.Height, FPS: cfg.Camera.FPS,
+		Clock: opts.Clock, Logger: log})
 	h.closers = append(h.closers, cam)
 	h.simCamera = cam
 	h.cameras = append(h.cameras, cameraSource{name: "camera0", src: cam, state: cam.State})

@@ -178,7 +178,8 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		return nil, fmt.Errorf("kiosk: display: %w", err)
 	}
 	k.scanner = scanner.New(scanner.Config{
-		RearmAbsent: cfg.Scanner.RearmAbsent.Duration, Reread: cfg.Scanner.Reread.Duration,
+		RearmAbsent: cfg.Scanner.RearmAbsent.Duration, TextRearm: cfg.Scanner.RearmText.Duration,
+		Reread: cfg.Scanner.Reread.Duration,
 		Clock: k.clock, Logger: k.log})
 	for _, c := range k.hw.cameras {
 		k.scanner.AddCamera(c.name, c.src)

@@ -2,6 +2,7 @@ package kiosk_test
 
 import (
 	"context"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,8 +13,10 @@ import (
 	"github.com/scangate/scangate/kiosk"
 	"github.com/scangate/scangate/kiosk/kiosktest"
 
+	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/store"
 )
 
@@ -85,24 +88,74 @@ func TestSimulatedKioskAtTheDoor(t *testing.T) {
 	}
 }
 
+// The rearm rule, on the kiosk's clock: a card held still for 30 s is one
+// decision, one feedback and one row; taken away and shown again, it is
+// "already checked in".
 func TestHoldingACardIsOneCheckin(t *testing.T) {
 	dir := t.TempDir()
 	is := kiosktest.NewIssuer(t, t.TempDir())
 	valid, _ := is.Card(t, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
-	cfg := config.Default()
-	cfg.Scanner.Reread = config.Duration{Duration: time.Hour}
-	r := kiosktest.Start(t, dir, cfg, is.TrustPath)
-	res := r.Present(t, control.PresentRequest{Image: kiosktest.CardPNG(t, "王秀英", "elder", valid), Hold: 2 * time.Second})
-	if res.Decision != "pass" {
-		t.Fatalf("first: %+v", res)
-	}
-	time.Sleep(2200 * time.Millisecond)
-	st, err := r.Client.Status(context.Background())
+	clk := clock.NewFake(time.Now())
+	r := kiosktest.StartWith(t, kiosk.Options{Config: config.Default(), DataDir: dir, TrustFile: is.TrustPath, Clock: clk})
+	decisions, stop := kiosk.SubscribeDecisions(r.K)
+	defer stop()
+	f, err := scanner.FrameFromBytes(kiosktest.CardPNG(t, "王秀英", "elder", valid))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Store.Checkins != 1 || st.Sources[0].Frames < 30 {
-		t.Fatalf("held 2 s: %d check-ins over %d frames, want 1 over ≥ 30", st.Store.Checkins, st.Sources[0].Frames)
+	card := &image.Gray{Pix: f.Y, Stride: f.Stride, Rect: image.Rect(0, 0, f.Width, f.Height)}
+	// step moves the kiosk's clock on and waits until a frame stamped
+	// after the move was captured and (wantCode) one more was read, so the
+	// debouncer sees the card at every step.
+	step := func(d time.Duration, wantCode bool) {
+		t.Helper()
+		before := r.K.Status(context.Background()).Sources[0].Decoded
+		clk.Advance(d)
+		now := clk.Now()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			src := r.K.Status(context.Background()).Sources[0]
+			if !src.LastInput.Before(now) && (!wantCode || src.Decoded > before) {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no frame read at %s", now.Format("15:04:05.000"))
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	kiosk.ShowSim(r.K, card)
+	for held := time.Duration(0); held < 30*time.Second; held += 250 * time.Millisecond {
+		step(250*time.Millisecond, true)
+	}
+	st := r.Status(t)
+	if st.Store.Checkins != 1 || st.Sources[0].Codes != 1 || st.Sources[0].Decoded < 100 {
+		t.Fatalf("held 30 s: %d check-ins, %d codes over %d decoded frames; want 1 and 1 over ≥ 100",
+			st.Store.Checkins, st.Sources[0].Codes, st.Sources[0].Decoded)
+	}
+	var got []string
+	for len(decisions) > 0 {
+		d := <-decisions
+		got = append(got, d.Outcome.String())
+	}
+	if len(got) != 1 || got[0] != "pass" || strings.Count(r.Term.String(), "请通行") != 1 || strings.Contains(r.Term.String(), "已签到") {
+		t.Fatalf("held 30 s: decisions %v, feedback:\n%s", got, r.Term.String())
+	}
+	// Out of view for longer than rearm_absent, then shown again.
+	kiosk.ShowSim(r.K, nil)
+	step(time.Second, false)
+	kiosk.ShowSim(r.K, card)
+	step(100*time.Millisecond, true)
+	select {
+	case d := <-decisions:
+		if d.Outcome.String() != "already" {
+			t.Fatalf("shown again: %v/%s", d.Outcome, d.Reason)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("no decision when the card came back")
+	}
+	if st := r.Status(t); st.Store.Checkins != 2 {
+		t.Fatalf("check-ins after showing it again: %d", st.Store.Checkins)
 	}
 }
 

@@ -10,10 +10,13 @@
 // older frames are released at once and counted as dropped, never queued
 // (V4L2 drivers hold only a few buffers). Source errors (an unplugged
 // device) are counted in Stats, logged and retried after a backoff; only
-// the context ends Run. Debouncing follows commercial readers: a code in
-// continuous view is one event, repeated every Config.Reread (3 s); the
-// same code counts again once it was out of view for Config.RearmAbsent
-// (0.5 s); a different code is always an event.
+// the context ends Run. Debouncing is the rearm rule: a code in continuous
+// view is one event, however long it is held (commercial readers repeat it
+// every few seconds; Config.Reread does so only when set); the same code
+// counts again once it was out of view for Config.RearmAbsent (0.5 s; for
+// serial and HID scanners, which resend a held code about every second,
+// silent for Config.TextRearm, 1.5 s); a different code is always an
+// event.
 //
 // # Decoding
 //

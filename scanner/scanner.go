@@ -28,10 +28,17 @@ type TextSource interface {
 
 // Config tunes the pipeline. The zero value is the daemon's default.
 type Config struct {
-	// RearmAbsent is how long a code must be out of view (or, for a text
-	// source, unread) before the same code counts again. Default 0.5 s.
+	// RearmAbsent is how long a camera must see no code before the same
+	// code counts again: a card held still is one presentation, one
+	// event (the rearm rule). Default 0.5 s.
 	RearmAbsent time.Duration
-	// Reread repeats an event for a code held in view that long. Default 3 s.
+	// TextRearm is the same for text sources: how long a scanner must
+	// send nothing before the same code counts again. Scanners in
+	// continuous mode send a held code again every ~1 s (their same-code
+	// delay), so it must be longer than that. Default 1.5 s.
+	TextRearm time.Duration
+	// Reread, when positive, repeats the event for a code held in view
+	// that long. Zero (the default): never; the card must leave first.
 	Reread time.Duration
 	// ROI restricts decoding to a fixed rectangle of each frame (a card
 	// slot); empty means the whole frame.
@@ -50,8 +57,8 @@ func (c Config) withDefaults() Config {
 	if c.RearmAbsent <= 0 {
 		c.RearmAbsent = 500 * time.Millisecond
 	}
-	if c.Reread <= 0 {
-		c.Reread = 3 * time.Second
+	if c.TextRearm <= 0 {
+		c.TextRearm = 1500 * time.Millisecond
 	}
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = 250 * time.Millisecond
@@ -255,7 +262,7 @@ func (s *Scanner) emit(ctx context.Context, out chan<- door.Code, c door.Code) b
 }
 
 func (s *Scanner) runText(ctx context.Context, name string, src TextSource, out chan<- door.Code) {
-	db := debouncer{rearm: s.cfg.RearmAbsent, reread: s.cfg.Reread}
+	db := debouncer{rearm: s.cfg.TextRearm, reread: s.cfg.Reread}
 	for ctx.Err() == nil {
 		text, at, err := src.ReadText(ctx)
 		if err != nil {
@@ -401,10 +408,10 @@ func (s *Scanner) runCamera(ctx context.Context, name string, src FrameSource, o
 	}
 }
 
-// debouncer turns a stream of sightings of codes into events the way
-// commercial readers do: a code in continuous view is one event, repeated
-// every reread; it re-arms after being absent for rearm; a different code
-// is always a new event.
+// debouncer turns a stream of sightings of codes into events: a code in
+// continuous view is one event (repeated every reread only when reread is
+// positive); it re-arms after being absent for rearm; a different code is
+// always a new event.
 type debouncer struct {
 	rearm, reread time.Duration
 	text          string
@@ -417,7 +424,7 @@ type debouncer struct {
 func (d *debouncer) seen(text string, t time.Time) bool {
 	if d.armed && text == d.text && t.Sub(d.lastSeen) < d.rearm {
 		d.lastSeen = t
-		if t.Sub(d.lastEvent) >= d.reread {
+		if d.reread > 0 && t.Sub(d.lastEvent) >= d.reread {
 			d.lastEvent = t
 			return true
 		}

@@ -337,6 +337,31 @@ func TestDebouncerReread(t *testing.T) {
 	}
 }
 
+// The rearm rule: without reread a card held for 30 s is one event; a gap
+// shorter than rearm (a missed frame, a scanner's resend) keeps it one;
+// taken away for rearm, it is a new event.
+func TestDebouncerHeldIsOneEvent(t *testing.T) {
+	d := debouncer{rearm: 500 * time.Millisecond}
+	t0 := time.Unix(0, 0)
+	var events []time.Duration
+	seen := func(ms int) {
+		if d.seen("A", t0.Add(time.Duration(ms)*time.Millisecond)) {
+			events = append(events, time.Duration(ms)*time.Millisecond)
+		}
+	}
+	for ms := 0; ms <= 30000; ms += 100 {
+		if ms%1000 != 300 { // a few frames without a decode
+			seen(ms)
+		}
+	}
+	seen(30499) // 499 ms later: still the same presentation
+	seen(31000) // out of view for 501 ms: presented again
+	want := []time.Duration{0, 31 * time.Second}
+	if len(events) != 2 || events[0] != want[0] || events[1] != want[1] {
+		t.Fatalf("events at %v, want %v", events, want)
+	}
+}
+
 func TestDuplicateSourcePanics(t *testing.T) {
 	s := New(Config{})
 	s.AddText("a", &scriptedText{})

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/door"
 
 	"golang.org/x/image/draw"
@@ -30,7 +31,11 @@ type FakeConfig struct {
 	ReplugDelay        time.Duration
 	RetryMin, RetryMax time.Duration // reopen backoff [10 ms, 100 ms]
 	Noise              int           // peak sensor noise in grey levels; negative: none [2]
-	Logger             *slog.Logger
+	// Clock stamps each frame's capture time, so a test on a fake clock
+	// can hold a card in view for minutes; frames still come at FPS of
+	// real time [the ticker's own time].
+	Clock  clock.Clock
+	Logger *slog.Logger
 }
 
 // Fake is a camera without hardware. It runs the same supervision code as
@@ -274,6 +279,9 @@ func (s *fakeStream) produce() {
 		case <-s.stop:
 			return
 		case now := <-t.C:
+			if s.dev.cfg.Clock != nil {
+				now = s.dev.cfg.Clock.Now()
+			}
 			s.capture(now)
 		}
 	}
