@@ -318,54 +318,12 @@ func (s *Server) handleIssueCard(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	issuers, err := s.cfg.Backend.Issuers(r.Context())
+	resp, err := s.IssueCard(r.Context(), req)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	var sealed []byte
-	for _, is := range issuers {
-		if is.ID == req.Issuer {
-			sealed = is.SealedKey
-		}
-	}
-	if sealed == nil {
-		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "issuer %q unknown or its key is not held by the collector", req.Issuer))
-		return
-	}
-	if s.cfg.KEK == nil {
-		s.writeError(w, r, fmt.Errorf("%w: issuer %q", ErrNoKEK, req.Issuer))
-		return
-	}
-	key, err := s.cfg.KEK.Open(req.Issuer, sealed)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	valid := time.Duration(req.Valid)
-	if valid == 0 {
-		valid = 365 * 24 * time.Hour
-	}
-	cti, err := idcode.NewCardID()
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	now := s.now().UTC().Truncate(time.Second)
-	c := idcode.Claims{Issuer: req.Issuer, Subject: req.Holder, IssuedAt: now, Expires: now.Add(valid), CardID: cti,
-		Name: idcode.MaskName(req.Name), Category: req.Category}
-	qr, err := idcode.Sign(c, key)
-	if err != nil {
-		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err))
-		return
-	}
-	card := Card{ID: hex.EncodeToString(cti), Issuer: req.Issuer, Holder: req.Holder, Name: c.Name, Category: c.Category, IssuedAt: now, Expires: c.Expires}
-	if err := s.cfg.Backend.RecordCard(r.Context(), card); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("collector: card issued", "issuer", req.Issuer, "category", c.Category)
-	s.writeJSON(w, http.StatusCreated, CardResponse{CardID: card.ID, QR: qr, Name: c.Name, Expires: c.Expires})
+	s.writeJSON(w, http.StatusCreated, resp)
 }
 
 func (s *Server) handleRevokeCard(w http.ResponseWriter, r *http.Request) {
