@@ -285,4 +285,36 @@ func checkMigrated(t *testing.T, be collector.Backend) {
 	if _, err := collector.SealIssuerKeys(ctx, be, collectortest.NewKEK(t)); err == nil {
 		t.Fatal("a sealed key opened with another KEK")
 	}
+
+	// Retention and erasure work on rows from before them: a venue keeps
+	// everything until told, an erased old row replayed is no conflict,
+	// and a purged one replayed is not stored again.
+	if v, err := be.Venue(ctx, "v1"); err != nil || v.RetentionDays != 0 || v.TimeZone != "" {
+		t.Fatalf("venue settings after migration: %+v, %v", v, err)
+	}
+	if ls, _ := be.Ledgers(ctx, "d1"); ls[0].Purged != 0 {
+		t.Fatalf("purged after migration: %+v", ls)
+	}
+	rep, err := be.Erase(ctx, collector.Erasure{Kind: collector.EraseCard, Subject: old[0].CardID, Actor: "test", At: oldBase.Add(2 * time.Hour)})
+	if err != nil || rep.Deleted[collector.TableCheckins] != 2 {
+		t.Fatalf("erase an old card = %+v, %v; want its 2 rows (ledgers \"\" and L2)", rep, err)
+	}
+	res, err = be.InsertBatch(ctx, d, collector.Batch{Records: checkin(old[0]), Now: oldBase})
+	if err != nil || len(res.Conflicts) != 0 {
+		t.Fatalf("an erased old row replayed: %+v, %v", res, err)
+	}
+	if err := be.SetVenueSettings(ctx, "v1", collector.VenueSettings{RetentionDays: 1}); err != nil {
+		t.Fatal(err)
+	}
+	ps, err := be.PurgeExpired(ctx, oldBase.Add(3*24*time.Hour))
+	if err != nil || len(ps) != 1 || ps[0].Deleted[collector.TableCheckins] != 6 {
+		t.Fatalf("purge old rows = %+v, %v; want all 6 check-ins", ps, err)
+	}
+	res, err = be.InsertBatch(ctx, d, collector.Batch{Records: checkin(old[0], old[1], old[2]), Now: oldBase})
+	if err != nil || len(res.Conflicts) != 0 || res.AckSeq != 5 {
+		t.Fatalf("purged old rows replayed: %+v, %v", res, err)
+	}
+	if vs, _ := be.VisitsAtVenue(ctx, "v1", from, to); len(vs) != 0 {
+		t.Fatalf("a replay brought purged rows back: %+v", vs)
+	}
 }

@@ -41,7 +41,8 @@ func normalise(s string) string {
 
 // ParseWhen reads a query time: an RFC 3339 time (2026-12-03T08:00:00+08:00,
 // its own offset), a plain date (2026-12-03, also 2026/12/03 or 2026.12.3)
-// or a date and time without offset (2026-12-03 08:00), both in loc. A
+// or a date and time without offset (2026-12-03 08:00), both in loc; the
+// date may also be written 2026年12月3日. A
 // plain date as the end of a window (end) means the end of that day, so
 // from 2026-12-03 to 2026-12-03 is the whole day.
 func ParseWhen(s string, loc *time.Location, end bool) (time.Time, error) {
@@ -52,6 +53,8 @@ func ParseWhen(s string, loc *time.Location, end bool) (time.Time, error) {
 	var t time.Time
 	var err error
 	date := false
+	// 2026年12月3日, as a date is written in Chinese.
+	in = strings.NewReplacer("年", "-", "月", "-", "日", "").Replace(in)
 	if t, err = time.Parse(time.RFC3339Nano, in); err != nil {
 		ok := false
 		for _, layout := range []string{"2006-01-02T15:04:05", "2006-01-02 15:04:05", "2006-01-02T15:04", "2006-01-02 15:04"} {

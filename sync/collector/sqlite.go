@@ -650,6 +650,7 @@ type groupStmts struct {
 	// database has none, so ingest pays nothing for the feature unused.
 	erased *sql.Stmt
 	late   *sql.Stmt
+	held   *sql.Stmt
 }
 
 func (g *groupStmts) prepare(ctx context.Context, q string) (*sql.Stmt, error) {
@@ -699,6 +700,9 @@ func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
 		if g.late, err = g.prepare(ctx, `UPDATE erasures SET late = late + 1 WHERE id = ?`); err != nil {
 			return nil, err
 		}
+		if g.held, err = g.prepare(ctx, `SELECT EXISTS (SELECT 1 FROM checkins WHERE device = ? AND ledger = ? AND seq = ?)`); err != nil {
+			return nil, err
+		}
 	}
 	if g.nonce, err = g.prepare(ctx, `INSERT INTO nonces (key, expires) VALUES (?, ?)
 		ON CONFLICT (key) DO UPDATE SET expires = excluded.expires WHERE nonces.expires <= ?`); err != nil {
@@ -709,7 +713,7 @@ func newGroupStmts(ctx context.Context, tx *sql.Tx) (*groupStmts, error) {
 
 // close closes the statements; the transaction would close them anyway.
 func (g *groupStmts) close() {
-	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck, g.nonce, g.erased, g.late} {
+	for _, st := range []*sql.Stmt{g.ack, g.walk, g.setAck, g.nonce, g.erased, g.late, g.held} {
 		if st != nil {
 			st.Close()
 		}
@@ -829,7 +833,7 @@ func insertBatch(ctx context.Context, g *groupStmts, d Device, b Batch) (IngestR
 		if c.CorrectedAt != nil {
 			corrected = nanos(*c.CorrectedAt)
 		}
-		r, digest, err := sqliteLateErasure(ctx, g, &c.Record)
+		r, digest, err := sqliteLateErasure(ctx, g, d.ID, b.Ledger, &c.Record)
 		if err != nil {
 			return out, err
 		}

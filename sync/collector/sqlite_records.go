@@ -44,7 +44,7 @@ func recordTime(r *wire.Record) time.Time {
 // sqliteLateErasure returns the record to store for r: r itself, or, when
 // its card or holder was erased after r was made, r anonymised together
 // with the digest of what it was (erased_digest).
-func sqliteLateErasure(ctx context.Context, g *groupStmts, r *wire.Record) (wire.Record, any, error) {
+func sqliteLateErasure(ctx context.Context, g *groupStmts, device, ledger string, r *wire.Record) (wire.Record, any, error) {
 	if g.erased == nil {
 		return *r, nil, nil
 	}
@@ -60,6 +60,15 @@ func sqliteLateErasure(ctx context.Context, g *groupStmts, r *wire.Record) (wire
 	}
 	if err != nil {
 		return wire.Record{}, nil, fmt.Errorf("collector: erasures: %w", err)
+	}
+	// A seq already held (above the ack, anonymised by the erasure) is a
+	// replay: not a late arrival.
+	var held bool
+	if err := g.held.QueryRowContext(ctx, device, ledger, int64(r.Seq)).Scan(&held); err != nil {
+		return wire.Record{}, nil, fmt.Errorf("collector: erasures: %w", err)
+	}
+	if held {
+		return *r, nil, nil
 	}
 	if _, err := g.late.ExecContext(ctx, id); err != nil {
 		return wire.Record{}, nil, fmt.Errorf("collector: erasures: %w", err)

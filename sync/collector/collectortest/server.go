@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/sync/collector"
+	"github.com/scangate/scangate/sync/wire"
 )
 
 // AdminToken is the admin bearer token of a collector made by Start.
@@ -94,7 +95,8 @@ func Start(t testing.TB, opts Options) *Collector {
 func (c *Collector) PublicKey() ed25519.PublicKey { return c.Key.Public().(ed25519.PublicKey) }
 
 // Admin calls the admin API: body (if not nil) is sent as JSON, and a 2xx
-// answer is decoded into out (if not nil). It returns the status.
+// answer is decoded into out (if not nil); so is an error answer when out
+// is a *wire.Error. It returns the status.
 func (c *Collector) Admin(t testing.TB, method, path string, body, out any) int {
 	t.Helper()
 	var rd io.Reader
@@ -116,7 +118,7 @@ func (c *Collector) Admin(t testing.TB, method, path string, body, out any) int 
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if out != nil && resp.StatusCode/100 == 2 {
+	if _, isErr := out.(*wire.Error); out != nil && (resp.StatusCode/100 == 2 || isErr) {
 		if err := json.Unmarshal(data, out); err != nil {
 			t.Fatalf("%s %s: decode %q: %v", method, path, data, err)
 		}

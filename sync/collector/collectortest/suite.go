@@ -36,6 +36,11 @@ func RunBackendSuite(t *testing.T, newBackend func(t *testing.T) collector.Backe
 		{"ConflictsKeptNeverDropped", testConflicts},
 		{"Recoveries", testRecoveries},
 		{"NoncesShared", testNonces},
+		{"PurgedGapIsNotLost", testPurgedGap},
+		{"VenueSettings", testVenueSettings},
+		{"RetentionByVenue", testRetention},
+		{"EraseCardAndHolder", testErase},
+		{"CardNumber", testCardNumber},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := newBackend(t)
