@@ -5,7 +5,7 @@
 // Each subcommand lives in its own file and registers itself with
 // register, so the subcommands stay independent of each other. Built with
 // the kiosk tag (the kiosk image's own CLI) it has only what a kiosk
-// needs: status, present, selftest, decode, verify, version; issuing,
+// needs: status, present, selftest, decode, verify, cameras, version; issuing,
 // keygen and the collector (with its PostgreSQL client and PDF printer)
 // stay in the administrators' build.
 package main

@@ -10,8 +10,8 @@ import (
 	"github.com/blackjack/webcam"
 )
 
-// DeviceInfo describes one V4L2 capture node for `scangate status` and
-// technicians choosing a device path.
+// DeviceInfo describes one V4L2 capture node for `scangate cameras`, which
+// technicians run to choose a stable device path.
 type DeviceInfo struct {
 	Node    string   // /dev/videoN
 	ByID    []string // /dev/v4l/by-id links to it: use these in scangate.toml
@@ -33,10 +33,11 @@ type FormatInfo struct {
 // devices (UVC metadata nodes, vivid output nodes) are left out; a node
 // that exists but cannot be opened is listed with Err set.
 func List() ([]DeviceInfo, error) {
-	return listIn("/dev")
+	return ListIn("/dev")
 }
 
-func listIn(dev string) ([]DeviceInfo, error) {
+// ListIn is List for a /dev tree at dev.
+func ListIn(dev string) ([]DeviceInfo, error) {
 	nodes, err := filepath.Glob(filepath.Join(dev, "video*"))
 	if err != nil {
 		return nil, fmt.Errorf("camera: list %s: %w", dev, err)

@@ -54,7 +54,7 @@ func TestListIn(t *testing.T) {
 	if err := os.Symlink("../../video0", link); err != nil {
 		t.Fatal(err)
 	}
-	got, err := listIn(dev)
+	got, err := ListIn(dev)
 	if err != nil {
 		t.Fatal(err)
 	}
