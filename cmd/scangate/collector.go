@@ -68,6 +68,8 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	tlsKey := fl.String("tls-key", "", "TLS private key `file` (PEM)")
 	kekFile := fl.String("kek-file", "", "key-encryption `file` sealing the issuer private keys in the database (32 bytes, hex or base64; 0600)")
 	kekCred := fl.String("kek-credential", "scangate-kek", "systemd credential `name` of the key-encryption key ($CREDENTIALS_DIRECTORY/NAME, from LoadCredential=), used when --kek-file is not given")
+	tz := fl.String("time-zone", "", "IANA time `zone` plain dates mean in card queries, e.g. Asia/Shanghai (default UTC; a venue's visits use the venue's zone)")
+	retentionEvery := fl.Duration("retention-every", time.Hour, "how often venue retention is applied (0: only on `scangate collector admin purge`)")
 	verbose := fl.Bool("v", false, "debug logging (includes device-supplied detail)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: scangate collector --admin-token-file F [--listen ADDR] [--db collector.db | --postgres DSN] [--key collector.key] [--kek-file K] [--tls-cert C --tls-key K]")
@@ -151,9 +153,12 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	if sealed > 0 {
 		log.Warn("collector: sealed issuer private keys that were in clear; backups taken before now still hold them in clear", "keys", sealed)
 	}
-	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log, KEK: kek})
+	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log, KEK: kek, TimeZone: *tz})
 	if err != nil {
 		return errorf(stderr, "collector: %v", err)
+	}
+	if *retentionEvery > 0 {
+		go srv.RunRetention(ctx, *retentionEvery)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -275,10 +280,14 @@ type adminAction struct {
 }
 
 type adminFlags struct {
-	ttl, from, to, name, category, valid string
-	publicKey                            string
-	venues                               string
-	csv                                  bool
+	ttl, from, to, on, tz, name, category, valid string
+	publicKey                                    string
+	venues                                       string
+	csv                                          bool
+	by                                           string
+	retentionDays                                int
+	timeZone                                     string
+	set                                          map[string]bool // flags given on the command line
 }
 
 var adminActions = map[string]adminAction{
@@ -348,20 +357,61 @@ var adminActions = map[string]adminAction{
 	"device-revoke": {"device-revoke DEVICE_ID", 1, func(a []string, _ *adminFlags) (string, string, any, error) {
 		return "POST", "/v1/admin/devices/" + url.PathEscape(a[0]) + "/revoke", nil, nil
 	}},
-	"venue-visits": {"venue-visits VENUE --from T1 --to T2 [--csv]   (who was at the venue, [T1, T2), RFC 3339)", 1,
+	"venue-visits": {"venue-visits VENUE (--on DATE | --from T1 --to T2) [--tz ZONE] [--csv]   (who was at the venue; dates such as 2026-12-03 in the venue's time zone, --to's day included)", 1,
 		func(a []string, f *adminFlags) (string, string, any, error) {
 			return "GET", "/v1/admin/venues/" + url.PathEscape(a[0]) + "/visits?" + visitsQuery(f), nil, nil
 		}},
-	"card-visits": {"card-visits CARD_ID --from T1 --to T2 [--csv]   (where the card was)", 1,
+	"card-visits": {"card-visits CARD (--on DATE | --from T1 --to T2) [--tz ZONE] [--csv]   (where the card was; CARD is the number printed on it, 76AC-E3FA, or its id)", 1,
 		func(a []string, f *adminFlags) (string, string, any, error) {
 			return "GET", "/v1/admin/cards/" + url.PathEscape(a[0]) + "/visits?" + visitsQuery(f), nil, nil
 		}},
+	"venue-set": {"venue-set VENUE [--retention-days N] [--time-zone Asia/Shanghai]   (the collector keeps the venue's check-ins N days, 0: for ever; plain dates mean that zone)", 1,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			var up collector.VenueSettingsUpdate
+			if f.set["retention-days"] {
+				up.RetentionDays = &f.retentionDays
+			}
+			if f.set["time-zone"] {
+				up.TimeZone = &f.timeZone
+			}
+			if up.RetentionDays == nil && up.TimeZone == nil {
+				return "", "", nil, fmt.Errorf("venue-set: give --retention-days, --time-zone or both")
+			}
+			return "PUT", "/v1/admin/venues/" + url.PathEscape(a[0]) + "/settings", up, nil
+		}},
+	"erase-card": {"erase-card CARD --by NAME   (erase every record of the card: CARD is the number printed on it or its id; NAME is who asked, for the audit)", 1,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			if strings.TrimSpace(f.by) == "" {
+				return "", "", nil, fmt.Errorf("erase-card: --by NAME is required: who asked for the erasure, kept in the audit")
+			}
+			return "POST", "/v1/admin/erasures", collector.EraseRequest{Card: a[0], By: f.by}, nil
+		}},
+	"erase-holder": {"erase-holder HOLDER --by NAME   (erase every record of the holder, by the pseudonymous holder id in the card manifest)", 1,
+		func(a []string, f *adminFlags) (string, string, any, error) {
+			if strings.TrimSpace(f.by) == "" {
+				return "", "", nil, fmt.Errorf("erase-holder: --by NAME is required: who asked for the erasure, kept in the audit")
+			}
+			return "POST", "/v1/admin/erasures", collector.EraseRequest{Holder: a[0], By: f.by}, nil
+		}},
+	"erasures": {"erasures   (the erasure audit: who, when, how many rows per table; subjects as SHA-256 only)", 0, func([]string, *adminFlags) (string, string, any, error) {
+		return "GET", "/v1/admin/erasures", nil, nil
+	}},
+	"purge": {"purge   (apply every venue's retention now; the collector also does it every --retention-every)", 0, func([]string, *adminFlags) (string, string, any, error) {
+		return "POST", "/v1/admin/purge", nil, nil
+	}},
 }
 
 func visitsQuery(f *adminFlags) string {
 	q := url.Values{}
-	q.Set("from", f.from)
-	q.Set("to", f.to)
+	if f.on != "" {
+		q.Set("on", f.on)
+	} else {
+		q.Set("from", f.from)
+		q.Set("to", f.to)
+	}
+	if f.tz != "" {
+		q.Set("tz", f.tz)
+	}
 	if f.csv {
 		q.Set("format", "csv")
 	}
@@ -379,9 +429,14 @@ func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
 	caFile := fl.String("ca-cert", "", "PEM `file` of the CA that signed the collector's TLS certificate (default: system roots)")
 	var f adminFlags
 	fl.StringVar(&f.ttl, "ttl", "", "enroll-token: validity (default 7 days)")
-	fl.StringVar(&f.from, "from", "", "visits: window start, RFC 3339")
-	fl.StringVar(&f.to, "to", "", "visits: window end (exclusive), RFC 3339")
-	fl.BoolVar(&f.csv, "csv", false, "visits: CSV instead of JSON")
+	fl.StringVar(&f.from, "from", "", "visits: window start: a date (2026-12-03) or an RFC 3339 time")
+	fl.StringVar(&f.to, "to", "", "visits: window end: a date (its whole day included) or an RFC 3339 time (excluded)")
+	fl.StringVar(&f.on, "on", "", "visits: one whole day, e.g. 2026-12-03")
+	fl.StringVar(&f.tz, "tz", "", "visits: the time zone dates mean (default: the venue's; for cards the collector's --time-zone)")
+	fl.BoolVar(&f.csv, "csv", false, "visits: CSV instead of JSON (UTF-8 with a BOM, for Excel)")
+	fl.StringVar(&f.by, "by", "", "erase-card, erase-holder: who asked for the erasure (kept in the audit)")
+	fl.IntVar(&f.retentionDays, "retention-days", 0, "venue-set: days the collector keeps the venue's check-ins (0: for ever)")
+	fl.StringVar(&f.timeZone, "time-zone", "", "venue-set: the venue's IANA time zone, e.g. Asia/Shanghai (\"\": UTC)")
 	fl.StringVar(&f.name, "name", "", "issuer-add: display name; card-issue: the holder's full name (only the masked form is stored)")
 	fl.StringVar(&f.category, "category", "", "card-issue: elder, child, companion or staff")
 	fl.StringVar(&f.valid, "valid", "", "card-issue: validity (default one year)")
@@ -423,9 +478,11 @@ func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
 	if len(operands)-1 != act.args {
 		return errorf(stderr, "usage: scangate collector admin %s", act.usage)
 	}
-	if strings.HasSuffix(operands[0], "-visits") && (f.from == "" || f.to == "") {
+	if strings.HasSuffix(operands[0], "-visits") && (f.on == "") == (f.from == "" || f.to == "") {
 		return errorf(stderr, "usage: scangate collector admin %s", act.usage)
 	}
+	f.set = map[string]bool{}
+	fl.Visit(func(fv *flag.Flag) { f.set[fv.Name] = true })
 	method, path, body, err := act.build(operands[1:], &f)
 	if err != nil {
 		return errorf(stderr, "collector admin: %v", err)

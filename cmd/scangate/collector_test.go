@@ -162,8 +162,46 @@ func TestCollectorAdmin(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	st, out, e = admin("venue-visits", "hall-1", "--from", now.Add(-time.Hour).Format(time.RFC3339), "--to", now.Format(time.RFC3339), "--csv")
-	if st != 0 || !strings.HasPrefix(out, "time,") {
-		t.Fatalf("venue-visits --csv: %d %q %q", st, out, e)
+	if st != 0 || !strings.HasPrefix(out, "\ufefftime,") {
+		t.Fatalf("venue-visits --csv: %d %q %q; want a UTF-8 BOM, then the header", st, out, e)
+	}
+	// Retention, time zone, plain dates, printed numbers, erasure.
+	if st, out, e := admin("venue-set", "hall-1", "--retention-days", "180", "--time-zone", "Asia/Shanghai"); st != 0 ||
+		!strings.Contains(out, `"retention_days":180`) || !strings.Contains(out, `"time_zone":"Asia/Shanghai"`) {
+		t.Fatalf("venue-set: %d %q %q", st, out, e)
+	}
+	if st, out, e := admin("venue-set", "hall-1", "--retention-days", "0"); st != 0 || !strings.Contains(out, `"time_zone":"Asia/Shanghai"`) {
+		t.Fatalf("venue-set, retention only: %d %q %q; the zone must stay", st, out, e)
+	}
+	if st, _, e := admin("venue-set", "hall-1"); st != 2 || !strings.Contains(e, "--retention-days") {
+		t.Fatalf("venue-set without a setting: %d %q", st, e)
+	}
+	if st, out, e := admin("venue-visits", "hall-1", "--on", now.Format(time.DateOnly)); st != 0 || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("venue-visits --on: %d %q %q", st, out, e)
+	}
+	if st, out, e := admin("card-visits", "76AC-E3FA", "--from", "2026-01-01", "--to", "2026-12-31", "--tz", "Asia/Shanghai"); st != 0 || strings.TrimSpace(out) != "[]" {
+		t.Fatalf("card-visits by number: %d %q %q", st, out, e)
+	}
+	if st, _, e := admin("card-visits", "76AC-E3FX", "--on", "2026-12-03"); st != 1 || !strings.Contains(e, "number printed on the card") {
+		t.Fatalf("card-visits of a malformed number: %d %q; want 1 and what is wanted", st, e)
+	}
+	if st, _, e := admin("venue-visits", "hall-1", "--on", "03/12/2026"); st != 1 || !strings.Contains(e, "2026-12-03") {
+		t.Fatalf("venue-visits of a malformed date: %d %q", st, e)
+	}
+	if st, _, e := admin("erase-card", "76AC-E3FA"); st != 2 || !strings.Contains(e, "who asked") {
+		t.Fatalf("erase-card without --by: %d %q", st, e)
+	}
+	if st, _, e := admin("erase-card", "76AC-E3FA", "--by", "desk"); st != 1 || !strings.Contains(e, "no card numbered 76AC-E3FA") {
+		t.Fatalf("erase-card of an unknown number: %d %q", st, e)
+	}
+	if st, out, e := admin("erase-holder", "h-42", "--by", "desk"); st != 0 || !strings.Contains(out, `"checkins":0`) || !strings.Contains(out, `"subject_sha256"`) {
+		t.Fatalf("erase-holder: %d %q %q", st, out, e)
+	}
+	if st, out, e := admin("erasures"); st != 0 || !strings.Contains(out, `"actor":"desk"`) || strings.Contains(out, "h-42") {
+		t.Fatalf("erasures: %d %q %q; want the audit without the holder id", st, out, e)
+	}
+	if st, out, e := admin("purge"); st != 0 || !strings.HasPrefix(strings.TrimSpace(out), "[") {
+		t.Fatalf("purge: %d %q %q", st, out, e)
 	}
 	if st, out, e := admin("metrics"); st != 0 || !strings.Contains(out, `"conflicts":0`) || !strings.Contains(out, `"replays_refused"`) {
 		t.Fatalf("metrics: %d %q %q", st, out, e)
@@ -180,6 +218,7 @@ func TestCollectorAdmin(t *testing.T) {
 		{"device"},
 		{"venue-add", "only-id"},
 		{"venue-visits", "hall-1"},
+		{"venue-visits", "hall-1", "--on", "2026-12-03", "--from", "2026-12-01", "--to", "2026-12-02"},
 		{"issuer-add", "x", "--public-key", filepath.Join(dir, "missing.pub")},
 	} {
 		if st, _, e := admin(args...); st != 2 {

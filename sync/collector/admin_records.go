@@ -169,27 +169,40 @@ func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit,
 	}
 }
 
+// VenueSettingsUpdate changes a venue's records settings: a field left
+// out keeps its value.
+type VenueSettingsUpdate struct {
+	RetentionDays *int    `json:"retention_days,omitempty"`
+	TimeZone      *string `json:"time_zone,omitempty"`
+}
+
 func (s *Server) handleSetVenueSettings(w http.ResponseWriter, r *http.Request) {
-	var vs VenueSettings
-	if err := s.readAdmin(w, r, &vs); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := vs.Check(); err != nil {
+	var up VenueSettingsUpdate
+	if err := s.readAdmin(w, r, &up); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	id := r.PathValue("id")
-	if err := s.cfg.Backend.SetVenueSettings(r.Context(), id, vs); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	v, err := s.cfg.Backend.Venue(r.Context(), id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info("collector: venue settings set", "venue", id, "retention_days", vs.RetentionDays, "time_zone", vs.TimeZone)
+	if up.RetentionDays != nil {
+		v.RetentionDays = *up.RetentionDays
+	}
+	if up.TimeZone != nil {
+		v.TimeZone = *up.TimeZone
+	}
+	if err := v.VenueSettings.Check(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.cfg.Backend.SetVenueSettings(r.Context(), id, v.VenueSettings); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	s.log.Info("collector: venue settings set", "venue", id, "retention_days", v.RetentionDays, "time_zone", v.TimeZone)
 	s.writeJSON(w, http.StatusOK, v)
 }
 
@@ -201,6 +214,9 @@ func (s *Server) handleErase(w http.ResponseWriter, r *http.Request) {
 	}
 	e := Erasure{Actor: strings.TrimSpace(req.By), At: s.now().UTC()}
 	switch {
+	case e.Actor == "":
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "by: say who asked for the erasure (kept in the audit)"))
+		return
 	case (req.Card == "") == (req.Holder == ""):
 		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "give either card or holder"))
 		return

@@ -193,10 +193,16 @@ func TestEraseAndRetentionOverTheAdminAPI(t *testing.T) {
 	// Retention: 30 days at v1; the clock moves a day on and the purge
 	// takes seq 1 (41 days old by then), nothing younger.
 	var got collector.Venue
-	if st := c.Admin(t, "PUT", "/v1/admin/venues/v1/settings", collector.VenueSettings{RetentionDays: 30, TimeZone: "Asia/Shanghai"}, &got); st != http.StatusOK || got.RetentionDays != 30 {
+	days, zone := 30, "Asia/Shanghai"
+	if st := c.Admin(t, "PUT", "/v1/admin/venues/v1/settings", collector.VenueSettingsUpdate{TimeZone: &zone}, &got); st != http.StatusOK || got.TimeZone != zone {
 		t.Fatalf("settings: %d %+v", st, got)
 	}
-	if st := c.Admin(t, "PUT", "/v1/admin/venues/v1/settings", collector.VenueSettings{RetentionDays: -1}, &e); st != http.StatusBadRequest {
+	if st := c.Admin(t, "PUT", "/v1/admin/venues/v1/settings", collector.VenueSettingsUpdate{RetentionDays: &days}, &got); st != http.StatusOK ||
+		got.RetentionDays != 30 || got.TimeZone != zone {
+		t.Fatalf("settings, retention only: %d %+v; the time zone must stay", st, got)
+	}
+	bad := -1
+	if st := c.Admin(t, "PUT", "/v1/admin/venues/v1/settings", collector.VenueSettingsUpdate{RetentionDays: &bad}, &e); st != http.StatusBadRequest {
 		t.Fatalf("negative retention: %d", st)
 	}
 	clock = now.Add(24 * time.Hour)
