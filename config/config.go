@@ -68,8 +68,11 @@ type Device struct {
 	Name          string `toml:"name"`           // shown in status; not secret
 	Venue         string `toml:"venue"`          // venue id, checked against issuers' venue lists
 	Data          string `toml:"data"`           // data directory: database, keys, control socket
-	RetentionDays int    `toml:"retention_days"` // uploaded check-ins older than this are purged
+	RetentionDays int    `toml:"retention_days"` // check-ins older than this are purged, uploaded or not
 	FailOpen      bool   `toml:"fail_open"`      // on a storage fault: admit (true) or refuse (false, default)
+	// KeepUntilUploaded keeps a check-in not yet uploaded past
+	// retention_days, until the collector has it.
+	KeepUntilUploaded bool `toml:"keep_until_uploaded"`
 	// TimeZone is the IANA zone the kiosk shows and reports times in
 	// (status, screens). Stored times stay absolute (UTC).
 	TimeZone string `toml:"timezone"`

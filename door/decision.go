@@ -10,6 +10,9 @@ const (
 	AlreadyIn                // admitted, not counted twice
 	Fail                     // refused because of the card itself; Reason says why
 	Fault                    // refused because of the device (Reason.Device): see staff
+	// NotEntered is never decided or shown: it is a later record that an
+	// admitted person did not pass the door within the relay's window.
+	NotEntered
 )
 
 func (o Outcome) String() string {
@@ -22,6 +25,8 @@ func (o Outcome) String() string {
 		return "fail"
 	case Fault:
 		return "fault"
+	case NotEntered:
+		return "not_entered"
 	}
 	return "unknown"
 }

@@ -61,6 +61,7 @@ type Kiosk struct {
 	sync    *clock.Sync
 	gate    *gate.Gate
 	display *display.Display
+	relay   *doorRelay   // nil without [relay]
 	voice   *voice.Voice // nil when [voice] is off
 	scanner *scanner.Scanner
 	hw      *hardware
@@ -148,8 +149,19 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	}
 	k.installTrustFiles(ctx)
 
+	// The relay's ledger remembers admitted entries for its not-entered
+	// records; without a sensor it is the store itself.
+	ledger, err := k.openRelay(k.store)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			k.relay.close()
+		}
+	}()
 	k.gate, err = gate.New(gate.Options{
-		Ledger: k.store,
+		Ledger: ledger,
 		Trust:  k.trust, Clock: k.clock, Sync: k.sync, Logger: k.log,
 		Policy: cfg.DoorPolicy(),
 	})
@@ -438,6 +450,7 @@ func (k *Kiosk) housekeeping(ctx context.Context) {
 // Show is called.
 func (k *Kiosk) handle(ctx context.Context, c door.Code) {
 	d := k.gate.Decide(ctx, c)
+	k.relay.admitted(d) // opens only for an admission the store holds
 	k.display.Show(d)
 	k.bus.publish(door.Shown{Decision: d, ShownAt: time.Now()})
 }
@@ -481,6 +494,9 @@ func (k *Kiosk) unhealthy(window time.Duration) string {
 }
 
 func (k *Kiosk) close() {
+	if err := k.relay.close(); err != nil {
+		k.log.Warn("kiosk: close relay", "err", err)
+	}
 	if k.display != nil {
 		k.display.Close()
 	}

@@ -236,7 +236,7 @@ func repair(w *wire.Record) {
 		w.Reason = "unknown"
 	}
 	switch w.Decision {
-	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault:
+	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault, wire.DecisionNotEntered:
 	default:
 		w.Decision = wire.DecisionFault
 	}

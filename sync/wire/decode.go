@@ -211,7 +211,7 @@ func (r *Record) Check() error {
 		return fmt.Errorf("mono_ns negative")
 	}
 	switch r.Decision {
-	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault:
+	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault, DecisionNotEntered:
 	default:
 		return fmt.Errorf("decision %q unknown", r.Decision)
 	}

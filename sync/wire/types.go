@@ -35,6 +35,10 @@ const (
 	DecisionAlreadyIn = "already"
 	DecisionFail      = "fail"
 	DecisionFault     = "fault"
+	// DecisionNotEntered marks an earlier admission of the same card whose
+	// holder did not pass the door (a relay's sensor saw nobody); the
+	// admission's record is kept, and this one carries its reason.
+	DecisionNotEntered = "not_entered"
 )
 
 // Policy modes.
