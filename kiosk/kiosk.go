@@ -120,7 +120,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		err = nil
 	}
 	k.store, err = store.Open(filepath.Join(dataDir, DBName), store.Options{
-		RetentionDays: cfg.Device.RetentionDays, Logger: k.log, Now: k.clock.Now, BootID: k.bootID})
+		RetentionDays: cfg.Device.RetentionDays, KeepUntilUploaded: cfg.Device.KeepUntilUploaded, Logger: k.log, Now: k.clock.Now, BootID: k.bootID})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
@@ -433,7 +433,7 @@ func (k *Kiosk) housekeeping(ctx context.Context) {
 			if n, err := k.store.Purge(ctx, k.clock.Now()); err != nil && ctx.Err() == nil {
 				k.log.Warn("kiosk: purge", "err", err)
 			} else if n > 0 {
-				k.log.Info("kiosk: purged uploaded check-ins", "rows", n)
+				k.log.Info("kiosk: purged check-ins past retention", "rows", n)
 			}
 			lastPurge = now
 		}
