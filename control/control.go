@@ -76,6 +76,9 @@ type StoreStatus struct {
 	Checkins    int64   `json:"checkins"`
 	OutboxDepth int     `json:"outbox_depth"`
 	OldestAgeS  float64 `json:"outbox_oldest_age_s"`
+	// PurgedUnsent counts check-ins retention deleted before they were
+	// uploaded, ever; the collector records their gap as purged.
+	PurgedUnsent int64 `json:"purged_unsent,omitempty"`
 	// Recoveries of a corrupt database: queued check-ins salvaged and lost
 	// (-1: unknown), oldest first.
 	Recoveries []Recovery `json:"recoveries,omitempty"`

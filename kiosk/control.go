@@ -70,7 +70,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 		}
 	}
 	if ob, err := k.store.OutboxStats(ctx); err == nil {
-		st.Store.OutboxDepth = ob.Depth
+		st.Store.OutboxDepth, st.Store.PurgedUnsent = ob.Depth, ob.Purged
 		st.Store.Checkins = ob.LastSeq
 		if !ob.Oldest.IsZero() {
 			st.Store.OldestAgeS = now.Sub(ob.Oldest).Seconds()

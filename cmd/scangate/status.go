@@ -85,6 +85,9 @@ func printStatus(w io.Writer, st control.Status) {
 	if st.Store.OutboxDepth > 0 {
 		fmt.Fprintf(w, " (oldest %s)", (time.Duration(st.Store.OldestAgeS * float64(time.Second))).Round(time.Second))
 	}
+	if st.Store.PurgedUnsent > 0 {
+		fmt.Fprintf(w, ", %d purged unsent (retention)", st.Store.PurgedUnsent)
+	}
 	if st.Store.LastError != "" {
 		fmt.Fprintf(w, ", error: %s", st.Store.LastError)
 	}
