@@ -186,6 +186,7 @@ type DeviceView struct {
 	Recoveries []StoredRecovery `json:"recoveries"`
 	Conflicts  uint64           `json:"conflicts"` // over all ledgers
 	Lost       uint64           `json:"lost"`      // declared lost, over all ledgers
+	Purged     uint64           `json:"purged"`    // deleted by the device's retention before upload, over all ledgers
 }
 
 func (s *Server) handleGetDevice(w http.ResponseWriter, r *http.Request) {
@@ -209,6 +210,7 @@ func (s *Server) handleGetDevice(w http.ResponseWriter, r *http.Request) {
 	for _, l := range ls {
 		v.Conflicts += l.Conflicts
 		v.Lost += l.Lost
+		v.Purged += l.Purged
 	}
 	s.writeJSON(w, http.StatusOK, v)
 }
