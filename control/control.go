@@ -99,6 +99,34 @@ type TrustStatus struct {
 	Stale             bool    `json:"stale"`
 	Issuers           int     `json:"issuers"`
 	Pins              []Pin   `json:"pins"` // list keys in force
+	// RefusedFrom is when every card will be refused unless new lists
+	// arrive (their expiry, or max_trust_age after they were issued or
+	// last confirmed); zero when there is no usable data.
+	RefusedFrom time.Time `json:"refused_from,omitzero"`
+	// Warn is set from trust.warn_days before RefusedFrom.
+	Warn bool `json:"warn,omitempty"`
+	// Refusing is the reason every card is refused now (trust_data_stale,
+	// clock_not_trustworthy, configuration, storage_fault), "" when none.
+	Refusing string `json:"refusing,omitempty"`
+	// LastInstall is the newest look at trust files that found any.
+	LastInstall *TrustInstall `json:"last_install,omitempty"`
+}
+
+// TrustInstall is one look at trust files (at start, or a changed file in
+// trust.watch_dirs) and what became of each.
+type TrustInstall struct {
+	At    time.Time   `json:"at"`
+	Files []TrustFile `json:"files"`
+}
+
+// TrustFile is one list file: installed, unchanged (already in force),
+// older (a copy a renewal superseded) or refused, with the reason.
+type TrustFile struct {
+	Path    string `json:"path"`
+	Kind    string `json:"kind"` // trust, revocations
+	Result  string `json:"result"`
+	Version int64  `json:"version,omitempty"`
+	Error   string `json:"error,omitempty"`
 }
 
 // Pin is a list-signing key the kiosk trusts and where it came from
@@ -110,7 +138,8 @@ type Pin struct {
 
 // ClockStatus is the wall clock's trustworthiness.
 type ClockStatus struct {
-	Now        time.Time `json:"now"`
+	Now        time.Time `json:"now"`      // in TimeZone
+	TimeZone   string    `json:"timezone"` // device.timezone, e.g. Asia/Shanghai
 	Synced     bool      `json:"synced"`
 	SinceSyncS float64   `json:"since_sync_s,omitempty"`
 	BootID     string    `json:"boot_id"`

@@ -37,7 +37,10 @@ type Config struct {
 	// Patterns overrides the default pattern per outcome.
 	Patterns map[door.Outcome]Pattern
 	// Voice speaks each decision as its pattern starts; nil for none.
-	Voice  Voice
+	Voice Voice
+	// Idle is the first idle state (SetIdle changes it); the zero value
+	// shows IdleMessage.
+	Idle   Idle
 	Clock  clock.Clock
 	Logger *slog.Logger
 }
@@ -102,7 +105,7 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 		queue:    make(chan item, 1),
 		quit:     make(chan struct{}),
 		done:     make(chan struct{}),
-		idle:     Idle{Message: IdleMessage()},
+		idle:     cfg.Idle,
 
 		idleChanged: make(chan struct{}, 1),
 	}
@@ -111,6 +114,9 @@ func New(cfg Config, outputs ...any) (*Display, error) {
 	}
 	if d.log == nil {
 		d.log = slog.Default()
+	}
+	if len(d.idle.Message.Lines) == 0 {
+		d.idle = Idle{Message: IdleMessage()}
 	}
 	for o, p := range cfg.Patterns {
 		if len(p.Steps) == 0 {

@@ -38,6 +38,7 @@ func TestEnrolledKioskIgnoresLocalTrustFiles(t *testing.T) {
 	// The same card is shown again and again below: the reader re-arms at
 	// once instead of after the half second a person takes to pull it away.
 	cfg.Scanner.RearmAbsent = config.Duration{Duration: time.Millisecond}
+	cfg.Scanner.RearmText = config.Duration{Duration: time.Millisecond}
 	cfg.Uplink = config.Uplink{Enabled: true, URL: c.URL, EnrollToken: c.EnrollToken(t, "lib-7"),
 		CollectorKey: base64.StdEncoding.EncodeToString(c.PublicKey()), PollInterval: config.Duration{Duration: time.Second}}
 	r := kiosktest.Start(t, dir, cfg, "")

@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"sync"
+	"time"
 
 	"github.com/scangate/scangate/door"
 
@@ -52,10 +53,14 @@ func (b *bus) publish(d door.Shown) {
 	}
 }
 
-func (b *bus) recent() []control.DecisionInfo {
+// recent is the last decisions with their times in loc.
+func (b *bus) recent(loc *time.Location) []control.DecisionInfo {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	out := make([]control.DecisionInfo, len(b.last))
 	copy(out, b.last)
+	for i := range out {
+		out[i].At = out[i].At.In(loc)
+	}
 	return out
 }

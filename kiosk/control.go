@@ -37,7 +37,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	now := k.clock.Now()
 	st := control.Status{
 		Version: version.Version, Device: k.cfg.Device.Name, Mode: k.cfg.Policy.Mode, Sim: k.opts.Sim,
-		StartedAt: k.started, Ready: k.ready.Load(), Last: k.bus.recent(),
+		StartedAt: k.started.In(k.loc), Ready: k.ready.Load(), Last: k.bus.recent(k.loc),
 	}
 	stats := map[string]scanner.SourceStats{}
 	for _, s := range k.scanner.Stats().Sources {
@@ -66,7 +66,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	}
 	if rs, err := k.store.Recoveries(ctx); err == nil {
 		for _, r := range rs {
-			st.Store.Recoveries = append(st.Store.Recoveries, control.Recovery{At: r.At, Salvaged: r.Salvaged, Lost: r.Lost})
+			st.Store.Recoveries = append(st.Store.Recoveries, control.Recovery{At: r.At.In(k.loc), Salvaged: r.Salvaged, Lost: r.Lost})
 		}
 	}
 	if ob, err := k.store.OutboxStats(ctx); err == nil {
@@ -93,14 +93,21 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 	} else {
 		st.Trust.Stale = true
 	}
+	st.Trust.RefusedFrom = k.refusedFrom()
+	st.Trust.Warn = k.warning(now)
+	st.Trust.Refusing = string(k.refusing())
+	st.Trust.LastInstall = k.lastTrustInstall()
 	for _, p := range k.trust.Pins() {
 		st.Trust.Pins = append(st.Trust.Pins, control.Pin{KID: p.KID(), Origin: p.Origin})
 	}
 	if k.uplink != nil {
 		us := uplinkStatus(k.uplink.Status())
+		if !us.LastSuccess.IsZero() {
+			us.LastSuccess = us.LastSuccess.In(k.loc)
+		}
 		st.Uplink = &us
 	}
-	st.Clock = control.ClockStatus{Now: now, BootID: k.bootID}
+	st.Clock = control.ClockStatus{Now: now.In(k.loc), TimeZone: k.loc.String(), BootID: k.bootID}
 	if d, ok := k.sync.SinceSync(); ok {
 		st.Clock.Synced = true
 		st.Clock.SinceSyncS = d.Seconds()

@@ -3,6 +3,9 @@ package kiosk
 import (
 	"image"
 
+	periphgpio "periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
 	"github.com/scangate/scangate/door"
 )
 
@@ -11,6 +14,13 @@ import (
 
 // ShowSim puts img in front of the simulated camera.
 func ShowSim(k *Kiosk, img *image.Gray) { k.hw.simCamera.Show(img) }
+
+// PressSimButton presses and releases the simulated [gpio] button.
+func PressSimButton(k *Kiosk) {
+	pin := k.hw.button.(*gpiotest.Pin)
+	pin.EdgesChan <- periphgpio.High
+	pin.EdgesChan <- periphgpio.Low
+}
 
 // SubscribeDecisions streams the kiosk's decisions until cancel is called.
 func SubscribeDecisions(k *Kiosk) (<-chan door.Shown, func()) { return k.bus.subscribe() }

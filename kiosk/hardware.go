@@ -15,6 +15,9 @@ import (
 	"github.com/scangate/scangate/drivers/lcd"
 	"github.com/scangate/scangate/drivers/serialscan"
 	"github.com/scangate/scangate/scanner"
+
+	periphgpio "periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 )
 
 type cameraSource struct {
@@ -36,6 +39,7 @@ type hardware struct {
 	texts   []textSource
 	outputs []any
 	closers []io.Closer
+	button  periphgpio.PinIn // [gpio] button; a gpiotest pin in simulation; nil when none
 
 	simCamera *camera.Fake
 	simSerial *serialscan.Sim
@@ -114,6 +118,9 @@ func openHardware(cfg config.Config, opts Options, log *slog.Logger) (h *hardwar
 		}
 		h.closers = append(h.closers, out)
 		h.outputs = append(h.outputs, out)
+		if out.Button != nil {
+			h.button = out.Button
+		}
 	}
 	switch cfg.Screen.Type {
 	case "hd44780":
@@ -169,6 +176,8 @@ func (h *hardware) openSim(cfg config.Config, opts Options, log *slog.Logger) er
 		return st.Status, st.LastError, st.Codes
 	}})
 	h.outputs = append(h.outputs, display.NewTerminal(opts.Terminal))
+	// A button that tests press by sending edges (PressSimButton).
+	h.button = &gpiotest.Pin{N: "sim-button", EdgesChan: make(chan periphgpio.Level, 4)}
 	return nil
 }
 

@@ -68,6 +68,9 @@ type Kiosk struct {
 	bus     *bus
 	uplink  *uplink.Uplink // nil when no collector is configured
 
+	loc   *time.Location // device.timezone: what status and the screen show
+	files trustFiles     // trust files found at start and in trust.watch_dirs
+
 	ready      atomic.Bool
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
 	lastCode   atomic.Int64 // unix nanos of the last code decided (idle checkpoints)
@@ -106,6 +109,9 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	}
 	k = &Kiosk{opts: opts, cfg: cfg, dataDir: dataDir, log: opts.Logger, clock: opts.Clock,
 		started: opts.Clock.Now(), bus: newBus()}
+	if k.loc, err = cfg.Device.Location(); err != nil {
+		return nil, fmt.Errorf("kiosk: device.timezone: %w", err)
+	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("kiosk: data directory: %w", err)
 	}
@@ -147,7 +153,6 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
 	}
-	k.installTrustFiles(ctx)
 
 	// The relay's ledger remembers admitted entries for its not-entered
 	// records; without a sensor it is the store itself.
@@ -178,7 +183,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		return nil, err
 	}
 	defer closeOnErr(k.hw)
-	dc := display.Config{Logger: k.log}
+	dc := display.Config{Logger: k.log, Idle: k.idleState()}
 	if k.voice, err = openVoice(cfg.Voice, dataDir, k.log); err != nil {
 		return nil, err
 	}
@@ -199,6 +204,9 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	for _, t := range k.hw.texts {
 		k.scanner.AddText(t.name, t.src)
 	}
+	// With the display up, so a refused file at start is shown too.
+	k.installTrustFiles(ctx)
+	k.updateIdle()
 	return k, nil
 }
 
@@ -269,49 +277,6 @@ func loadListKeys(entries []string, dataDir string) ([]ed25519.PublicKey, error)
 	return keys, nil
 }
 
-// installTrustFiles applies the technician's trust files. A file that does
-// not verify or is older than what the store holds changes nothing: the
-// kiosk keeps deciding with the data it had (or refuses as stale).
-func (k *Kiosk) installTrustFiles(ctx context.Context) {
-	// Config paths are relative to the data directory; --trust is a path
-	// as the technician typed it, with revocations.json looked for beside it.
-	rel := func(p string) string {
-		if p == "" || filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(k.dataDir, p)
-	}
-	tf, rf := rel(k.cfg.Trust.File), rel(k.cfg.Trust.Revocations)
-	if k.opts.TrustFile != "" {
-		tf = k.opts.TrustFile
-		rf = filepath.Join(filepath.Dir(tf), "revocations.json")
-	}
-	for _, f := range []struct {
-		path    string
-		install func(context.Context, []byte, string, time.Time) error
-	}{{tf, k.trust.InstallTrustList}, {rf, k.trust.InstallRevocations}} {
-		if f.path == "" {
-			continue
-		}
-		b, err := os.ReadFile(f.path)
-		if errors.Is(err, os.ErrNotExist) {
-			k.log.Info("kiosk: no trust file", "path", f.path)
-			continue
-		}
-		if err != nil {
-			k.log.Error("kiosk: trust file unreadable", "path", f.path, "err", err)
-			continue
-		}
-		// A file carries no proof of freshness: its age counts from the
-		// list's own issue date (zero fetchedAt).
-		if err := f.install(ctx, b, "", time.Time{}); err != nil {
-			k.log.Warn("kiosk: trust file not applied", "path", f.path, "err", err)
-			continue
-		}
-		k.log.Info("kiosk: trust file applied", "path", f.path)
-	}
-}
-
 func (k *Kiosk) run(ctx context.Context) error {
 	defer k.close()
 	ctx, cancel := context.WithCancel(ctx)
@@ -380,11 +345,13 @@ func (k *Kiosk) run(ctx context.Context) error {
 	}
 
 	k.lastCode.Store(k.clock.Now().UnixNano())
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		k.housekeeping(ctx)
-	}()
+	for _, f := range []func(context.Context){k.housekeeping, k.watchTrustFiles, k.watchIdle, k.watchButton} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(ctx)
+		}()
+	}
 
 	tick := k.clock.NewTicker(time.Second)
 	defer tick.Stop()

@@ -118,7 +118,7 @@ func TestCameraDebounce(t *testing.T) {
 		e, 20, // gone 0.67 s: re-armed
 		a, 5, // event
 		b, 5, // another card right after: event
-		a, 100, // A again: event, and again after 3 s of presence
+		a, 100, // A again: event, and held 3.3 s more: still that one event
 	)
 	cam := newScriptedCamera(frames)
 	s := New(Config{Clock: clock.NewFake(t0)})
@@ -129,7 +129,7 @@ func TestCameraDebounce(t *testing.T) {
 	runErr := make(chan error, 1)
 	go func() { runErr <- s.Run(ctx, out) }()
 
-	got := collect(t, ctx, out, 5)
+	got := collect(t, ctx, out, 4)
 	<-cam.end
 	time.Sleep(50 * time.Millisecond)
 	cancel()
@@ -143,7 +143,7 @@ func TestCameraDebounce(t *testing.T) {
 	want := []struct {
 		text string
 		seq  uint64
-	}{{textA, 1}, {textA, 105}, {textB, 110}, {textA, 115}, {textA, 205}}
+	}{{textA, 1}, {textA, 105}, {textB, 110}, {textA, 115}}
 	if len(got) != len(want) {
 		t.Fatalf("got %d codes, want %d: %+v", len(got), len(want), got)
 	}
@@ -157,7 +157,7 @@ func TestCameraDebounce(t *testing.T) {
 		}
 	}
 	st := s.Stats().Sources
-	if len(st) != 1 || st[0].Frames != uint64(len(frames)) || st[0].Dropped != 0 || st[0].Events != 5 {
+	if len(st) != 1 || st[0].Frames != uint64(len(frames)) || st[0].Dropped != 0 || st[0].Events != 4 {
 		t.Errorf("stats = %+v", st)
 	}
 	if n := cam.released.Load(); n != int64(len(frames)) {
@@ -281,7 +281,7 @@ func TestTextDebounce(t *testing.T) {
 		{Text: "", SeenAt: time.Time{}}, // zero time: the clock is used
 	}}
 	clk := clock.NewFake(at(5000))
-	s := New(Config{RetryBackoff: time.Second, Clock: clk})
+	s := New(Config{TextRearm: 500 * time.Millisecond, RetryBackoff: time.Second, Clock: clk})
 	s.AddText("serial0", src)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -341,6 +341,20 @@ func TestDebouncerReread(t *testing.T) {
 // shorter than rearm (a missed frame, a scanner's resend) keeps it one;
 // taken away for rearm, it is a new event.
 func TestDebouncerHeldIsOneEvent(t *testing.T) {
+	// A scanner resending a held code every second stays one event under
+	// the default text rearm.
+	cfg := Config{}.withDefaults()
+	txt := debouncer{rearm: cfg.TextRearm, reread: cfg.Reread}
+	n := 0
+	for ms := 0; ms <= 30000; ms += 1000 {
+		if txt.seen("A", time.Unix(0, 0).Add(time.Duration(ms)*time.Millisecond)) {
+			n++
+		}
+	}
+	if n != 1 || cfg.Reread != 0 {
+		t.Fatalf("resent every second for 30 s: %d events (reread %v)", n, cfg.Reread)
+	}
+
 	d := debouncer{rearm: 500 * time.Millisecond}
 	t0 := time.Unix(0, 0)
 	var events []time.Duration

@@ -144,12 +144,19 @@ h1{font-size:1.3em}.row{display:flex;gap:1.5em;flex-wrap:wrap}
 img{width:640px;max-width:100%;background:#000;border-radius:4px}
 #aim{font-size:1.2em;margin:.5em 0}.ok{color:#080}.warn{color:#b60}
 pre{background:#f4f4f4;padding:1em;max-width:40em;overflow:auto}
+#banner{display:none;background:#f5a600;color:#000;padding:.6em 1em;border-radius:4px;margin:.5em 0;font-weight:600}
 </style>
 <h1>scangate 状态 / status</h1>
+<div id="banner"></div>
 <div class="row"><div><img id="cam" alt="camera"><div id="aim">…</div></div><pre id="s">…</pre></div>
 <script>
 const $=id=>document.getElementById(id);
-async function status(){try{const r=await fetch('/v1/status');$('s').textContent=JSON.stringify(await r.json(),null,2)}catch(e){$('s').textContent=String(e)}}
+async function status(){try{const r=await fetch('/v1/status');const s=await r.json();$('s').textContent=JSON.stringify(s,null,2);banner(s.trust||{})}catch(e){$('s').textContent=String(e)}}
+// Amber when the device refuses every card, or will soon (trust.warn_days).
+function banner(t){const b=$('banner');let m='';
+ if(t.refusing)m='设备拒绝所有卡 / Refusing every card: '+t.refusing+' — 请找工作人员 / see staff';
+ else if(t.warn)m='信任数据即将过期 / Trust data runs out '+String(t.refused_from).slice(0,16).replace('T',' ')+' — 请更新 / renew it (scangate trust renew)';
+ b.textContent=m;b.style.display=m?'block':'none'}
 async function aim(){
  try{const r=await fetch('/v1/aim');const a=await r.json();
   if(a.error){$('aim').textContent=a.error;return}

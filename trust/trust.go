@@ -48,6 +48,11 @@ const (
 	settingEverPinned = "trust.ever_pinned"
 )
 
+// ErrOlder is wrapped by an install refused because the list is older
+// (by version) than the one in force: a replay, or a copy superseded by a
+// renewal, never an attack on its own.
+var ErrOlder = errors.New("older than the list in force")
+
 // Origins of a pinned key, as status shows them.
 const (
 	OriginConfig    = "config"    // trust.list_keys
@@ -327,7 +332,7 @@ func (s *Source) InstallTrustList(ctx context.Context, data []byte, etag string,
 		return fmt.Errorf("trust: %w", err)
 	}
 	if list.Version < inForce {
-		return fmt.Errorf("trust: trust list v%d is older than v%d in force", list.Version, inForce)
+		return fmt.Errorf("trust: trust list v%d: %w (v%d)", list.Version, ErrOlder, inForce)
 	}
 	if fetchedAt.IsZero() {
 		fetchedAt = list.IssuedAt // a file carries no proof of freshness
@@ -367,7 +372,7 @@ func (s *Source) InstallRevocations(ctx context.Context, data []byte, etag strin
 		return fmt.Errorf("trust: %w", err)
 	}
 	if rev.Version < inForce {
-		return fmt.Errorf("trust: revocation list v%d is older than v%d in force", rev.Version, inForce)
+		return fmt.Errorf("trust: revocation list v%d: %w (v%d)", rev.Version, ErrOlder, inForce)
 	}
 	if fetchedAt.IsZero() {
 		fetchedAt = rev.IssuedAt

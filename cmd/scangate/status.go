@@ -100,12 +100,28 @@ func printStatus(w io.Writer, st control.Status) {
 		fmt.Fprintf(w, "          database recovered %s: %d queued check-ins salvaged, %s lost\n",
 			r.At.Format(time.RFC3339), r.Salvaged, lost)
 	}
-	stale := ""
-	if st.Trust.Stale {
-		stale = " STALE: every card is refused until new trust data arrives"
+	fmt.Fprintf(w, "trust:    list v%d (%d issuers), revocations v%d, age %s\n", st.Trust.ListVersion, st.Trust.Issuers,
+		st.Trust.RevocationVersion, (time.Duration(st.Trust.AgeS * float64(time.Second))).Round(time.Minute))
+	switch {
+	case st.Trust.Refusing != "":
+		fmt.Fprintf(w, "          REFUSING every card as a device fault (%s)%s\n", st.Trust.Refusing, renewHint(st.Trust.Refusing))
+	case st.Trust.Warn:
+		fmt.Fprintf(w, "          WARNING: cards refused from %s: renew the trust data (scangate trust renew)\n", fmtTime(st.Trust.RefusedFrom))
+	case !st.Trust.RefusedFrom.IsZero():
+		fmt.Fprintf(w, "          cards refused from %s unless new trust data arrives\n", fmtTime(st.Trust.RefusedFrom))
 	}
-	fmt.Fprintf(w, "trust:    list v%d (%d issuers), revocations v%d, age %s%s\n", st.Trust.ListVersion, st.Trust.Issuers,
-		st.Trust.RevocationVersion, (time.Duration(st.Trust.AgeS * float64(time.Second))).Round(time.Minute), stale)
+	if li := st.Trust.LastInstall; li != nil {
+		for _, f := range li.Files {
+			line := fmt.Sprintf("          %s %s: %s", li.At.Format("2006-01-02 15:04"), f.Path, f.Result)
+			if f.Version > 0 {
+				line += fmt.Sprintf(" v%d", f.Version)
+			}
+			if f.Error != "" {
+				line += ": " + f.Error
+			}
+			fmt.Fprintln(w, line)
+		}
+	}
 	for _, p := range st.Trust.Pins {
 		fmt.Fprintf(w, "          list key %s (%s)\n", p.KID, p.Origin)
 	}
@@ -116,7 +132,7 @@ func printStatus(w io.Writer, st control.Status) {
 	if st.Clock.Synced {
 		synced = "synchronised"
 	}
-	fmt.Fprintf(w, "clock:    %s, %s\n", st.Clock.Now.Format(time.RFC3339), synced)
+	fmt.Fprintf(w, "clock:    %s %s, %s\n", st.Clock.Now.Format(time.RFC3339), st.Clock.TimeZone, synced)
 	if u := st.Uplink; u != nil {
 		fmt.Fprintf(w, "uplink:   %s enrolled=%v last success %s", u.URL, u.Enrolled, fmtTime(u.LastSuccess))
 		if u.LastError != "" {
@@ -134,6 +150,20 @@ func printStatus(w io.Writer, st control.Status) {
 	}
 }
 
+// renewHint says what to do about a refusal the trust data causes.
+func renewHint(reason string) string {
+	switch reason {
+	case "trust_data_stale":
+		return ": put renewed trust.json and revocations.json on the SCANGATE drive or a USB stick"
+	case "configuration":
+		return ": name the issuer's public key in trust.list_keys"
+	case "clock_not_trustworthy":
+		return ": set the clock (network time, or the collector)"
+	}
+	return ""
+}
+
+// fmtTime writes t in the zone it came in (the kiosk's device.timezone).
 func fmtTime(t time.Time) string {
 	if t.IsZero() {
 		return "never"

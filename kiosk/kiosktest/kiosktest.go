@@ -33,25 +33,61 @@ type Issuer struct {
 }
 
 // NewIssuer makes a key and writes its self-signed trust list and a
-// revocation list of revoked into dir.
+// revocation list of revoked into dir, issued an hour ago.
 func NewIssuer(t testing.TB, dir string, revoked ...string) *Issuer {
+	t.Helper()
+	return NewIssuerAt(t, dir, time.Now().Add(-time.Hour), revoked...)
+}
+
+// NewIssuerAt is NewIssuer with lists issued at issued (v1 both).
+func NewIssuerAt(t testing.TB, dir string, issued time.Time, revoked ...string) *Issuer {
 	t.Helper()
 	_, key, err := ed25519.GenerateKey(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	now := time.Now().UTC().Truncate(time.Second)
-	tl, err := idcode.SignTrustList(idcode.TrustList{Version: 1, IssuedAt: now.Add(-time.Hour), Expires: now.AddDate(1, 0, 0),
-		Issuers: []idcode.Issuer{{ID: "lib", PublicKey: key.Public().(ed25519.PublicKey)}}}, key)
+	is := &Issuer{Key: key, TrustPath: filepath.Join(dir, "trust.json"), RevPath: filepath.Join(dir, "revocations.json")}
+	is.WriteLists(t, dir, 1, issued, revoked...)
+	return is
+}
+
+// WriteLists writes the issuer's trust list and a revocation list of
+// revoked, both version v and issued at issued, as trust.json and
+// revocations.json into dir (what `scangate trust renew` writes).
+func (is *Issuer) WriteLists(t testing.TB, dir string, v int64, issued time.Time, revoked ...string) {
+	t.Helper()
+	issued = issued.UTC().Truncate(time.Second)
+	tl, err := idcode.SignTrustList(idcode.TrustList{Version: v, IssuedAt: issued, Expires: issued.AddDate(1, 0, 0),
+		Issuers: []idcode.Issuer{{ID: "lib", PublicKey: is.Public()}}}, is.Key)
 	if err != nil {
 		t.Fatal(err)
 	}
-	is := &Issuer{Key: key, TrustPath: filepath.Join(dir, "trust.json"), RevPath: filepath.Join(dir, "revocations.json")}
-	if err := os.WriteFile(is.TrustPath, tl, 0o644); err != nil {
+	rl, err := idcode.SignRevocations(idcode.RevocationList{Version: v, IssuedAt: issued, Expires: issued.AddDate(1, 0, 0),
+		CardIDs: revoked}, is.Key)
+	if err != nil {
 		t.Fatal(err)
 	}
-	is.writeRevocations(t, 1, revoked)
-	return is
+	if err := os.WriteFile(filepath.Join(dir, "trust.json"), tl, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "revocations.json"), rl, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// PublicPEM writes the issuer's public key (issuer.pub) into dir and
+// returns its path, for trust.list_keys.
+func (is *Issuer) PublicPEM(t testing.TB, dir string) string {
+	t.Helper()
+	b, err := idcode.MarshalPublicKey(is.Public())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "issuer.pub")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // Revoke replaces the revocation list with a v2 that lists ids.
