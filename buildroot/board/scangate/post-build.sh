@@ -29,6 +29,13 @@ install -D -m 0644 "${REPO_DIR}/docs/technician.md" \
 	"${TARGET_DIR}/usr/share/doc/scangate/technician.md"
 install -D -m 0644 "${REPO_DIR}/config/scangate.example.toml" \
 	"${TARGET_DIR}/usr/share/scangate/scangate.example.toml"
+# The voice prompts ([voice] prompts), as committed: made offline by
+# voice/genprompts, so the build needs no speech synthesiser.
+for lang in zh en; do
+	install -d -m 0755 "${TARGET_DIR}/usr/share/scangate/voice/${lang}"
+	install -m 0644 "${REPO_DIR}/voice/prompts/${lang}/"*.wav "${TARGET_DIR}/usr/share/scangate/voice/${lang}/"
+done
+install -m 0644 "${REPO_DIR}/voice/prompts/MANIFEST" "${TARGET_DIR}/usr/share/scangate/voice/MANIFEST"
 
 # The slot's own boot script (sourced by boot.scr): kernel command line and
 # watchdog start travel with the slot, so updates can fix them.
