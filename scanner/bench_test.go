@@ -181,4 +181,8 @@ func TestWriteBenchFrames(t *testing.T) {
 	for i, f := range empty {
 		write(filepath.Join(dir, "empty", fmt.Sprintf("%03d.pgm", i)), f.Y, f.Width, f.Height)
 	}
+	tune, check, hempty := heldSets(t)
+	writeHeld(t, filepath.Join(dir, "held-tune"), tune, nil)
+	writeHeld(t, filepath.Join(dir, "held-check"), check, nil)
+	writeHeld(t, filepath.Join(dir, "held-empty"), nil, hempty)
 }
