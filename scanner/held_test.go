@@ -113,3 +113,40 @@ func writePGM(t *testing.T, path string, f door.Frame) {
 		t.Fatal(err)
 	}
 }
+
+// BenchmarkDecodeHeld decodes each half of the held-card set and its
+// frames with no code through the camera pipeline's decode stage (idle
+// check included: each frame is a new scene), one frame per op; make
+// bench prints its decoded and false counts beside zxing-cpp's.
+func BenchmarkDecodeHeld(b *testing.B) {
+	tune, check, empty := heldSets(b)
+	for _, c := range []struct {
+		name    string
+		samples []camsim.HeldSample
+		frames  []door.Frame
+	}{{"tune", tune, nil}, {"check", check, nil}, {"empty", nil, empty}} {
+		b.Run(c.name, func(b *testing.B) {
+			frames := c.frames
+			for _, s := range c.samples {
+				frames = append(frames, s.Frame)
+			}
+			fd := NewFrameDecoder()
+			decoded, falseReads, i := 0, 0, 0
+			benchFrames(b, frames, func(f door.Frame) {
+				r, err := fd.Decode(f)
+				if i < len(frames) && err == nil {
+					if c.samples != nil && r.Text == c.samples[i].Text {
+						decoded++
+					} else {
+						falseReads++
+					}
+				}
+				i++
+			})
+			if b.N >= len(frames) {
+				b.ReportMetric(float64(decoded), "decoded")
+				b.ReportMetric(float64(falseReads), "false")
+			}
+		})
+	}
+}

@@ -42,6 +42,8 @@ pkgs=(
   qemu-system-arm bison flex bc libssl-dev libgnutls28-dev bmap-tools xz-utils dpkg-dev autoconf automake libtool cpio kmod
   # the status page is tested in a real browser
   chromium
+  # make bench: zxing-cpp 3 (the zxing-wasm npm package) runs under node beside the decoder
+  nodejs npm
   # printed cards are rasterised and decoded back in the card tests
   poppler-utils
 )
