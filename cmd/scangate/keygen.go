@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -162,7 +163,8 @@ func runKeygen(args []string, stdout, stderr io.Writer) int {
 	kid := idcode.KeyID(pub)
 	fmt.Fprintf(stdout, "kid          %s\n", hex.EncodeToString(kid[:]))
 	fmt.Fprintf(stdout, "private key  %s\n", keyPath)
-	fmt.Fprintf(stdout, "public key   %s\n", filepath.Join(*out, keygenPubName))
+	fmt.Fprintf(stdout, "public key   %s (for trust.list_keys, also as text: %q)\n", filepath.Join(*out, keygenPubName),
+		base64.StdEncoding.EncodeToString(pub))
 	fmt.Fprintf(stdout, "trust list   %s (v1, expires %s)\n", filepath.Join(*out, keygenTrustName), now.Add(*trustValid).Format(time.DateOnly))
 	fmt.Fprintf(stdout, "revocations  %s (v1, expires %s)\n", filepath.Join(*out, keygenRevocationsName), now.Add(*revValid).Format(time.DateOnly))
 	printRefusal(stdout, &trustList, &revList, *maxAge)

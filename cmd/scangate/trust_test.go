@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"crypto/ed25519"
+	"encoding/base64"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,6 +127,9 @@ func TestKeygenPrintsTheRefusalDate(t *testing.T) {
 	}
 	key, _ := idcode.LoadPrivateKey(filepath.Join(dir, "issuer.key"), nil)
 	list, _ := openLists(t, dir, key.Public().(ed25519.PublicKey))
+	if !strings.Contains(stdout, base64.StdEncoding.EncodeToString(key.Public().(ed25519.PublicKey))) {
+		t.Errorf("keygen does not print the public key for trust.list_keys:\n%s", stdout)
+	}
 	want := list.IssuedAt.Add(2400*time.Hour + time.Nanosecond).Local().Format("2006-01-02 15:04")
 	if !strings.Contains(stdout, "cards refused from "+want) || !strings.Contains(stdout, "100 days") {
 		t.Errorf("keygen does not print the refusal date %s:\n%s", want, stdout)
