@@ -29,7 +29,17 @@ STATICCHECK ?= $(shell $(GO) env GOPATH)/bin/staticcheck
 
 all: build
 
-build:
+# The extension fonts fonts/ embeds for rare characters in names (CJK
+# Extension A and B), cut from Debian's fonts-hanazono (pinned by SHA-256);
+# generated, not committed (26 MB): docs/cards.md. Every build that links
+# fonts/ (cards, the kiosk's screen) depends on them.
+FONTS_STAMP := fonts/ext/.stamp
+$(FONTS_STAMP): scripts/fonts.sh fonts/internal/mkext/main.go fonts/internal/subset/subset.go
+	GO='$(GO)' bash scripts/fonts.sh
+.PHONY: fonts
+fonts: $(FONTS_STAMP)
+
+build: fonts
 	@mkdir -p bin
 	$(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o bin/ ./cmd/...
 
@@ -51,14 +61,14 @@ lint:
 	shellcheck $$(git ls-files '*.sh') .ci/run
 	$(GO) mod tidy -diff
 
-unit:
+unit: fonts
 	$(GO) test -race -tags '$(TAGS)' -timeout 20m ./...
 
 # The decision, decoder, display, card format and trust data are pure Go:
 # they build for another OS without cgo (internal/deptest keeps them so).
 PORTABLE := ./door ./downlink ./gate ./scanner ./display ./idcode ./trust ./clock
 .PHONY: portable
-portable:
+portable: fonts
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(PORTABLE)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build $(PORTABLE)
 	$(GO) test -tags '$(TAGS) kiosk' ./cmd/scangate
@@ -69,22 +79,22 @@ cross: bin/linux-arm64/scangate bin/linux-armv7/scangate bin/linux-armv6/scangat
 
 # The kiosk image's CLI: cmd/scangate with the kiosk tag (no issuing, keys or
 # collector; see cmd/scangate/main.go).
-bin/linux-arm64/kiosk/scangate: FORCE
+bin/linux-arm64/kiosk/scangate: FORCE $(FONTS_STAMP)
 	@mkdir -p $(@D)
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
 	  $(GO) build -tags '$(TAGS) kiosk' -ldflags '$(LDFLAGS)' -o $@ ./cmd/scangate
 
-bin/linux-arm64/scangate: FORCE
+bin/linux-arm64/scangate: FORCE $(FONTS_STAMP)
 	@mkdir -p $(@D)
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
 	  $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(@D)/ ./cmd/...
 
-bin/linux-armv7/scangate: FORCE
+bin/linux-armv7/scangate: FORCE $(FONTS_STAMP)
 	@mkdir -p $(@D)
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=7 CC=arm-linux-gnueabihf-gcc \
 	  $(GO) build -tags '$(TAGS)' -ldflags '$(LDFLAGS)' -o $(@D)/ ./cmd/...
 
-bin/linux-armv6/scangate: FORCE
+bin/linux-armv6/scangate: FORCE $(FONTS_STAMP)
 	@mkdir -p $(@D)
 	CGO_ENABLED=1 GOOS=linux GOARCH=arm GOARM=6 CC=arm-linux-gnueabi-gcc \
 	  $(GO) build -tags '$(TAGS) osusergo netgo' -ldflags '$(LDFLAGS) -linkmode external -extldflags -static' -o $(@D)/ ./cmd/...
