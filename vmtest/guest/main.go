@@ -156,6 +156,11 @@ device = "/dev/ttyUSB0"
 baud = 9600
 terminator = "cr"
 
+[scanner]
+# The same card is sent again right after its pattern ("serial again"):
+# re-armed at once, not after the 1.5 s a held card's resends take.
+rearm_text = "100ms"
+
 [gpio]
 enabled = true
 chip = "gpiochip0"
