@@ -66,7 +66,7 @@ unit: fonts
 
 # The decision, decoder, display, card format and trust data are pure Go:
 # they build for another OS without cgo (internal/deptest keeps them so).
-PORTABLE := ./door ./downlink ./gate ./scanner ./display ./idcode ./trust ./clock
+PORTABLE := ./door ./downlink ./gate ./scanner ./display ./voice ./idcode ./trust ./clock
 .PHONY: portable
 portable: fonts
 	GOOS=darwin GOARCH=arm64 CGO_ENABLED=0 $(GO) build $(PORTABLE)
