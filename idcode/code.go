@@ -131,7 +131,8 @@ func Sign(c Claims, key ed25519.PrivateKey) (string, error) {
 // Card is a parsed, not yet trusted, identity code.
 type Card struct {
 	Claims
-	KID [8]byte
+	KID    [8]byte // SG2: the 4-byte kid, then zeros
+	Format int     // FormatSG1 or FormatSG2
 
 	msg *cose.Sign1Message // original protected bytes, payload and signature
 }
@@ -144,7 +145,8 @@ func malformed(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrMalformed}, a...)...)
 }
 
-// Parse decodes QR text into a Card. It checks structure only: the prefix,
+// Parse decodes QR text into a Card, SG1 or SG2 (compact.go) by its
+// prefix. It checks structure only: the prefix,
 // base45, the COSE_Sign1 framing, alg EdDSA, an 8-byte kid in the protected
 // header, no critical headers, and well-formed claims with iss, iat, exp, a
 // 16-byte cti and a known category. It makes no trust decision. Every error
@@ -153,9 +155,12 @@ func Parse(text string) (*Card, error) {
 	if len(text) > MaxTextLen {
 		return nil, malformed("QR text is %d characters, limit %d", len(text), MaxTextLen)
 	}
+	if rest, ok := strings.CutPrefix(text, Prefix2); ok {
+		return parseCompact(rest)
+	}
 	rest, ok := strings.CutPrefix(text, Prefix)
 	if !ok {
-		return nil, malformed("missing %q prefix", Prefix)
+		return nil, malformed("missing %q or %q prefix", Prefix, Prefix2)
 	}
 	raw, err := base45Decode(rest)
 	if err != nil {
@@ -165,26 +170,9 @@ func Parse(text string) (*Card, error) {
 	if err := msg.UnmarshalCBOR(raw); err != nil {
 		return nil, malformed("COSE_Sign1: %v", err)
 	}
-	alg, err := msg.Headers.Protected.Algorithm()
+	kid, err := checkHeaders(&msg, 8)
 	if err != nil {
-		return nil, malformed("protected alg: %v", err)
-	}
-	if alg != cose.AlgorithmEdDSA {
-		return nil, malformed("alg %v, want EdDSA", alg)
-	}
-	if _, ok := msg.Headers.Protected[cose.HeaderLabelCritical]; ok {
-		// We understand no optional header, so any critical one is unknown.
-		return nil, malformed("critical header present")
-	}
-	kid, ok := msg.Headers.Protected[cose.HeaderLabelKeyID].([]byte)
-	if !ok || len(kid) != 8 {
-		return nil, malformed("protected kid missing or not 8 bytes")
-	}
-	if msg.Payload == nil {
-		return nil, malformed("detached payload")
-	}
-	if len(msg.Signature) != ed25519.SignatureSize {
-		return nil, malformed("signature is %d bytes, want %d", len(msg.Signature), ed25519.SignatureSize)
+		return nil, err
 	}
 	var w cwtClaims
 	if err := claimsDec.Unmarshal(msg.Payload, &w); err != nil {
@@ -196,7 +184,8 @@ func Parse(text string) (*Card, error) {
 			IssuedAt: fromUnix(w.Iat), NotBefore: fromUnix(w.Nbf), Expires: fromUnix(w.Exp),
 			CardID: w.Cti, Name: w.Name, Category: w.Category,
 		},
-		msg: &msg,
+		Format: FormatSG1,
+		msg:    &msg,
 	}
 	copy(card.KID[:], kid)
 	if err := card.Claims.check(); err != nil {

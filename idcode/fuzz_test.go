@@ -9,11 +9,14 @@ import (
 	"testing"
 )
 
-// vectorTexts returns the texts in testdata/vectors, the fuzz seed corpus.
+// vectorTexts returns the texts in testdata/vectors (SG1) and
+// testdata/vectors-sg2, the fuzz seed corpus.
 func vectorTexts(tb testing.TB) []string {
 	files, err := filepath.Glob(filepath.Join("testdata", "vectors", "*.txt"))
-	if err != nil || len(files) == 0 {
-		tb.Fatalf("no vectors: %v", err)
+	sg2, err2 := filepath.Glob(filepath.Join("testdata", "vectors-sg2", "*.txt"))
+	files = append(files, sg2...)
+	if err != nil || err2 != nil || len(sg2) == 0 {
+		tb.Fatalf("no vectors: %v %v", err, err2)
 	}
 	var out []string
 	for _, f := range files {

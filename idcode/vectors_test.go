@@ -214,9 +214,11 @@ func vecTrust(t *testing.T) *Trust {
 		{ID: vecIssuerB, PublicKey: pub(2), Venues: []string{"other-venue"}},
 		{ID: vecIssuerC, PublicKey: pub(3)},
 		{ID: vecIssuerC, PublicKey: pub(4)},
+		{ID: vecIssuerD, PublicKey: pub(6), NotBefore: testNow.Add(24 * time.Hour)},
 	}}
 	rev := &RevocationList{Version: 1, IssuedAt: testNow.Add(-time.Hour), Expires: testNow.Add(24 * time.Hour),
-		CardIDs: []string{"0123456789abcdef0123456789abcdef", (&Card{Claims: Claims{CardID: vecRevokedID}}).CardIDHex()}}
+		CardIDs: []string{"0123456789abcdef0123456789abcdef", (&Card{Claims: Claims{CardID: vecRevokedID}}).CardIDHex(),
+			(&Card{Claims: Claims{CardID: vecCompactRevoked}}).CardIDHex()}}
 	tr, err := NewTrust(list, rev, TrustOptions{Venue: vecVenue, MaxAge: 7 * 24 * time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +229,9 @@ func vecTrust(t *testing.T) *Trust {
 	tr.byKID[kid3] = append(tr.byKID[kid3], tr.byKID[kid4]...)
 	// Key 4 is reachable only through the shared kid.
 	delete(tr.byKID, kid4)
+	k3, k4 := [4]byte(kid3[:4]), [4]byte(kid4[:4])
+	tr.byKID4[k3] = append(tr.byKID4[k3], tr.byKID4[k4]...)
+	delete(tr.byKID4, k4)
 	return tr
 }
 

@@ -67,6 +67,7 @@ type Trust struct {
 	TrustOptions
 
 	byKID   map[[8]byte][]trustedKey
+	byKID4  map[[4]byte][]trustedKey // SG2's short kid
 	revoked map[[CardIDLen]byte]struct{}
 }
 
@@ -90,7 +91,7 @@ func NewTrust(list *TrustList, revoked *RevocationList, opts TrustOptions) (*Tru
 		}
 	}
 	t := &Trust{List: list, Revoked: revoked, TrustOptions: opts,
-		byKID: make(map[[8]byte][]trustedKey, len(list.Issuers))}
+		byKID: make(map[[8]byte][]trustedKey, len(list.Issuers)), byKID4: make(map[[4]byte][]trustedKey, len(list.Issuers))}
 	for i := range list.Issuers {
 		is := &list.Issuers[i]
 		v, err := cose.NewVerifier(cose.AlgorithmEdDSA, is.PublicKey)
@@ -99,6 +100,7 @@ func NewTrust(list *TrustList, revoked *RevocationList, opts TrustOptions) (*Tru
 		}
 		kid := KeyID(is.PublicKey)
 		t.byKID[kid] = append(t.byKID[kid], trustedKey{issuer: is, verifier: v})
+		t.byKID4[[4]byte(kid[:4])] = append(t.byKID4[[4]byte(kid[:4])], trustedKey{issuer: is, verifier: v})
 	}
 	if revoked != nil {
 		t.revoked = make(map[[CardIDLen]byte]struct{}, len(revoked.CardIDs))
@@ -199,9 +201,13 @@ func Verify(card *Card, t *Trust, now time.Time) Verdict {
 	if why := t.Stale(now); why != "" {
 		return Verdict{Reason: ReasonTrustStale, Card: card, Detail: why}
 	}
-	cands := t.byKID[card.KID]
+	cands, kidHex := t.byKID[card.KID], hex.EncodeToString(card.KID[:])
+	compact := card.Format == FormatSG2
+	if compact {
+		cands, kidHex = t.byKID4[[4]byte(card.KID[:4])], hex.EncodeToString(card.KID[:4])
+	}
 	if len(cands) == 0 {
-		return Verdict{Reason: ReasonUnknownKey, Card: card, Detail: "no trusted key with kid " + hex.EncodeToString(card.KID[:])}
+		return Verdict{Reason: ReasonUnknownKey, Card: card, Detail: "no trusted key with kid " + kidHex}
 	}
 	// Several keys (or several entries for one key) may share a kid: keep
 	// the verdict of the candidate that got furthest.
@@ -216,10 +222,16 @@ func Verify(card *Card, t *Trust, now time.Time) Verdict {
 		}
 		is := k.issuer
 		stage, v := 1, Verdict{Reason: ReasonUnknownKey, Card: card, Issuer: is}
+		// An SG2 card names no issuer (the key does) and its iat is a
+		// day: the key must cover that day.
+		notBefore := is.NotBefore
+		if compact {
+			notBefore = notBefore.Truncate(day)
+		}
 		switch {
-		case is.ID != card.Issuer:
+		case !compact && is.ID != card.Issuer:
 			v.Detail = fmt.Sprintf("key belongs to issuer %q, card claims %q", is.ID, card.Issuer)
-		case !is.NotBefore.IsZero() && card.IssuedAt.Before(is.NotBefore),
+		case !is.NotBefore.IsZero() && card.IssuedAt.Before(notBefore),
 			!is.NotAfter.IsZero() && card.IssuedAt.After(is.NotAfter):
 			stage, v.Detail = 2, fmt.Sprintf("issuer %q key not valid at issue time %s", is.ID, card.IssuedAt.Format(time.RFC3339))
 		case len(is.Venues) > 0 && !slices.Contains(is.Venues, t.Venue):
