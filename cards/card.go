@@ -5,6 +5,8 @@ import (
 	"image/color"
 	"strings"
 	"time"
+
+	"github.com/scangate/scangate/fonts"
 )
 
 // Physical card and print geometry.
@@ -75,6 +77,13 @@ func (c *Card) check() (Category, error) {
 	}
 	if c.QRText == "" {
 		return Category{}, fmt.Errorf("cards: empty QR text")
+	}
+	// Every character printed must have a glyph: a name with an empty box
+	// in it is a card the holder cannot use as proof of who they are.
+	for _, f := range []struct{ what, text string }{{"name", c.Name}, {"issuer name", c.IssuerName}, {"issuer id", c.IssuerID}, {"card number", c.Number}} {
+		if err := fonts.CheckText(f.text); err != nil {
+			return Category{}, fmt.Errorf("cards: %s: %w", f.what, err)
+		}
 	}
 	return cat, nil
 }

@@ -231,8 +231,8 @@ func TestNameFitsItsColumn(t *testing.T) {
 }
 
 func TestSplitRunsSeparatesScripts(t *testing.T) {
-	runs := splitRuns("姓名 Name 王秀英")
-	want := []run{{"姓名 ", true}, {"Name ", false}, {"王秀英", true}}
+	runs := splitRuns("姓名 Name 王秀英 王䶮𠀀英")
+	want := []run{{"姓名 ", true, false}, {"Name ", false, false}, {"王秀英 王", true, false}, {"䶮𠀀", true, true}, {"英", true, false}}
 	if len(runs) != len(want) {
 		t.Fatalf("runs %+v, want %+v", runs, want)
 	}

@@ -32,32 +32,45 @@ type textStyle struct {
 }
 
 // run is a stretch of text drawn with one font: the CJK font has no Latin
-// glyphs and the Latin font no CJK ones.
+// glyphs and the Latin font no CJK ones. An outline run is of characters
+// only an extension font has (fonts.ExtFont): the PDF draws their outlines.
 type run struct {
-	text string
-	cjk  bool
+	text    string
+	cjk     bool
+	outline bool
+}
+
+// runKind is which font draws r: 0 Latin, 1 CJK, 2 an extension font.
+func runKind(r rune) int {
+	if !fonts.IsCJK(r) {
+		return 0
+	}
+	if _, ok := fonts.ExtFont(r); ok {
+		return 2
+	}
+	return 1
 }
 
 func splitRuns(s string) []run {
 	var runs []run
-	start, startCJK := 0, false
+	start, startKind := 0, 0
 	for i, r := range s {
-		c := fonts.IsCJK(r)
+		k := runKind(r)
 		// Spaces belong to the run they are in, so a run never starts with one.
 		if r == ' ' && i > start {
-			c = startCJK
+			k = startKind
 		}
 		if i == 0 {
-			startCJK = c
+			startKind = k
 			continue
 		}
-		if c != startCJK {
-			runs = append(runs, run{s[start:i], startCJK})
-			start, startCJK = i, c
+		if k != startKind {
+			runs = append(runs, run{s[start:i], startKind > 0, startKind == 2})
+			start, startKind = i, k
 		}
 	}
 	if start < len(s) {
-		runs = append(runs, run{s[start:], startCJK})
+		runs = append(runs, run{s[start:], startKind > 0, startKind == 2})
 	}
 	return runs
 }

@@ -9,6 +9,8 @@ import (
 	"io"
 
 	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
 
 	"github.com/scangate/scangate/fonts"
 )
@@ -198,6 +200,8 @@ func (c *pdfCanvas) text(x, y float64, s string, st textStyle) {
 		w := c.doc.m.width(rn.text, textStyle{size: st.size, bold: st.bold})
 		px, py := c.mm(x, y)
 		switch {
+		case rn.outline:
+			c.outlines(px, py, rn.text, st)
 		case rn.cjk && st.bold:
 			// No bold CJK face: fill and stroke the outline to thicken it,
 			// as wide as the PNG's overprint.
@@ -221,6 +225,70 @@ func (c *pdfCanvas) text(x, y float64, s string, st textStyle) {
 	}
 }
 
+// outlines draws characters of an extension font as filled glyph
+// outlines, at the size and advance the measurer gives them: fpdf embeds
+// only fonts whose characters are in the Basic Multilingual Plane, and
+// Extension B is not. Bold strokes the outline too, as the CJK text does.
+func (c *pdfCanvas) outlines(x, y float64, s string, st textStyle) {
+	p := c.doc.pdf
+	p.SetFillColor(int(st.colour.R), int(st.colour.G), int(st.colour.B))
+	style := "F"
+	if st.bold {
+		p.SetDrawColor(int(st.colour.R), int(st.colour.G), int(st.colour.B))
+		p.SetLineWidth(emboldenPx(st.size) * mmPerPx)
+		style = "FD"
+	}
+	ppem := fixed.Int26_6(st.size * 64)
+	var buf sfnt.Buffer
+	at := func(pt fixed.Point26_6) (float64, float64) {
+		return x + float64(pt.X)/64*mmPerPx, y + float64(pt.Y)/64*mmPerPx
+	}
+	for _, r := range s {
+		f, ok := fonts.ExtFont(r)
+		if !ok {
+			continue // checked before drawing: Card.check
+		}
+		g, err := f.GlyphIndex(&buf, r)
+		if err != nil {
+			continue
+		}
+		segs, err := f.LoadGlyph(&buf, g, ppem, nil)
+		if err == nil && len(segs) > 0 {
+			open := false
+			for _, sg := range segs {
+				switch sg.Op {
+				case sfnt.SegmentOpMoveTo:
+					if open {
+						p.ClosePath()
+					}
+					p.MoveTo(at(sg.Args[0]))
+					open = true
+				case sfnt.SegmentOpLineTo:
+					p.LineTo(at(sg.Args[0]))
+				case sfnt.SegmentOpQuadTo:
+					cx, cy := at(sg.Args[0])
+					ex, ey := at(sg.Args[1])
+					p.CurveTo(cx, cy, ex, ey)
+				case sfnt.SegmentOpCubeTo:
+					c1x, c1y := at(sg.Args[0])
+					c2x, c2y := at(sg.Args[1])
+					ex, ey := at(sg.Args[2])
+					p.CurveBezierCubicTo(c1x, c1y, c2x, c2y, ex, ey)
+				}
+			}
+			if open {
+				p.ClosePath()
+			}
+			p.DrawPath(style)
+		}
+		w := c.doc.m.width(string(r), textStyle{size: st.size, bold: st.bold})
+		if st.bold {
+			w -= emboldenPx(st.size) // counted once per run, not per character
+		}
+		x += w * mmPerPx
+	}
+}
+
 func (c *pdfCanvas) photo(r image.Rectangle, img *image.RGBA) error {
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, img, &jpeg.Options{Quality: 92}); err != nil {
@@ -241,7 +309,8 @@ func (c *pdfCanvas) qr(x, y int, q *QR) {
 	c.fill(image.Rect(x, y, x+q.SidePx(), y+q.SidePx()), white)
 	p := c.doc.pdf
 	p.SetFillColor(0, 0, 0)
-	ox, oy := x+QuietZone*ModulePx, y+QuietZone*ModulePx
+	mp := q.Module()
+	ox, oy := x+QuietZone*mp, y+QuietZone*mp
 	for my := 0; my < q.Size; my++ {
 		for mx := 0; mx < q.Size; {
 			if !q.Dark(mx, my) {
@@ -252,8 +321,8 @@ func (c *pdfCanvas) qr(x, y int, q *QR) {
 			for end < q.Size && q.Dark(end, my) {
 				end++
 			}
-			x0, y0 := c.mm(float64(ox+mx*ModulePx), float64(oy+my*ModulePx))
-			x1, y1 := c.mm(float64(ox+end*ModulePx), float64(oy+(my+1)*ModulePx))
+			x0, y0 := c.mm(float64(ox+mx*mp), float64(oy+my*mp))
+			x1, y1 := c.mm(float64(ox+end*mp), float64(oy+(my+1)*mp))
 			p.MoveTo(x0, y0)
 			p.LineTo(x1, y0)
 			p.LineTo(x1, y1)

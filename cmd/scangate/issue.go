@@ -23,6 +23,7 @@ import (
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/scangate/scangate/cards"
+	"github.com/scangate/scangate/fonts"
 	"github.com/scangate/scangate/idcode"
 )
 
@@ -109,6 +110,19 @@ func runIssue(args []string, stdout, stderr io.Writer) int {
 		rows = []rosterRow{{Name: strings.TrimSpace(*name), Category: cat.Key, Photo: *photo, Subject: *subject}}
 	}
 
+	// Every name must print: a character no font has stops the whole run
+	// before anything is signed or written, naming the row and the
+	// character (and its code point, for one that shows as a box here too).
+	for _, row := range rows {
+		if err := fonts.CheckText(row.Name); err != nil {
+			where := "--name"
+			if *csvPath != "" {
+				where = fmt.Sprintf("%s row %d", *csvPath, row.Line)
+			}
+			return errorf(stderr, "issue: %s: %v", where, err)
+		}
+	}
+
 	key, err := loadIssuerKey(*keyPath, *passFile)
 	if err != nil {
 		return errorf(stderr, "issue: %v", err)
@@ -116,6 +130,9 @@ func runIssue(args []string, stdout, stderr io.Writer) int {
 	iss, err := resolveIssuer(*keyPath, key, *issuer, *issuerName, stderr)
 	if err != nil {
 		return errorf(stderr, "issue: %v", err)
+	}
+	if err := fonts.CheckText(iss.Name); err != nil {
+		return errorf(stderr, "issue: issuer name: %v", err)
 	}
 
 	var printed []cards.Card

@@ -433,6 +433,7 @@ func TestIssueErrorsNameTheFault(t *testing.T) {
 	badDate := write("baddate.csv", "name,category,expires\n王秀英,elder,2027-12-31\n李明,child,2027-02-30\n")
 	badCat := write("badcat.csv", "name,category\n王秀英,visitor\n")
 	noPhoto := write("nophoto.csv", "name,category,photo\n王秀英,elder,missing.jpg\n")
+	noGlyph := write("noglyph.csv", "name,category\n王䶮,elder\n李\U0010FFFD明,child\n")
 	out := filepath.Join(dir, "out.pdf")
 	for _, tc := range []struct {
 		name string
@@ -459,6 +460,10 @@ func TestIssueErrorsNameTheFault(t *testing.T) {
 			[]string{"--expires", "31.12.2027x"}},
 		{"bad output type", []string{"--key", ti.key, "--passphrase-file", good, "--name", "王秀英", "--category", "elder", "--out", filepath.Join(dir, "card.jpg")},
 			[]string{"card.jpg", ".pdf or .png"}},
+		{"a character no font has", []string{"--key", ti.key, "--passphrase-file", good, "--name", "王\U0010FFFD英", "--category", "elder", "--out", out},
+			[]string{"--name", "no font has", "U+10FFFD"}},
+		{"a character no font has in CSV", []string{"--key", ti.key, "--passphrase-file", good, "--csv", noGlyph, "--out", out},
+			[]string{"row 3", "U+10FFFD", "empty box"}},
 		{"name and csv", []string{"--key", ti.key, "--name", "王秀英", "--csv", badDate, "--out", out},
 			[]string{"either --name", "--csv"}},
 	} {
@@ -476,6 +481,36 @@ func TestIssueErrorsNameTheFault(t *testing.T) {
 				t.Error("an output was written despite the error")
 			}
 		})
+	}
+}
+
+// Names with rare characters (CJK Extension A and B) issue and print;
+// the card decodes and verifies.
+func TestIssueRareCharacters(t *testing.T) {
+	ti := newTestIssuer(t, "")
+	out := filepath.Join(t.TempDir(), "card.png")
+	code, stdout, stderr := runIssueCmd(t, "--key", ti.key, "--name", "王䶮𠀀", "--category", "elder", "--out", out)
+	if code != 0 {
+		t.Fatalf("issue: %d %s %s", code, stdout, stderr)
+	}
+	f, err := os.Open(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := decodeImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := ti.verify(t, text, time.Now()); !v.Valid {
+		t.Fatalf("verify: %+v", v)
+	}
+	if m := readManifest(t, out+".json"); m[0].Name != "王*𠀀" {
+		t.Errorf("masked name %q", m[0].Name)
 	}
 }
 
