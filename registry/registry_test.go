@@ -291,7 +291,7 @@ func TestAuditAppendOnly(t *testing.T) {
 			if err := st.Audit(context.Background(), "u-1", registry.ActCardPrint, "c-1", ""); err != nil {
 				t.Fatal(err)
 			}
-			db := registry.DBForTest(st)
+			db := registry.DBForTestOf(st)
 			for _, q := range []string{`UPDATE reg_audit SET actor = 'x'`, `DELETE FROM reg_audit`} {
 				if _, err := db.Exec(q); err == nil || !strings.Contains(err.Error(), "append-only") {
 					t.Errorf("%s: %v, want refused", q, err)
@@ -302,4 +302,31 @@ func TestAuditAppendOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzParseLast4(f *testing.F) {
+	for _, s := range []string{"1234", "11010519491231002X", " 12-34 ", "12;4", "", "ＡＢＣＤ"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got, err := registry.ParseLast4(s)
+		if err != nil {
+			return
+		}
+		if len(got) != 4 || strings.Trim(got, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			t.Fatalf("ParseLast4(%q) = %q: not four letters or digits", s, got)
+		}
+	})
+}
+
+func FuzzNormalizeInvite(f *testing.F) {
+	for _, s := range []string{"ABCD-EFGH-JKLM", "abcd efgh jklm", "", "-- -"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n := registry.NormalizeInvite(s)
+		if registry.NormalizeInvite(n) != n || strings.ContainsAny(n, "- ") {
+			t.Fatalf("NormalizeInvite(%q) = %q is not canonical", s, n)
+		}
+	})
 }

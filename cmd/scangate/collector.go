@@ -44,6 +44,9 @@ var collectorContext = func() (context.Context, context.CancelFunc) {
 var collectorListening func(addr string)
 
 func runCollector(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 1 && args[0] == "admin" && args[1] == "user-create" {
+		return runUserCreate(args[2:], os.Stdin, stdout, stderr)
+	}
 	if len(args) > 0 && args[0] == "admin" {
 		return runCollectorAdmin(args[1:], stdout, stderr)
 	}
@@ -160,6 +163,10 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	if *retentionEvery > 0 {
 		go srv.RunRetention(ctx, *retentionEvery)
 	}
+	handler, err := collectorHandler(ctx, srv, be, log)
+	if err != nil {
+		return errorf(stderr, "collector: web application: %v", err)
+	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		return errorf(stderr, "collector: %v", err)
@@ -169,7 +176,7 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	if collectorListening != nil {
 		collectorListening(ln.Addr().String())
 	}
-	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
+	hs := &http.Server{Handler: handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute, WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	done := make(chan error, 1)
 	go func() {
@@ -281,7 +288,7 @@ type adminAction struct {
 
 type adminFlags struct {
 	ttl, from, to, on, tz, name, category, valid string
-	publicKey                                    string
+	publicKey, out, photo                        string
 	venues                                       string
 	csv                                          bool
 	by                                           string
@@ -330,7 +337,7 @@ var adminActions = map[string]adminAction{
 	"issuers": {"issuers", 0, func([]string, *adminFlags) (string, string, any, error) {
 		return "GET", "/v1/admin/issuers", nil, nil
 	}},
-	"card-issue": {"card-issue ISSUER HOLDER --name NAME --category elder|child|companion|staff [--valid 8760h]", 2,
+	"card-issue": {"card-issue ISSUER HOLDER --name NAME --category elder|child|companion|staff [--valid 8760h] [--out card.pdf|card.png [--photo face.jpg]]", 2,
 		func(a []string, f *adminFlags) (string, string, any, error) {
 			var valid wire.Duration
 			if f.valid != "" {
@@ -440,6 +447,8 @@ func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
 	fl.StringVar(&f.name, "name", "", "issuer-add: display name; card-issue: the holder's full name (only the masked form is stored)")
 	fl.StringVar(&f.category, "category", "", "card-issue: elder, child, companion or staff")
 	fl.StringVar(&f.valid, "valid", "", "card-issue: validity (default one year)")
+	fl.StringVar(&f.out, "out", "", "card-issue: also print the card to this .pdf or .png (the layout of scangate issue)")
+	fl.StringVar(&f.photo, "photo", "", "card-issue --out: the holder's photo (JPEG or PNG) for the card")
 	fl.StringVar(&f.publicKey, "public-key", "", "issuer-add: the issuer's public key (PEM file, e.g. keys/issuer.pub from scangate keygen)")
 	fl.StringVar(&f.venues, "venues", "", "issuer-add: comma-separated venues the issuer may admit to (default all)")
 	fl.Usage = func() {
@@ -531,6 +540,16 @@ func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
 	if resp.StatusCode/100 != 2 {
 		fmt.Fprintf(stderr, "collector admin: %s %s: %s\n", method, path, strings.TrimSpace(string(out)))
 		return 1
+	}
+	if operands[0] == "card-issue" && f.out != "" {
+		issuers := func() ([]collector.Issuer, error) {
+			var is []collector.Issuer
+			err := adminGetJSON(client, strings.TrimRight(*base, "/")+"/v1/admin/issuers", strings.TrimSpace(string(raw)), &is)
+			return is, err
+		}
+		if err := writeIssuedCard(out, f.out, operands[1], f.name, f.category, f.photo, issuers); err != nil {
+			return errorf(stderr, "collector admin: card-issue --out: %v", err)
+		}
 	}
 	if operands[0] == "enroll-token" {
 		// The token alone, for a script to put into scangate.toml.
