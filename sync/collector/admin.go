@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scangate/scangate/fonts"
 	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/sync/wire"
 )
@@ -318,6 +319,13 @@ func (s *Server) handleIssueCard(w http.ResponseWriter, r *http.Request) {
 	var req CardRequest
 	if err := s.readAdmin(w, r, &req); err != nil {
 		s.writeError(w, r, err)
+		return
+	}
+	// The name is printed on the card and its masked form shown at the
+	// door: a character no font has would be an empty box on both. Refuse
+	// before a card id is spent.
+	if err := fonts.CheckText(req.Name); err != nil {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "name: %v", err))
 		return
 	}
 	resp, err := s.IssueCard(r.Context(), req)

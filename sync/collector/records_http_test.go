@@ -215,3 +215,23 @@ func TestEraseAndRetentionOverTheAdminAPI(t *testing.T) {
 		t.Fatalf("after purge: %+v", vs)
 	}
 }
+
+// The collector's issuing path checks the name against the fonts too: a
+// character none has is refused, named with its code point, and no card is
+// recorded; rare characters the fonts have are issued.
+func TestIssueCardChecksGlyphs(t *testing.T) {
+	c := collectortest.Start(t, collectortest.Options{})
+	c.CreateIssuer(t, "iss-1")
+	var e wire.Error
+	if st := c.Admin(t, "POST", "/v1/admin/cards", collector.CardRequest{Issuer: "iss-1", Holder: "h-1", Name: "王\U0010FFFD", Category: "elder"}, &e); st != http.StatusBadRequest ||
+		!strings.Contains(e.Message, "U+10FFFD") {
+		t.Fatalf("issue an unprintable name: %d %q", st, e.Message)
+	}
+	if ids, _ := c.Backend.CardsByNumber(t.Context(), "00000000"); len(ids) != 0 {
+		t.Fatalf("cards recorded: %v", ids)
+	}
+	card := c.IssueCard(t, "iss-1", "h-2", "王䶮𠀀", "elder")
+	if card.Name != "王*𠀀" {
+		t.Fatalf("issued %+v", card)
+	}
+}
