@@ -71,9 +71,13 @@ func TestOfflineVenueRenewsWithoutRestart(t *testing.T) {
 	r := kiosktest.StartWith(t, kiosk.Options{Config: cfg, DataDir: data, Clock: clk})
 	k := r.K
 
-	res := r.Present(t, control.PresentRequest{Text: card})
-	if res.Decision != "fault" || res.Reason != "trust_data_stale" {
-		t.Fatalf("lists issued 29 days ago: %+v", res)
+	// As a technician sees it: scangate present --json, and status.
+	code, stdout, stderr := runCLI("present", "--data", data, "--text", card, "--json")
+	if code != 1 || !strings.Contains(stdout, `"decision":"fault"`) || !strings.Contains(stdout, `"reason":"trust_data_stale"`) {
+		t.Fatalf("lists issued 29 days ago: exit %d: %s%s", code, stdout, stderr)
+	}
+	if code, stdout, _ := runCLI("status", "--data", data); code != 0 || !strings.Contains(stdout, "REFUSING every card as a device fault (trust_data_stale)") {
+		t.Errorf("status while refusing: exit %d:\n%s", code, stdout)
 	}
 	kiosktest.WaitFor(t, 5*time.Second, "the device-fault pattern", func() bool {
 		out := r.Term.String()
@@ -83,7 +87,7 @@ func TestOfflineVenueRenewsWithoutRestart(t *testing.T) {
 		t.Fatalf("a device fault was shown as a bad card:\n%s", r.Term.String())
 	}
 
-	code, stdout, stderr := runCLI("trust", "renew", "--key", filepath.Join(keys, "issuer.key"), "--from", keys, "--out", drive)
+	code, stdout, stderr = runCLI("trust", "renew", "--key", filepath.Join(keys, "issuer.key"), "--from", keys, "--out", drive)
 	if code != 0 {
 		t.Fatalf("trust renew: exit %d: %s", code, stderr)
 	}
@@ -95,6 +99,10 @@ func TestOfflineVenueRenewsWithoutRestart(t *testing.T) {
 	})
 	if res := r.Present(t, control.PresentRequest{Text: card}); res.Decision != "pass" {
 		t.Fatalf("after trust renew: %+v", res)
+	}
+	if code, stdout, _ := runCLI("status", "--data", data); code != 0 || !strings.Contains(stdout, "cards refused from ") ||
+		!strings.Contains(stdout, filepath.Join(drive, "trust.json")+": installed v2") || strings.Contains(stdout, "REFUSING") {
+		t.Errorf("status after renewal: exit %d:\n%s", code, stdout)
 	}
 	st := r.Status(t)
 	if r.K != k || !st.StartedAt.Equal(r.AtReady.StartedAt) || st.Trust.Refusing != "" {
