@@ -43,6 +43,7 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v mkfs.ext4 >/dev/null || need+=(e2fsprogs)
+command -v aplay >/dev/null || need+=(alsa-utils)
 if ((${#need[@]})); then
   echo "vmtest: installing ${need[*]}"
   [[ $(id -u) == 0 ]] || { echo "vmtest: FAIL need root to install ${need[*]}"; exit 1; }
@@ -123,6 +124,8 @@ mkdir -p "$CARDS"
   sg issue --key keys/issuer.key --name 王秀英 --category elder --out valid.png
   sg issue --key keys/issuer.key --name 李明 --category child --out valid2.png
   sg issue --key keys/issuer.key --name 欧阳娜娜 --category elder --out valid3.png
+  sg issue --key keys/issuer.key --name 周芳 --category elder --out relay1.png
+  sg issue --key keys/issuer.key --name 吴磊 --category child --out relay2.png
   sg issue --key keys/issuer.key --name 张伟 --category companion --out revoked.png
   sg revoke --key keys/issuer.key --revocations keys/revocations.json \
     "$(sed -n 's/.*"card_id": *"\([0-9a-f]*\)".*/\1/p' revoked.png.json | head -1)"
@@ -143,6 +146,16 @@ mkdir -p "$R"/{bin,sbin,etc,proc,sys,dev,tmp,run,data,lib/modules}
 cp /bin/busybox "$R/bin/busybox"
 cp "$BIN/scangated" "$BIN/scangate" "$R/bin/"
 cp "$BIN/guest" "$R/bin/vmguest"
+# The host's aplay (arecord is the same program) with its libraries and
+# ALSA's configuration, and the committed voice prompts, for the voice check.
+cp "$(command -v aplay)" "$R/bin/aplay"
+ln -s aplay "$R/bin/arecord"
+for lib in $(ldd "$(command -v aplay)" | awk '/=> \//{print $3} /^\t\/lib/{print $1}'); do
+  mkdir -p "$R$(dirname "$lib")"; cp -L "$lib" "$R$lib"
+done
+mkdir -p "$R/usr/share/alsa" "$R/usr/share/scangate/voice"
+cp -r /usr/share/alsa/alsa.conf /usr/share/alsa/cards /usr/share/alsa/pcm "$R/usr/share/alsa/"
+cp -r voice/prompts/zh voice/prompts/en "$R/usr/share/scangate/voice/"
 M=$R/lib/modules/$KVER
 KM=$KDIR/root/lib/modules/$KVER
 mkdir -p "$M/extra"
@@ -150,7 +163,7 @@ cp "$MODS"/{gpio-sim,irq_sim,pcf8574_log}.ko "$M/extra/"
 # Only the modules the test loads, with their dependencies (modules.dep is
 # made by depmod: the .deb has none).
 if [[ ! -f $KM/modules.dep ]]; then depmod -b "$KDIR/root" -F "$KDIR/root/boot/System.map-$KVER" "$KVER"; fi
-want="configfs vivid i2c-dev xhci-pci ftdi_sio virtio_pci virtio_blk dm-log-writes dm-snapshot ext4 crc32c_generic brd"
+want="configfs vivid i2c-dev xhci-pci ftdi_sio virtio_pci virtio_blk dm-log-writes dm-snapshot ext4 crc32c_generic brd snd-aloop"
 deps() { awk -v m="$1" -F: '{n=$1; sub(/.*\//,"",n); sub(/\.ko.*$/,"",n); gsub(/-/,"_",n); mm=m; gsub(/-/,"_",mm); if (n==mm) {print $1; print $2}}' "$KM/modules.dep" | tr ' ' '\n' | grep . ; }
 for m in $want; do
   for f in $(deps "$m"); do mkdir -p "$M/$(dirname "$f")"; cp "$KM/$f" "$M/$f"; done

@@ -122,7 +122,7 @@ func setupModules() (*simChip, error) {
 			return nil, err
 		}
 	}
-	chip, err := newSimChip("kiosk", []string{"GREEN", "RED", "AMBER", "BUZZER"})
+	chip, err := newSimChip("kiosk", []string{"GREEN", "RED", "AMBER", "BUZZER", "RELAY", "DOOR"})
 	if err != nil {
 		return nil, err
 	}

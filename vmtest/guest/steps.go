@@ -65,7 +65,7 @@ func run() error {
 		}
 	}()
 	cards := map[string]card{}
-	for _, n := range []string{"valid", "valid2", "valid3", "revoked", "forged"} {
+	for _, n := range []string{"valid", "valid2", "valid3", "revoked", "forged", "relay1", "relay2"} {
 		if cards[n], err = loadCard(n); err != nil {
 			return err
 		}
@@ -140,6 +140,10 @@ func run() error {
 
 	err = r.d.stop()
 	check("stop", err == nil, "scangated stopped on SIGTERM (err %v)", err)
+
+	// 9. Voice through aplay into snd-aloop, the relay and door sensor on
+	// gpio-sim.
+	r.relayAndVoice(cards)
 
 	// 8. Power cuts: the data partition on dm-log-writes, replayed to
 	// every flush.
