@@ -106,25 +106,28 @@ func (c Config) Problems() []error {
 			errs = append(errs, fmt.Errorf("voice.files: unknown prompt %q (one of %s)", k, strings.Join(Names(), ", ")))
 		}
 	}
-	seen := map[string]error{}
+	type result struct {
+		f   Format
+		err error
+	}
+	seen := map[string]result{}
 	for _, name := range Names() {
-		var first Format
-		var firstFile string
+		var first string // the first readable file of this prompt: the others must match it
 		for _, f := range c.files(name) {
-			err, done := seen[f]
+			r, done := seen[f]
 			if !done {
-				var fm Format
-				fm, err = readFormat(f)
-				seen[f] = err
-				if err == nil && firstFile != "" && fm != first {
-					err = fmt.Errorf("voice: %s is %v, but %s spoken with it is %v", f, fm, firstFile, first)
+				r.f, r.err = readFormat(f)
+				seen[f] = r
+				if r.err != nil {
+					errs = append(errs, r.err) // once a file, however many prompts use it
 				}
-				if err == nil && firstFile == "" {
-					first, firstFile = fm, f
-				}
-				if err != nil {
-					errs = append(errs, err)
-				}
+			}
+			switch {
+			case r.err != nil:
+			case first == "":
+				first = f
+			case r.f != seen[first].f:
+				errs = append(errs, fmt.Errorf("voice: %s is %v, but %s spoken with it is %v", f, r.f, first, seen[first].f))
 			}
 		}
 	}
