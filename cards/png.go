@@ -17,7 +17,7 @@ import (
 )
 
 // Render draws one card as a 300 dpi image of WidthPx × HeightPx pixels.
-// QR modules are exact ModulePx squares of pure black and white.
+// QR modules are exact squares (QR.Module pixels) of pure black and white.
 func Render(c Card) (*image.RGBA, error) {
 	cat, err := c.check()
 	if err != nil {
@@ -144,12 +144,13 @@ func (r *rasterCanvas) qr(x, y int, q *QR) {
 	side := q.SidePx()
 	r.fill(image.Rect(x, y, x+side, y+side), white)
 	black := image.NewUniform(color.RGBA{0, 0, 0, 0xff})
-	ox, oy := x+QuietZone*ModulePx, y+QuietZone*ModulePx
+	mp := q.Module()
+	ox, oy := x+QuietZone*mp, y+QuietZone*mp
 	for my := 0; my < q.Size; my++ {
 		for mx := 0; mx < q.Size; mx++ {
 			if q.Dark(mx, my) {
-				px, py := ox+mx*ModulePx, oy+my*ModulePx
-				draw.Draw(r.img, image.Rect(px, py, px+ModulePx, py+ModulePx), black, image.Point{}, draw.Src)
+				px, py := ox+mx*mp, oy+my*mp
+				draw.Draw(r.img, image.Rect(px, py, px+mp, py+mp), black, image.Point{}, draw.Src)
 			}
 		}
 	}

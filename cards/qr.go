@@ -23,7 +23,18 @@ type QR struct {
 func (q *QR) Dark(x, y int) bool { return q.dark[y][x] }
 
 // SidePx is the symbol's side in 300 dpi pixels, quiet zone included.
-func (q *QR) SidePx() int { return (q.Size + 2*QuietZone) * ModulePx }
+func (q *QR) SidePx() int { return (q.Size + 2*QuietZone) * q.Module() }
+
+// BoxPx is the side of the QR box on the card, quiet zone included: a
+// version-12 code (SG1) at ModulePx. SG2's version 9 fills it with 7 px
+// (0.59 mm) modules.
+const BoxPx = (65 + 2*QuietZone) * ModulePx
+
+// Module is the module side in 300 dpi pixels: ModulePx, or more for a
+// symbol (SG2's version 9) that fits the box a version-12 code takes at
+// ModulePx, so that a smaller code is printed in the same box with larger
+// modules.
+func (q *QR) Module() int { return max(ModulePx, BoxPx/(q.Size+2*QuietZone)) }
 
 // EncodeQR encodes text at error-correction level Q and checks that gozxing
 // reads the symbol back. Text outside the QR alphanumeric set (0-9 A-Z
@@ -107,7 +118,7 @@ func newQR(code *encoder.QRCode) *QR {
 	return q
 }
 
-// readBack decodes the symbol drawn at ModulePx with its quiet zone.
+// readBack decodes the symbol drawn at its module size with its quiet zone.
 func (q *QR) readBack(want string) error {
 	side := q.SidePx()
 	g := image.NewGray(image.Rect(0, 0, side, side))
@@ -119,9 +130,9 @@ func (q *QR) readBack(want string) error {
 			if !q.dark[my][mx] {
 				continue
 			}
-			for y := (QuietZone + my) * ModulePx; y < (QuietZone+my+1)*ModulePx; y++ {
+			for y := (QuietZone + my) * q.Module(); y < (QuietZone+my+1)*q.Module(); y++ {
 				row := g.Pix[y*g.Stride:]
-				for x := (QuietZone + mx) * ModulePx; x < (QuietZone+mx+1)*ModulePx; x++ {
+				for x := (QuietZone + mx) * q.Module(); x < (QuietZone+mx+1)*q.Module(); x++ {
 					row[x] = 0
 				}
 			}
