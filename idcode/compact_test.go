@@ -201,7 +201,7 @@ func TestCompactRoundTrip(t *testing.T) {
 		card.NotBefore.Before(c.NotBefore) || card.NotBefore.Sub(c.NotBefore) >= day {
 		t.Errorf("dates: iat %v exp %v nbf %v", card.IssuedAt, card.Expires, card.NotBefore)
 	}
-	if v := Verify(card, vecTrust(t), testNow); !v.Valid || v.Issuer == nil || v.Issuer.ID != vecIssuerA {
+	if v := Verify(card, vecTrust(t), testNow); !v.Valid || v.Issuer == nil || v.Issuer.ID != vecIssuerA || v.Card.Issuer != vecIssuerA || card.Issuer != "" {
 		t.Errorf("verdict %+v", v)
 	}
 	if _, err := SignCompact(testClaims(), vecKey(1)); err == nil {

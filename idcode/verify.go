@@ -221,7 +221,13 @@ func Verify(card *Card, t *Trust, now time.Time) Verdict {
 			continue
 		}
 		is := k.issuer
-		stage, v := 1, Verdict{Reason: ReasonUnknownKey, Card: card, Issuer: is}
+		vc := card
+		if compact { // the verdict's card names the issuer its key belongs to
+			c := *card
+			c.Issuer = is.ID
+			vc = &c
+		}
+		stage, v := 1, Verdict{Reason: ReasonUnknownKey, Card: vc, Issuer: is}
 		// An SG2 card names no issuer (the key does) and its iat is a
 		// day: the key must cover that day.
 		notBefore := is.NotBefore

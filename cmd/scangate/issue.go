@@ -307,13 +307,13 @@ func issueOne(row rosterRow, iss issuerInfo, key ed25519.PrivateKey, exp, now ti
 		}
 		photo = b
 	}
-	id, err := idcode.NewCardID()
+	id, err := idcode.NewCompactCardID() // new cards print SG2 (idcode.SignCompact)
 	if err != nil {
 		return cards.Card{}, manifestEntry{}, err
 	}
 	sub := row.Subject
 	if sub == "" {
-		var b [8]byte
+		var b [6]byte // SG2 carries it as 6 bytes
 		if _, err := rand.Read(b[:]); err != nil {
 			return cards.Card{}, manifestEntry{}, fmt.Errorf("subject: %w", err)
 		}
@@ -333,7 +333,7 @@ func issueOne(row rosterRow, iss issuerInfo, key ed25519.PrivateKey, exp, now ti
 		Name:     idcode.MaskName(row.Name),
 		Category: row.Category,
 	}
-	text, err := idcode.Sign(claims, key)
+	text, err := idcode.SignCompact(claims, key)
 	if err != nil {
 		return cards.Card{}, manifestEntry{}, err
 	}
