@@ -13,6 +13,16 @@
 // and sim; the kiosk only hands them its parts. Housekeeping (checkpoint,
 // purge, store probe) runs on its own goroutine, never on the door's.
 //
+// Beside the door, on the kiosk's clock: the trust files in
+// trust.watch_dirs (the boot partition, a USB stick) are looked at every
+// 5 s and a changed one is installed through trust's verify-before-store,
+// the result on the screen and in status (trustfiles.go); the idle screen
+// follows the device every second, saying when every card would be
+// refused (gate.Refusing, a store that takes no writes) and warning
+// trust.warn_days before the trust data runs out (idle.go); the [gpio]
+// button repeats the last message (button.go). Status reports times in
+// device.timezone.
+//
 // Liveness for the watchdog is real, not a timer: the decision loop must
 // have turned within the last interval, and a camera that says it is
 // streaming must have delivered a frame recently. A camera that is

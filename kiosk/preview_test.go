@@ -93,3 +93,30 @@ func TestStatusPageInChromium(t *testing.T) {
 		}
 	}
 }
+
+// The page warns in amber when the kiosk refuses every card: here it has
+// no pinned key at all.
+func TestStatusPageBannerInChromium(t *testing.T) {
+	browser, err := exec.LookPath("chromium")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("chromium not installed (scripts/install-deps.sh installs it)")
+		}
+		t.Skip("chromium not installed; skipped (scripts/install-deps.sh installs it)")
+	}
+	cfg := config.Default()
+	cfg.Status.Listen = "127.0.0.1:0"
+	r := kiosktest.Start(t, t.TempDir(), cfg, "")
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, browser, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir="+t.TempDir(), "--virtual-time-budget=3000", "--dump-dom", "http://"+r.K.StatusAddr()+"/").Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	dom := string(out)
+	if !strings.Contains(dom, "Refusing every card: configuration") || !strings.Contains(dom, `id="banner" style="display: block;"`) {
+		t.Errorf("page lacks the amber banner:\n%s", dom)
+	}
+}
