@@ -173,7 +173,7 @@ func (a *App) handlePerson(w http.ResponseWriter, r *request) {
 			return
 		}
 		for _, v := range vs {
-			visits = append(visits, visitView{When: v.Time.In(a.cfg.TimeZone).Format("2006-01-02 15:04"), Venue: v.Venue, Decision: v.Decision})
+			visits = append(visits, visitView{When: v.Time.In(a.cfg.TimeZone).Format("2006-01-02 15:04"), Venue: v.Venue, Decision: translate(lang(r.Request), "decision_"+v.Decision)})
 		}
 	}
 	slices.SortFunc(visits, func(x, y visitView) int { return strings.Compare(y.When, x.When) })
