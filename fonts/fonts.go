@@ -27,6 +27,7 @@ import (
 	"embed"
 	"fmt"
 	"image"
+	"io"
 	"io/fs"
 	"path"
 	"slices"
@@ -96,12 +97,20 @@ func load() (parsedFonts, error) {
 		}
 		names, _ := fs.Glob(extFS, "ext/*.ttf") // sorted
 		for _, n := range names {
-			b, err := extFS.ReadFile(n)
+			// Read in place through ReaderAt: ReadFile would copy 26 MB to
+			// the heap (and touch every page of the binary's copy), where
+			// reading in place keeps in memory only the glyphs drawn.
+			file, err := extFS.Open(n)
 			if err != nil {
-				parseErr = fmt.Errorf("fonts: read %s: %w", n, err)
+				parseErr = fmt.Errorf("fonts: open %s: %w", n, err)
 				return
 			}
-			f, err := opentype.Parse(b)
+			ra, ok := file.(io.ReaderAt)
+			if !ok {
+				parseErr = fmt.Errorf("fonts: %s cannot be read in place", n)
+				return
+			}
+			f, err := opentype.ParseReaderAt(ra)
 			if err != nil {
 				parseErr = fmt.Errorf("fonts: parse %s: %w", n, err)
 				return
