@@ -18,7 +18,8 @@ type KDFParams struct {
 }
 
 // DefaultKDF follows OWASP's argon2id minimum (19 MiB, 2 passes, 1
-// thread): about 40 ms on the 2-core hosts a collector runs on, and a
+// thread): 29 ms a check on the 2-core development VM under load 5
+// (BenchmarkPasswordDefaultKDF), and a
 // sign-in storm is bounded by the rate limit before it is by memory.
 var DefaultKDF = KDFParams{MemoryKiB: 19 * 1024, Time: 2, Threads: 1}
 

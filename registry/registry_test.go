@@ -330,3 +330,10 @@ func FuzzNormalizeInvite(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkPasswordDefaultKDF(b *testing.B) {
+	h, _ := registry.HashPassword("correct horse", registry.DefaultKDF)
+	for b.Loop() {
+		registry.CheckPassword(h, "correct horse")
+	}
+}
