@@ -16,6 +16,7 @@ import (
 	"github.com/scangate/scangate/display"
 	"github.com/scangate/scangate/downlink"
 	"github.com/scangate/scangate/idcode"
+	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/trust"
 )
 
@@ -202,6 +203,9 @@ func (k *Kiosk) installTrustFile(ctx context.Context, p, kind string) (control.T
 	} else if err != nil {
 		r.Result, r.Error = fileRefused, err.Error()
 		k.log.Warn("kiosk: trust file refused; nothing stored changed", "path", p, "err", err)
+		if storageFault(err) {
+			k.forget(p) // the file may be good: try it again once the media takes writes
+		}
 		return r, true
 	}
 	r.Result = fileInstalled
@@ -213,6 +217,23 @@ func (k *Kiosk) installTrustFile(ctx context.Context, p, kind string) (control.T
 	}
 	k.log.Info("kiosk: trust file installed", "path", p, "kind", kind, "version", r.Version)
 	return r, true
+}
+
+// storageFault reports an install that failed on the store, not on the file.
+func storageFault(err error) bool {
+	for _, e := range []error{store.ErrFull, store.ErrReadOnly, store.ErrCorrupt, store.ErrIO, store.ErrClosed} {
+		if errors.Is(err, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// forget drops what p held, so the next look tries it again.
+func (k *Kiosk) forget(p string) {
+	k.files.mu.Lock()
+	defer k.files.mu.Unlock()
+	delete(k.files.seen, p)
 }
 
 // readTrustFile reads a list file, refusing one larger than any list.
