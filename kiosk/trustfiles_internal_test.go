@@ -13,9 +13,9 @@ import (
 // itself is not, until it changes.
 func TestStorageFaultIsRetried(t *testing.T) {
 	for err, want := range map[error]bool{
-		fmt.Errorf("trust: store trust list: %w", store.ErrFull):     true,
+		fmt.Errorf("trust: store trust list: %w", store.ErrFull):      true,
 		fmt.Errorf("trust: store revocations: %w", store.ErrReadOnly): true,
-		fmt.Errorf("trust: %w", idcode.ErrListKeyUnknown):            false,
+		fmt.Errorf("trust: %w", idcode.ErrListKeyUnknown):             false,
 		fmt.Errorf("trust: trust list v1: %w (v2)", trust.ErrOlder):   false,
 	} {
 		if storageFault(err) != want {
