@@ -64,6 +64,7 @@ var messages = map[string][2]string{
 	"doc_passport":           {"护照", "Passport"},
 	"doc_other":              {"其他", "Other"},
 	"last4":                  {"证件号码后四位（不保存完整号码）", "Last four characters of the number (the full number is never stored)"},
+	"last4_short":            {"后四位", "Last four"},
 	"record":                 {"记录", "Record"},
 	"checked_by":             {"核验人", "Checked by"},
 	"no_doc_checks":          {"尚未核验证件。", "No document checked yet."},

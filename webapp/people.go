@@ -146,7 +146,7 @@ type visitView struct{ When, Venue, Decision string }
 
 type docView struct {
 	registry.DocCheck
-	When string
+	When, By string // By: the checking operator's login
 }
 
 func (a *App) handlePerson(w http.ResponseWriter, r *request) {
@@ -184,13 +184,24 @@ func (a *App) handlePerson(w http.ResponseWriter, r *request) {
 			a.fail(w, r.Request, &r.user, err)
 			return
 		}
+		logins := map[string]string{}
 		for _, d := range ds {
-			docs = append(docs, docView{DocCheck: d, When: d.At.In(a.cfg.TimeZone).Format("2006-01-02 15:04")})
+			if _, ok := logins[d.CheckedBy]; !ok {
+				logins[d.CheckedBy] = d.CheckedBy
+				if u, err := a.cfg.Store.User(r.Context(), d.CheckedBy); err == nil {
+					logins[d.CheckedBy] = u.Login
+				}
+			}
+			docs = append(docs, docView{DocCheck: d, When: d.At.In(a.cfg.TimeZone).Format("2006-01-02 15:04"), By: logins[d.CheckedBy]})
 		}
 	}
 	d := map[string]any{"Person": p, "Cards": views, "HasLive": hasLive, "Visits": visits, "Office": isOffice(r.user),
 		"DocTypes": registry.DocTypes, "DocChecks": docs, "Replacement": r.URL.Query().Get("lost") == "1" && !hasLive}
-	a.render(w, r.Request, http.StatusOK, "person", a.pageOf(r, "people", d))
+	title := "people"
+	if isOffice(r.user) {
+		title = "office_people"
+	}
+	a.render(w, r.Request, http.StatusOK, "person", a.pageOf(r, title, d))
 }
 
 func (a *App) handlePhoto(w http.ResponseWriter, r *request) {

@@ -93,6 +93,7 @@ func startSite(t *testing.T, postgres bool) *site {
 	s.admin(t, "POST", "/v1/admin/issuers", map[string]string{"id": "gulou", "name": "鼓楼区社区中心"}, nil)
 	for _, u := range []registry.NewUser{
 		{Login: "office", Password: "office password", Role: registry.RoleOperator, Issuers: []string{"gulou"}, Display: "社区办事处 张"},
+		{Login: "admin", Password: "admin password", Role: registry.RoleAdmin},
 	} {
 		if _, err := st.CreateUser(ctx, "cli", u); err != nil {
 			t.Fatal(err)
@@ -472,6 +473,22 @@ func runBrowser(t *testing.T, pg bool) {
 			os.WriteFile(filepath.Join(c.shots, d), sheet, 0o644)
 		}
 	}
+	c.logout()
+
+	// The administrator's pages: accounts and the audit log, which names
+	// no one.
+	c.login("admin", "admin password")
+	c.open("/admin/users")
+	c.submit(map[string]string{`input[name=login]`: "desk.hall1", `input[name=password]`: "staff password", `select[name=role]`: "staff", `input[name=venues]`: "hall-1"}, `form[action="/admin/users"] button.primary`)
+	if !strings.Contains(c.text(), "desk.hall1") {
+		t.Fatalf("staff account not listed: %s", c.text())
+	}
+	c.shot("admin-users")
+	c.open("/admin/audit")
+	if txt := c.text(); !strings.Contains(txt, "document_check") || strings.Contains(txt, "王秀英") || strings.Contains(txt, "李建国") || strings.Contains(txt, full) {
+		t.Fatalf("audit page: %s", txt)
+	}
+	c.shot("admin-audit")
 	c.logout()
 
 	// Wrong passwords are rate limited.
