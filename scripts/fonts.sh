@@ -19,7 +19,12 @@ mkdir -p "$cache" fonts/ext
 check() { echo "$sha256  $deb" | sha256sum --check --status; }
 if [ ! -f "$deb" ] || ! check; then
 	rm -f "$deb"
-	if ! command -v apt-get >/dev/null || ! (cd "$cache" && apt-get download "$pkg=$version"); then
+	fetch() { (cd "$cache" && apt-get download "$pkg=$version"); }
+	# A fresh system (a container) may have no package lists yet.
+	if command -v apt-get >/dev/null && ! fetch && [ "$(id -u)" = 0 ]; then
+		if apt-get update -qq; then fetch || true; fi
+	fi
+	if [ ! -f "$deb" ]; then
 		echo "fonts.sh: cannot fetch $pkg $version with apt-get download (Debian 12; run apt-get update first)." >&2
 		echo "fonts.sh: or put ${pkg}_${version}_all.deb (SHA-256 $sha256) into $cache/ by hand." >&2
 		exit 1
