@@ -208,6 +208,15 @@ func (k *Kiosk) installTrustFile(ctx context.Context, p, kind string) (control.T
 		}
 		return r, true
 	}
+	if stored, err := k.store.Blob(ctx, kind); err == nil && !bytes.Equal(stored.Data, b) {
+		// Same version as in force, other bytes: two renewals made from
+		// the same lists. The one in force stays; say so rather than
+		// claim the file was installed.
+		r.Result, r.Version = fileRefused, stored.Version
+		r.Error = fmt.Sprintf("v%d is in force with other contents: renew from the newest lists (scangate trust renew --from)", stored.Version)
+		k.log.Warn("kiosk: trust file has the version in force but other contents; not applied", "path", p, "version", stored.Version)
+		return r, true
+	}
 	r.Result = fileInstalled
 	if t := k.trust.Trust(); t != nil {
 		r.Version = t.List.Version

@@ -119,6 +119,11 @@ func TestRefusedTrustFilesChangeNothing(t *testing.T) {
 	if li.Files[0].Result != "older" || r.Status(t).Trust.ListVersion != 3 {
 		t.Fatalf("rollback: %+v, list v%d", li, r.Status(t).Trust.ListVersion)
 	}
+	// Another v3 (renewed twice from the same lists): the one in force stays.
+	is.WriteLists(t, drive, 3, time.Now().Add(-time.Minute)) // another issue time: other bytes
+	if li = scan(t, r, clk); li.Files[0].Result != "refused" || !strings.Contains(li.Files[0].Error, "in force with other contents") {
+		t.Fatalf("same version, other contents: %+v", li)
+	}
 	// A damaged file is refused too.
 	if err := os.WriteFile(filepath.Join(drive, "trust.json"), []byte("{not json"), 0o644); err != nil {
 		t.Fatal(err)
