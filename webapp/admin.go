@@ -94,5 +94,13 @@ func (a *App) handleAudit(w http.ResponseWriter, r *request) {
 	if len(es) == 100 {
 		older = es[len(es)-1].Seq
 	}
-	a.render(w, r.Request, http.StatusOK, "audit", a.pageOf(r, "audit", map[string]any{"Entries": es, "Older": older}))
+	type entry struct {
+		registry.AuditEntry
+		When string
+	}
+	views := make([]entry, len(es))
+	for i, e := range es {
+		views[i] = entry{e, e.At.In(a.cfg.TimeZone).Format("2006-01-02 15:04:05")}
+	}
+	a.render(w, r.Request, http.StatusOK, "audit", a.pageOf(r, "audit", map[string]any{"Entries": views, "Older": older}))
 }
