@@ -83,14 +83,20 @@ if command -v go > /dev/null; then
 		proxy="file://${cache}/cache/download"
 	fi
 	mkdir -p "${WORK}/mod" "${WORK}/src"
+	# The extension fonts as package/scangate cuts them: from the .deb, with
+	# the vendored modules only.
+	fontsdeb=${REPO}/.cache/fonts/fonts-hanazono_20170904-2.1_all.deb
+	[ -f "${fontsdeb}" ] || (cd "${REPO}" && bash scripts/fonts.sh > /dev/null)
 	cp "${REPO}/go.mod" "${REPO}/go.sum" "${WORK}/mod/"
 	git -C "${REPO}" archive HEAD | tar -x -C "${WORK}/src"
 	if (cd "${WORK}/mod" && GOFLAGS=-modcacherw GOMODCACHE="${WORK}/gomodcache" GOPROXY="${proxy}" go mod download) &&
 		(cd "${WORK}/src" && GOFLAGS=-modcacherw GOPROXY=off GOMODCACHE="${WORK}/gomodcache" go mod vendor) &&
+		(cd "${WORK}/src" && GOFLAGS=-mod=vendor GOPROXY=off GOMODCACHE="${WORK}/empty" \
+			bash scripts/fonts.sh --deb "${fontsdeb}" > /dev/null && test -s fonts/ext/20-HanaMinB-sub.ttf) &&
 		(cd "${WORK}/src" && GOFLAGS=-mod=vendor GOPROXY=off GOMODCACHE="${WORK}/empty" CGO_ENABLED=1 \
 			go build -trimpath -buildvcs=false -tags sqlite_omit_load_extension -o "${WORK}/bin/" \
 			github.com/scangate/scangate/cmd/scangated github.com/scangate/scangate/cmd/scangate); then
-		echo "ok   vendoring: modules from go.mod/go.sum only, vendor and build with GOPROXY=off"
+		echo "ok   vendoring: modules from go.mod/go.sum only, vendor, extension fonts and build with GOPROXY=off"
 	else
 		echo "FAIL vendoring: see above"
 		fail=1

@@ -5,8 +5,16 @@
 # SHA-256 pinned here, cut by fonts/internal/mkext to the characters the base
 # font lacks. Deterministic: the same package gives the same files. The .deb
 # is cached in .cache/fonts. Why and how big: docs/cards.md.
+#
+# scripts/fonts.sh --deb FILE cuts the fonts from a .deb fetched elsewhere
+# (Buildroot's package/scangate, which has no apt): the same checks, the
+# same bytes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+deb_arg=
+if [ "${1:-}" = --deb ]; then
+	deb_arg=$(realpath "$2")
+fi
 
 pkg=fonts-hanazono
 version=20170904-2.1
@@ -14,10 +22,11 @@ sha256=a6943366b4f5a6cec34221f8b4eb22555a628f0ee6ef4e3d3401cabe9363aeae
 go=${GO:-go}
 
 cache=.cache/fonts
-deb=$cache/${pkg}_${version}_all.deb
-mkdir -p "$cache" fonts/ext
+deb=${deb_arg:-$PWD/$cache/${pkg}_${version}_all.deb}
+mkdir -p fonts/ext
 check() { echo "$sha256  $deb" | sha256sum --check --status; }
-if [ ! -f "$deb" ] || ! check; then
+if [ -z "$deb_arg" ] && { [ ! -f "$deb" ] || ! check; }; then
+	mkdir -p "$cache"
 	rm -f "$deb"
 	fetch() { (cd "$cache" && apt-get download "$pkg=$version"); }
 	# A fresh system (a container) may have no package lists yet.
@@ -36,7 +45,8 @@ if ! check; then
 fi
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-dpkg-deb -x "$deb" "$tmp"
+# ar and tar, not dpkg-deb: a Buildroot host need not be Debian.
+(cd "$tmp" && ar x "$deb" data.tar.xz && tar -xJf data.tar.xz && rm data.tar.xz)
 dir=$tmp/usr/share/fonts/truetype/hanazono
 "$go" run ./fonts/internal/mkext -a "$dir/HanaMinA.ttf" -b "$dir/HanaMinB.ttf" -out fonts/ext
 cmp -s "$tmp/usr/share/doc/$pkg/copyright" fonts/HanaMin.COPYRIGHT ||

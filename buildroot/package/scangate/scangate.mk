@@ -22,7 +22,7 @@ SCANGATE_LDFLAGS = -s -w \
 # are not sources of the binaries.
 SCANGATE_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = \
 	--exclude=/bin/ --exclude=/var/ --exclude=/demo/ \
-	--exclude=/vendor/ --exclude=/buildroot/
+	--exclude=/vendor/ --exclude=/buildroot/ --exclude=/.cache/
 
 # A local package has no download step, so the golang infrastructure's
 # download post-process ("go mod vendor" on the downloaded tarball) never
@@ -51,11 +51,36 @@ $(SCANGATE_MODULES_STAMP): $(SCANGATE_SITE)/go.mod $(SCANGATE_SITE)/go.sum | hos
 
 scangate-source: $(SCANGATE_MODULES_STAMP)
 
+# Rare characters in names (CJK Extension A and B) need the extension
+# fonts that scripts/fonts.sh cuts from Debian's fonts-hanazono; they are
+# not in git (docs/cards.md). A local package has no download step, so the
+# .deb is fetched here with the modules (SHA-256 pinned, as in fonts.sh)
+# and cut in the configure step, so no image lacks them.
+SCANGATE_FONTS_DEB = fonts-hanazono_20170904-2.1_all.deb
+SCANGATE_FONTS_URL = https://deb.debian.org/debian/pool/main/f/fonts-hanazono/$(SCANGATE_FONTS_DEB)
+SCANGATE_FONTS_SHA256 = a6943366b4f5a6cec34221f8b4eb22555a628f0ee6ef4e3d3401cabe9363aeae
+
+$(SCANGATE_DL_DIR)/$(SCANGATE_FONTS_DEB):
+	@$(call MESSAGE,"Downloading the extension fonts")
+	mkdir -p $(SCANGATE_DL_DIR)
+	$(call qstrip,$(BR2_WGET)) -O $@.tmp $(SCANGATE_FONTS_URL)
+	echo "$(SCANGATE_FONTS_SHA256)  $@.tmp" | sha256sum -c --status || \
+		{ rm -f $@.tmp; echo "$(SCANGATE_FONTS_DEB): not the pinned SHA-256" >&2; exit 1; }
+	mv $@.tmp $@
+
+scangate-source: $(SCANGATE_DL_DIR)/$(SCANGATE_FONTS_DEB)
+
 define SCANGATE_VENDOR_MODULES
 	cd $(@D) && $(HOST_GO_COMMON_ENV) GOFLAGS=-modcacherw GOPROXY=off \
 		GOMODCACHE=$(SCANGATE_GOMODCACHE) $(GO_BIN) mod vendor
 endef
 SCANGATE_PRE_CONFIGURE_HOOKS += SCANGATE_VENDOR_MODULES
+
+define SCANGATE_EXTENSION_FONTS
+	cd $(@D) && $(HOST_GO_COMMON_ENV) GOFLAGS=-mod=vendor GOPROXY=off GO=$(GO_BIN) \
+		bash scripts/fonts.sh --deb $(SCANGATE_DL_DIR)/$(SCANGATE_FONTS_DEB)
+endef
+SCANGATE_PRE_CONFIGURE_HOOKS += SCANGATE_EXTENSION_FONTS
 
 # The daemon's own user: only the device groups it needs (camera, serial
 # and HID scanners, GPIO, I2C/SPI screens, sound). Root stays locked.
@@ -71,4 +96,4 @@ endef
 $(eval $(golang-package))
 
 # Building without a prior "make source" fetches the modules first.
-$(SCANGATE_TARGET_CONFIGURE): | $(SCANGATE_MODULES_STAMP)
+$(SCANGATE_TARGET_CONFIGURE): | $(SCANGATE_MODULES_STAMP) $(SCANGATE_DL_DIR)/$(SCANGATE_FONTS_DEB)
