@@ -41,6 +41,10 @@ var Rules = []deptest.Rule{
 		Packages: []string{"sync/collector/..."}, Forbidden: device, Tests: true},
 	{Why: "the uplink speaks to the store and the wire; the configuration and the local control socket are the wiring's",
 		Packages: []string{"sync/uplink"}, Forbidden: []string{"scangate/config", "scangate/control", "scangate/kiosk"}},
+	{Why: "the web pages and what they store are the collector's: no device code, and their tests need no kiosk (integration/web has both)",
+		Packages: []string{"webapp/...", "registry/..."}, Forbidden: device, Tests: true},
+	{Why: "the registry stores; serving pages is the web application's",
+		Packages: []string{"registry/..."}, Forbidden: []string{"net/http", "html/template", "scangate/webapp"}},
 	{Why: "the wire types are the protocol, nothing more",
 		Packages: []string{"sync/wire"}, Forbidden: append(append([]string{}, device...), "scangate/sync/collector", "scangate/idcode")},
 }
