@@ -461,6 +461,8 @@ func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
 		for _, n := range names {
 			fmt.Fprintln(stderr, "  "+adminActions[n].usage)
 		}
+		// Not over the API: it writes the first administrator into the database.
+		fmt.Fprintln(stderr, "  user-create LOGIN [--role admin|operator|staff] (--db collector.db | --postgres DSN) [--password-file F|-]   (an account for the web pages)")
 		fl.PrintDefaults()
 	}
 	// Flags may follow the operands: parse, take one operand, repeat.
