@@ -42,13 +42,15 @@ pkgs=(
   qemu-system-arm bison flex bc libssl-dev libgnutls28-dev bmap-tools xz-utils dpkg-dev autoconf automake libtool cpio kmod
   # the status page is tested in a real browser
   chromium
-  # make bench: zxing-cpp 3 (the zxing-wasm npm package) runs under node beside the decoder
-  nodejs npm
   # printed cards are rasterised and decoded back in the card tests
   poppler-utils
 )
 want=("${demo_pkgs[@]}")
 if [[ -n $test ]]; then want+=("${pkgs[@]}"); fi
+# make bench: zxing-cpp 3 (the zxing-wasm npm package) runs under node beside
+# the decoder. Debian's nodejs and npm, unless a node with npm is already
+# installed (NodeSource's nodejs carries npm and conflicts with Debian's).
+if [[ -n $test ]] && ! { command -v node && command -v npm; } > /dev/null; then want+=(nodejs npm); fi
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
