@@ -45,7 +45,7 @@ var DefaultDecodeOptions = DecodeOptions{Invert: true, Global: true, Downscale: 
 // NewDecoder returns a decoder with the settings the daemon uses.
 func NewDecoder() *Decoder {
 	dec := decoder.NewDecoder()
-	return &Decoder{dec: dec, grid: gridReader{dec: dec}, Opts: DefaultDecodeOptions}
+	return &Decoder{dec: dec, grid: gridReader{dec: dec, tiles: true}, Opts: DefaultDecodeOptions}
 }
 
 // Result is one decoded code and where it was found.

@@ -19,6 +19,7 @@ type gridReader struct {
 	dec    *decoder.Decoder
 	points []float64
 	bits   *gozxing.BitMatrix
+	tiles  bool // retry a grid that did not decode with per-tile transforms (tiles.go)
 }
 
 // gridTry bounds the dimensions tried per finder triple: the estimate and
@@ -59,20 +60,20 @@ func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoin
 	}
 	var ap *detector.AlignmentPattern
 	if len(ver.GetAlignmentPatternCenters()) > 0 {
-		brX := tr.GetX() - tl.GetX() + bl.GetX()
-		brY := tr.GetY() - tl.GetY() + bl.GetY()
 		k := 1 - 3/float64(dim-7)
-		ax := int(tl.GetX() + k*(brX-tl.GetX()))
-		ay := int(tl.GetY() + k*(brY-tl.GetY()))
+		ax, ay, ok := alignmentGuess(bl, tl, tr, k, true)
+		if !ok { // module sizes that no plane gives
+			ax, ay, _ = alignmentGuess(bl, tl, tr, k, false)
+		}
 		for f := 4.0; f <= 16; f *= 2 {
-			if ap = findAlignment(m, ms, ax, ay, f); ap != nil {
+			if ap = findAlignment(m, ms, int(ax), int(ay), f); ap != nil {
 				break
 			}
 		}
 	}
 	// Without an alignment pattern the grid is affine; with one found,
 	// an affine retry of the same dimension decoded nothing more.
-	return g.sampleDecode(m, bl, tl, tr, ap, dim)
+	return g.sampleDecode(m, bl, tl, tr, ap, dim, ver, ms)
 }
 
 func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detector.AlignmentPattern {
@@ -89,7 +90,7 @@ func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detec
 	return ap
 }
 
-func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int) (Result, error) {
+func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int, ver *decoder.Version, ms float64) (Result, error) {
 	t := detector.Detector_createTransform(tl, tr, bl, ap, dim)
 	if !g.timingOK(m, t, dim) {
 		return Result{}, ErrNotFound
@@ -99,6 +100,11 @@ func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.Resul
 		return Result{}, ErrNotFound
 	}
 	dr, err := g.dec.Decode(bits, nil)
+	if err != nil && g.tiles {
+		if bits, ok = g.sampleTiled(m, t, ver, ms); ok {
+			dr, err = g.dec.Decode(bits, nil)
+		}
+	}
 	if err != nil {
 		return Result{}, ErrNotFound
 	}
@@ -269,4 +275,31 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// alignmentGuess is where the bottom-right alignment pattern should be, k
+// of the way from the top-left finder to the fourth corner. Affine: the
+// parallelogram of the three finder centres. Perspective: the same
+// parallelogram on the card's plane, the finders weighted by the inverse
+// of their module size (nearer patterns look larger), which follows a
+// card turned away from the camera.
+func alignmentGuess(bl, tl, tr gozxing.ResultPoint, k float64, persp bool) (x, y float64, ok bool) {
+	wtl, wtr, wbl := 1.0, 1.0, 1.0
+	if persp {
+		fl, ok1 := tl.(*detector.FinderPattern)
+		fr, ok2 := tr.(*detector.FinderPattern)
+		fb, ok3 := bl.(*detector.FinderPattern)
+		if !ok1 || !ok2 || !ok3 || fl.GetEstimatedModuleSize() <= 0 || fr.GetEstimatedModuleSize() <= 0 || fb.GetEstimatedModuleSize() <= 0 {
+			return 0, 0, false
+		}
+		wtl, wtr, wbl = 1/fl.GetEstimatedModuleSize(), 1/fr.GetEstimatedModuleSize(), 1/fb.GetEstimatedModuleSize()
+	}
+	wbr := wtr + wbl - wtl
+	if wbr <= 0.2*wtl {
+		return 0, 0, false
+	}
+	brX := (wtr*tr.GetX() + wbl*bl.GetX() - wtl*tl.GetX())
+	brY := (wtr*tr.GetY() + wbl*bl.GetY() - wtl*tl.GetY())
+	w := wtl + k*(wbr-wtl)
+	return (wtl*tl.GetX() + k*(brX-wtl*tl.GetX())) / w, (wtl*tl.GetY() + k*(brY-wtl*tl.GetY())) / w, true
 }

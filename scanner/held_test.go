@@ -20,9 +20,10 @@ const (
 	heldCheckSeed = 20261204
 	heldCount     = 200 // frames in each half
 	heldEmpty     = 40  // frames with no code, each a new scene
-	// heldFloor is the tuning half's decoded count last measured; fewer
-	// is a regression.
-	heldFloor = 0
+	// heldFloor is the tuning half's decoded count last measured
+	// (2026-12-03: 72; 62 before tiles, the perspective alignment guess
+	// and four triples); fewer is a regression.
+	heldFloor = 72
 )
 
 var held struct {
