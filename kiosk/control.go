@@ -7,7 +7,6 @@ import (
 	"image"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/scangate/scangate/control"
@@ -15,6 +14,7 @@ import (
 	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/sim"
 	"github.com/scangate/scangate/statuspage"
+	"github.com/scangate/scangate/statusreport"
 	"github.com/scangate/scangate/version"
 )
 
@@ -59,52 +59,14 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 		st.Sources = append(st.Sources, control.SourceStatus{Name: t.name, Kind: t.kind, State: status,
 			Codes: codes, LastInput: ss.LastFrame, LastError: lastErr})
 	}
-	h := k.store.Health()
-	st.Store = control.StoreStatus{Health: string(h.State), LastError: h.Err}
-	if h.Recovered != "" {
-		st.Store.LastError = strings.TrimSpace(st.Store.LastError + " database was corrupt, moved to " + h.Recovered)
-	}
-	if rs, err := k.store.Recoveries(ctx); err == nil {
-		for _, r := range rs {
-			st.Store.Recoveries = append(st.Store.Recoveries, control.Recovery{At: r.At.In(k.loc), Salvaged: r.Salvaged, Lost: r.Lost})
-		}
-	}
-	if ob, err := k.store.OutboxStats(ctx); err == nil {
-		st.Store.OutboxDepth, st.Store.PurgedUnsent = ob.Depth, ob.Purged
-		st.Store.Checkins = ob.LastSeq
-		if !ob.Oldest.IsZero() {
-			st.Store.OldestAgeS = now.Sub(ob.Oldest).Seconds()
-		}
-	} else {
-		st.Store.LastError = err.Error()
-	}
-	if t := k.trust.Trust(); t != nil {
-		st.Trust.ListVersion = t.List.Version
-		st.Trust.Issuers = len(t.List.Issuers)
-		ref := t.FetchedAt
-		if ref.IsZero() {
-			ref = t.List.IssuedAt
-		}
-		st.Trust.AgeS = now.Sub(ref).Seconds()
-		if t.Revoked != nil {
-			st.Trust.RevocationVersion = t.Revoked.Version
-		}
-		st.Trust.Stale = t.Stale(now) != ""
-	} else {
-		st.Trust.Stale = true
-	}
+	st.Store = statusreport.Store(ctx, k.store, now, k.loc)
+	st.Trust = statusreport.Trust(k.trust.Trust(), k.trust.Pins(), now)
 	st.Trust.RefusedFrom = k.refusedFrom()
 	st.Trust.Warn = k.warning(now)
 	st.Trust.Refusing = string(k.refusing())
 	st.Trust.LastInstall = k.lastTrustInstall()
-	for _, p := range k.trust.Pins() {
-		st.Trust.Pins = append(st.Trust.Pins, control.Pin{KID: p.KID(), Origin: p.Origin})
-	}
 	if k.uplink != nil {
-		us := uplinkStatus(k.uplink.Status())
-		if !us.LastSuccess.IsZero() {
-			us.LastSuccess = us.LastSuccess.In(k.loc)
-		}
+		us := statusreport.Uplink(k.uplink.Status(), k.loc)
 		st.Uplink = &us
 	}
 	st.Clock = control.ClockStatus{Now: now.In(k.loc), TimeZone: k.loc.String(), BootID: k.bootID}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/scangate/scangate/config"
-	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/sync/uplink"
 )
@@ -39,17 +38,4 @@ func uplinkOptions(c config.Uplink, dataDir string) (uplink.Options, error) {
 		URL: c.URL, CollectorKey: key, EnrollToken: c.EnrollToken,
 		KeyFile: filepath.Join(dataDir, uplink.KeyFileName), PollInterval: c.PollInterval.Duration,
 	}, nil
-}
-
-// uplinkStatus is the uplink's state in the shape `scangate status` shows.
-func uplinkStatus(s uplink.Status) control.UplinkStatus {
-	last := s.LastError
-	if s.Refused != "" && last == "" {
-		last = "refused: " + s.Refused
-	}
-	if s.Conflicts > 0 && last == "" {
-		last = fmt.Sprintf("collector reported %d conflicting check-ins (kept aside there)", s.Conflicts)
-	}
-	return control.UplinkStatus{URL: s.URL, Enrolled: s.Enrolled, DeviceID: s.DeviceID,
-		LastSuccess: s.LastSuccess, LastError: last, BundleETag: s.BundleETag}
 }

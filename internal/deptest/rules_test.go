@@ -32,7 +32,7 @@ var Rules = []deptest.Rule{
 	{Why: "the decision does not link the decoder",
 		Packages: []string{"gate", "display", "voice", "trust"}, Forbidden: []string{"github.com/makiuchi-d/gozxing/", "scangate/scanner"}},
 	{Why: "the kiosk ships no collector, PostgreSQL client or PDF printer",
-		Packages:  []string{"cmd/scangated", "kiosk", "sync/uplink", "store", "trust", "gate", "scanner", "display", "drivers/..."},
+		Packages:  []string{"cmd/scangated", "kiosk", "statusreport", "sync/uplink", "store", "trust", "gate", "scanner", "display", "drivers/..."},
 		Forbidden: server},
 	{Why: "device-side tests run without the server; tests of both sides together live in integration/",
 		Packages:  []string{"kiosk", "sync/uplink", "store", "trust", "gate", "scanner", "display", "drivers/..."},
