@@ -335,7 +335,10 @@ func triples(cands []finderCand, out []triple) []triple {
 				}
 				score := (math.Abs(d[2]-d[0]-d[1]) + math.Abs(d[1]-d[0])) / d[2]
 				score += (hi - lo) / hi
-				if score > 0.8 {
+				// 1.5, not 0.8: a card tilted 30° on both axes is far from a
+				// right isosceles triangle (+5 held tuning frames); the
+				// timing check rejects the wrong triples this lets in.
+				if score > 1.5 {
 					continue
 				}
 				fa := detector.NewFinderPattern(a.x, a.y, a.ms, a.n)
