@@ -65,8 +65,23 @@ func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoin
 		if !ok { // module sizes that no plane gives
 			ax, ay, _ = alignmentGuess(bl, tl, tr, k, false)
 		}
+		ams := ms
+		if fl, ok := tl.(*detector.FinderPattern); ok {
+			if fr, ok := tr.(*detector.FinderPattern); ok {
+				if fb, ok := bl.(*detector.FinderPattern); ok {
+					// The module size near the fourth corner: depth,
+					// and so 1/ms, is linear on the card's plane. zxing's
+					// run measure scaled by it: the alignment finder
+					// wants the local size (+12 held tuning frames).
+					w := 1/fr.GetEstimatedModuleSize() + 1/fb.GetEstimatedModuleSize() - 1/fl.GetEstimatedModuleSize()
+					if w > 0 {
+						ams = math.Max(ms/2, math.Min(2*ms, ms*(1/w)/((fl.GetEstimatedModuleSize()+fr.GetEstimatedModuleSize()+fb.GetEstimatedModuleSize())/3)))
+					}
+				}
+			}
+		}
 		for f := 4.0; f <= 16; f *= 2 {
-			if ap = findAlignment(m, ms, int(ax), int(ay), f); ap != nil {
+			if ap = findAlignment(m, ams, int(ax), int(ay), f); ap != nil {
 				break
 			}
 		}

@@ -21,9 +21,9 @@ const (
 	heldCount     = 200 // frames in each half
 	heldEmpty     = 40  // frames with no code, each a new scene
 	// heldFloor is the tuning half's decoded count last measured
-	// (2026-12-03: 77; 62 before tiles, the perspective alignment guess,
+	// (2026-12-03: 89; 62 before tiles, the perspective alignment guess and size,
 	// four triples and the looser triple score); fewer is a regression.
-	heldFloor = 77
+	heldFloor = 89
 )
 
 var held struct {
