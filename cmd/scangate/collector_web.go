@@ -45,7 +45,16 @@ func collectorHandler(ctx context.Context, srv *collector.Server, be collector.B
 	if err != nil {
 		return nil, err
 	}
-	return webapp.Mount(srv, app), nil
+	mounted := webapp.Mount(srv, app)
+	// Every path outside /v1/ is the web application's, except the
+	// collector's Prometheus metrics.
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == collector.MetricsPath {
+			srv.ServeHTTP(w, r)
+			return
+		}
+		mounted.ServeHTTP(w, r)
+	}), nil
 }
 
 // runUserCreate creates a web account directly in the database: the first

@@ -15,6 +15,7 @@ import (
 
 	"github.com/scangate/scangate/cards"
 	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/internal/promtest"
 	"github.com/scangate/scangate/registry"
 	"github.com/scangate/scangate/sync/collector"
 )
@@ -26,6 +27,10 @@ func TestCollectorWebPages(t *testing.T) {
 	f := newCollectorFiles(t)
 	url, stop, _ := startCollector(t, f.args("--kek-file", f.kek)...)
 	defer stop()
+	// /metrics is the collector's, not a web page.
+	if f := promtest.Scrape(t, url+"/metrics"); len(f["scangate_collector_batches_total"].GetMetric()) != 1 {
+		t.Fatalf("/metrics of the command: no scangate_collector_batches_total in %d families", len(f))
+	}
 	admin := func(args ...string) (int, string) {
 		t.Helper()
 		var out, errb bytes.Buffer

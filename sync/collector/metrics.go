@@ -3,7 +3,7 @@ package collector
 import "sync/atomic"
 
 // Metrics counts what one collector process did since it started, for
-// GET /v1/admin/metrics and a future /metrics endpoint. The durable,
+// GET /v1/admin/metrics and the Prometheus /metrics (prom.go). The durable,
 // fleet-wide figures (conflicts and losses per device ledger) are in the
 // database and in the device view.
 type Metrics struct {
@@ -14,6 +14,7 @@ type Metrics struct {
 	DeclaredPurged atomic.Uint64 // of those, deleted by the device's retention before upload
 	ReplaysRefused atomic.Uint64 // signed requests refused for a used nonce
 	ClientGone     atomic.Uint64 // requests whose client hung up before the answer
+	DBErrors       atomic.Uint64 // backend errors: 500 answers, failed metrics queries
 }
 
 // MetricsSnapshot is Metrics read at one moment.
@@ -25,6 +26,7 @@ type MetricsSnapshot struct {
 	DeclaredPurged uint64 `json:"declared_purged"`
 	ReplaysRefused uint64 `json:"replays_refused"`
 	ClientGone     uint64 `json:"client_gone"`
+	DBErrors       uint64 `json:"database_errors"`
 }
 
 // Snapshot reads every counter.
@@ -32,6 +34,7 @@ func (m *Metrics) Snapshot() MetricsSnapshot {
 	return MetricsSnapshot{
 		Batches: m.Batches.Load(), Records: m.Records.Load(), Conflicts: m.Conflicts.Load(),
 		DeclaredLost: m.DeclaredLost.Load(), DeclaredPurged: m.DeclaredPurged.Load(), ReplaysRefused: m.ReplaysRefused.Load(), ClientGone: m.ClientGone.Load(),
+		DBErrors: m.DBErrors.Load(),
 	}
 }
 

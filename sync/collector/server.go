@@ -59,6 +59,7 @@ type Server struct {
 	admin  [32]byte // SHA-256 of the admin token
 
 	metrics   Metrics
+	prom      *promView
 	lastSweep atomic.Int64 // unix ns of the last nonce sweep started
 
 	lmu   sync.Mutex
@@ -108,6 +109,7 @@ func New(cfg Config) (*Server, error) {
 		admin:  sha256.Sum256([]byte(cfg.AdminToken)),
 	}
 	s.kid = idcode.KeyID(s.pub)
+	s.prom = newPromView(s)
 	s.routes()
 	return s, nil
 }
@@ -140,6 +142,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v1/admin/erasures", s.adminOnly(s.handleErase))
 	m.HandleFunc("GET /v1/admin/erasures", s.adminOnly(s.handleListErasures))
 	m.HandleFunc("POST /v1/admin/purge", s.adminOnly(s.handlePurge))
+	m.Handle("GET "+MetricsPath, s.prom.handler)
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, wire.Errorf(http.StatusNotFound, wire.CodeNotFound, "no such endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -148,8 +151,15 @@ func (s *Server) routes() {
 
 // ServeHTTP answers one request. Every answer carries the server time.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// Latency is a duration on the monotonic clock, whatever Now says.
+	start := time.Now()
 	w.Header().Set(wire.ServerTimeHeader, s.now().UTC().Format(time.RFC3339Nano))
-	s.mux.ServeHTTP(w, r)
+	sw := &statusWriter{ResponseWriter: w}
+	s.mux.ServeHTTP(sw, r) // sets r.Pattern
+	if sw.code == 0 {
+		sw.code = http.StatusOK
+	}
+	s.prom.observe(r.Pattern, sw.code, time.Since(start))
 }
 
 func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
@@ -182,6 +192,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		case errors.Is(err, ErrBadRequest):
 			we = wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err)
 		default:
+			s.metrics.DBErrors.Add(1)
 			s.log.Error("collector: internal error", "route", route(r), "err", err)
 			we = wire.Errorf(http.StatusInternalServerError, wire.CodeInternal, "internal error")
 		}
