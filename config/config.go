@@ -58,6 +58,7 @@ type Config struct {
 	Relay   Relay   `toml:"relay"`
 	Uplink  Uplink  `toml:"uplink"`
 	Status  Status  `toml:"status"`
+	Metrics Metrics `toml:"metrics"`
 	Log     Log     `toml:"log"`
 	Network Network `toml:"network"`
 	Update  Update  `toml:"update"`
@@ -192,7 +193,8 @@ type Uplink struct {
 
 // Status is the local status page.
 type Status struct {
-	Listen string `toml:"listen"` // e.g. ":8080"; empty disables the page
+	Listen       string `toml:"listen"`        // e.g. ":8080"; empty disables the page
+	PasswordHash string `toml:"password_hash"` // bcrypt, from `scangate hash-password`; required with listen
 }
 
 // Network is the kiosk's own network: DHCP on every Ethernet port unless
@@ -539,6 +541,8 @@ func (c *Config) problems() []Problem {
 	c.Voice.check(bad)
 	c.Relay.check(bad)
 	c.Network.check(bad)
+	c.Metrics.check(c.Status.Listen, bad)
+	c.Status.check(bad)
 	if u := c.Update.URL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		bad("update.url", "must be an http(s) URL of a .raucb bundle, got %q", u)
 	}

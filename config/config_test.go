@@ -97,6 +97,9 @@ func TestParseErrorsNameLineAndKey(t *testing.T) {
 		{"negative", "[scanner]\nreread = \"-1s\"\n", []string{"reread", "negative"}},
 		{"bad time zone", "[device]\ntimezone = \"Asia/Beijing\"\n", []string{"k.toml:2", `"device.timezone"`, "Asia/Beijing"}},
 		{"empty time zone", "[device]\ntimezone = \"\"\n", []string{`"device.timezone"`}},
+		{"metrics no port", "[metrics]\nlisten = \"localhost\"\n", []string{`"metrics.listen"`, "[host]:port"}},
+		{"metrics bad port", "[metrics]\nlisten = \":http\"\n", []string{`"metrics.listen"`}},
+		{"metrics on the status page", "[status]\nlisten = \":8080\"\n[metrics]\nlisten = \":8080\"\n", []string{`"metrics.listen"`, "differ from status.listen"}},
 		{"warn days", "[trust]\nwarn_days = -1\n", []string{`"trust.warn_days"`}},
 		{"relative watch dir", "[trust]\nwatch_dirs = [\"boot\"]\n", []string{`"trust.watch_dirs"`, "absolute"}},
 	} {

@@ -75,6 +75,10 @@ type Kiosk struct {
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
 	lastCode   atomic.Int64 // unix nanos of the last code decided (idle checkpoints)
 	statusAddr atomic.Value // string: the status page's listening address
+
+	metrics         *kioskMetrics
+	metricsAddr     atomic.Value // string: the metrics endpoint's listening address
+	storeScrapeErrs atomic.Uint64
 }
 
 // StatusAddr is the status page's address ("" when it is off).
@@ -109,6 +113,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	}
 	k = &Kiosk{opts: opts, cfg: cfg, dataDir: dataDir, log: opts.Logger, clock: opts.Clock,
 		started: opts.Clock.Now(), bus: newBus()}
+	k.metrics = newKioskMetrics(k)
 	if k.loc, err = cfg.Device.Location(); err != nil {
 		return nil, fmt.Errorf("kiosk: device.timezone: %w", err)
 	}
@@ -319,6 +324,13 @@ func (k *Kiosk) run(ctx context.Context) error {
 		}
 		defer stop()
 	}
+	if k.cfg.Metrics.Listen != "" {
+		stop, err := k.serveMetrics(k.cfg.Metrics.Listen)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	k.loopBeat.Store(k.clock.Now().UnixNano())
 	k.ready.Store(true)
 	notify.send("READY=1\nSTATUS=deciding")
@@ -419,7 +431,9 @@ func (k *Kiosk) handle(ctx context.Context, c door.Code) {
 	d := k.gate.Decide(ctx, c)
 	k.relay.admitted(d) // opens only for an admission the store holds
 	k.display.Show(d)
-	k.bus.publish(door.Shown{Decision: d, ShownAt: time.Now()})
+	shown := door.Shown{Decision: d, ShownAt: time.Now()}
+	k.bus.publish(shown)
+	k.metrics.shown(shown)
 }
 
 // watchdog pings systemd at half the interval while the kiosk is alive.

@@ -21,6 +21,7 @@ type Status struct {
 	ClockOffset  time.Duration // collector clock minus device clock, from the last answer
 	Uploaded     uint64        // records acknowledged since start
 	Batches      uint64
+	Errors       uint64 // failed exchanges (uploads, bundles, enrolment), since start
 	Conflicts    uint64 // records the collector held differently under the same seq, since start
 	// Purged counts check-ins retention deleted before they were uploaded,
 	// ever; the collector records their gap as purged (store.Purge).
@@ -34,7 +35,7 @@ func (u *Uplink) Status() Status {
 	st := Status{
 		URL: u.opts.URL, Enrolled: u.enrolled, DeviceID: u.deviceID, Venue: u.venue, Refused: u.refused,
 		LastSuccess: u.lastSuccess, LastError: u.lastError, LastErrorAt: u.lastErrorAt,
-		BundleETag: u.etag, ClockOffset: u.offset, Uploaded: u.uploaded, Batches: u.batches, Conflicts: u.conflicts,
+		BundleETag: u.etag, ClockOffset: u.offset, Uploaded: u.uploaded, Batches: u.batches, Errors: u.errors, Conflicts: u.conflicts,
 	}
 	u.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -189,6 +189,7 @@ type Uplink struct {
 	signedTime  time.Time // local monotonic-bearing time of the last signed server time
 	uploaded    uint64
 	batches     uint64
+	errors      uint64 // failed exchanges, since start
 	conflicts   uint64 // records the collector reported holding differently
 	noPurged    bool   // the collector refused purged ranges (it predates them)
 }
@@ -247,6 +248,7 @@ func (u *Uplink) failed(what string, err error) {
 	u.mu.Lock()
 	u.lastError = what + ": " + err.Error()
 	u.lastErrorAt = u.opts.Clock.Now()
+	u.errors++
 	u.mu.Unlock()
 	var he *httpError
 	if errors.As(err, &he) && he.refusal() {
