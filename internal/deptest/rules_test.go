@@ -45,6 +45,10 @@ var Rules = []deptest.Rule{
 		Packages: []string{"webapp/...", "registry/..."}, Forbidden: device, Tests: true},
 	{Why: "the registry stores; serving pages is the web application's",
 		Packages: []string{"registry/..."}, Forbidden: []string{"net/http", "html/template", "scangate/webapp"}},
+	{Why: "the metrics test helper scrapes HTTP and knows neither side, so both sides' tests can use it",
+		Packages: []string{"internal/promtest"}, Forbidden: append(append([]string{}, device...), server...)},
+	{Why: "the kiosk's metrics read the device's own parts: no collector code",
+		Packages: []string{"kiosk", "cmd/scangated"}, Forbidden: []string{"scangate/sync/collector", "scangate/webapp", "scangate/registry"}},
 	{Why: "the wire types are the protocol, nothing more",
 		Packages: []string{"sync/wire"}, Forbidden: append(append([]string{}, device...), "scangate/sync/collector", "scangate/idcode")},
 }
