@@ -92,6 +92,7 @@ type item struct {
 	dec       door.Decision
 	notice    *Message
 	noticeFor time.Duration
+	test      *test // a technician's test of one output (Test)
 }
 
 // New starts a display on the given outputs; each must implement at least
@@ -239,9 +240,12 @@ func (d *Display) run() {
 		it := *next
 		next = nil
 		var quit bool
-		if it.notice != nil {
+		switch {
+		case it.test != nil:
+			next, quit = d.playTest(*it.test)
+		case it.notice != nil:
 			next, quit = d.showNotice(*it.notice, it.noticeFor)
-		} else {
+		default:
 			next, quit = d.play(it.dec)
 		}
 		if quit {

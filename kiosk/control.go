@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/display"
 	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/scanner"
 	"github.com/scangate/scangate/sim"
@@ -84,9 +85,14 @@ func (k *Kiosk) serveStatusPage(addr string) (stop func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: status page %s: %w", addr, err)
 	}
+	page, err := statuspage.Protected(statusSource{k}, statuspage.Options{
+		PasswordHash: k.cfg.Status.PasswordHash, Tester: outputTester{k}, Clock: k.clock, Logger: k.log})
+	if err != nil {
+		l.Close()
+		return nil, fmt.Errorf("kiosk: status page: %w", err)
+	}
 	k.statusAddr.Store(l.Addr().String())
-	mux := statuspage.Handler(statusSource{k})
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	srv := &http.Server{Handler: page, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			k.log.Error("kiosk: status page", "err", err)
@@ -110,6 +116,11 @@ func (s statusSource) Snapshot(ctx context.Context) (scanner.Snapshot, error) {
 	}
 	return s.k.scanner.Snapshot(ctx, s.k.hw.cameras[0].name)
 }
+
+// outputTester runs the status page's output tests on the door's display.
+type outputTester struct{ k *Kiosk }
+
+func (o outputTester) Test(part string) error { return o.k.display.Test(display.Part(part)) }
 
 // simDoor is the kiosk's simulated hardware as the simulator drives it.
 type simDoor struct{ k *Kiosk }

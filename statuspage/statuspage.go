@@ -32,7 +32,9 @@ type Source interface {
 	Snapshot(ctx context.Context) (scanner.Snapshot, error)
 }
 
-// Handler serves the page, /v1/status, /v1/preview.jpg and /v1/aim.
+// Handler serves the page, /v1/status, /v1/health, /v1/preview.jpg and
+// /v1/aim with no sign-in: the control socket's handler (its 0600 file
+// mode is the lock). The venue's network gets Protected.
 func Handler(src Source) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/status", func(w http.ResponseWriter, r *http.Request) {
@@ -40,10 +42,12 @@ func Handler(src Source) *http.ServeMux {
 	})
 	mux.HandleFunc("GET /v1/preview.jpg", func(w http.ResponseWriter, r *http.Request) { handlePreview(src, w, r) })
 	mux.HandleFunc("GET /v1/aim", func(w http.ResponseWriter, r *http.Request) { handleAim(src, w, r) })
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, statusPage)
+	mux.HandleFunc("GET /v1/health", func(w http.ResponseWriter, r *http.Request) {
+		st := src.Status(r.Context())
+		cs := Health(st, st.Clock.Now)
+		control.WriteJSON(w, http.StatusOK, map[string]any{"level": Worst(cs), "checks": cs})
 	})
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) { servePage(w, "", false) })
 	return mux
 }
 
@@ -134,24 +138,34 @@ func snapshot(src Source, w http.ResponseWriter, r *http.Request) (scanner.Snaps
 	return snap, true
 }
 
-// statusPage is the technician's page: the live camera preview with the
-// aiming aid (rotation, tilt, size of the card in view) and the status.
+// statusPage is the technician's page: the health summary first (green,
+// amber, red), then the live camera preview with the aiming aid, the
+// output tests and the status. {{NONCE}} and {{CSRF}} are filled per page.
 const statusPage = `<!doctype html><html lang="zh"><meta charset="utf-8">
 <meta name="viewport" content="width=device-width,initial-scale=1"><title>scangate</title>
 <style>
-body{font:16px system-ui,sans-serif;margin:1.5em;color:#222}
-h1{font-size:1.3em}.row{display:flex;gap:1.5em;flex-wrap:wrap}
+body{font:20px system-ui,sans-serif;margin:1.2em;color:#222}
+h1{font-size:1.4em}.row{display:flex;gap:1.5em;flex-wrap:wrap}
 img{width:640px;max-width:100%;background:#000;border-radius:4px}
 #aim{font-size:1.2em;margin:.5em 0}.ok{color:#080}.warn{color:#b60}
-pre{background:#f4f4f4;padding:1em;max-width:40em;overflow:auto}
+pre{background:#f4f4f4;padding:1em;max-width:40em;overflow:auto;font-size:14px}
 #banner{display:none;background:#f5a600;color:#000;padding:.6em 1em;border-radius:4px;margin:.5em 0;font-weight:600}
+#health div{padding:.5em .8em;margin:.3em 0;border-radius:4px;font-weight:600}
+.green{background:#d7f5df}.amber{background:#fde7b0}.red{background:#f9c9c9}
+#tests button{font-size:1em;padding:.5em .8em;margin:.2em}
 </style>
 <h1>scangate 状态 / status</h1>
+<div id="health">…</div>
 <div id="banner"></div>
+<div id="tests"><button data-part="lights">测试指示灯 / Test LEDs</button><button data-part="buzzer">测试蜂鸣器 / Test buzzer</button><button data-part="screen">测试屏幕 / Test screen</button><button data-part="voice">测试语音 / Test voice</button> <span id="tested"></span></div>
 <div class="row"><div><img id="cam" alt="camera"><div id="aim">…</div></div><pre id="s">…</pre></div>
-<script>
+<script nonce="{{NONCE}}">
+const csrf='{{CSRF}}';
 const $=id=>document.getElementById(id);
 async function status(){try{const r=await fetch('/v1/status');const s=await r.json();$('s').textContent=JSON.stringify(s,null,2);banner(s.trust||{})}catch(e){$('s').textContent=String(e)}}
+async function health(){try{const r=await fetch('/v1/health');const h=await r.json();const d=$('health');d.textContent='';
+ for(const c of h.checks){const e=document.createElement('div');e.className=c.level;e.dataset.part=c.part;e.textContent=c.zh+' / '+c.en;d.appendChild(e)}
+ d.dataset.level=h.level}catch(e){$('health').textContent=String(e)}}
 // Amber when the device refuses every card, or will soon (trust.warn_days).
 function banner(t){const b=$('banner');let m='';
  if(t.refusing)m='设备拒绝所有卡 / Refusing every card: '+t.refusing+' — 请找工作人员 / see staff';
@@ -167,7 +181,10 @@ async function aim(){
    ' · 旋转 rotation '+a.rotation_deg.toFixed(0)+'° · 大小 size '+a.size_px.toFixed(0)+' px'+
    (good?'':' — 请让卡片正对摄像头 / hold the card square to the camera')
  }catch(e){$('aim').textContent=String(e)}}
+for(const b of document.querySelectorAll('#tests button'))b.onclick=async()=>{
+ const r=await fetch('/v1/test/'+b.dataset.part,{method:'POST',headers:{'X-CSRF-Token':csrf}});
+ $('tested').textContent=r.ok?'✓ '+b.dataset.part:'✗ '+(await r.json()).error};
 function frame(){$('cam').src='/v1/preview.jpg?t='+Date.now()}
 $('cam').onload=()=>setTimeout(frame,300);$('cam').onerror=()=>setTimeout(frame,2000);
-frame();status();aim();setInterval(status,2000);setInterval(aim,1000);
+frame();health();status();aim();setInterval(health,2000);setInterval(status,2000);setInterval(aim,1000);
 </script></html>`

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/scanner"
@@ -49,5 +50,66 @@ func TestHandlerWithoutCamera(t *testing.T) {
 		if resp.StatusCode != want {
 			t.Errorf("%s: %d, want %d", path, resp.StatusCode, want)
 		}
+	}
+}
+
+// TestHealth: each part's colour follows from the status, and the
+// summary is the worst of them.
+func TestHealth(t *testing.T) {
+	good := control.Status{
+		Sources: []control.SourceStatus{{Name: "camera0", State: "streaming"}, {Name: "serial0", State: "open"}},
+		Store:   control.StoreStatus{Health: "ok"},
+		Trust:   control.TrustStatus{ListVersion: 3},
+		Clock:   control.ClockStatus{Synced: true},
+	}
+	level := func(st control.Status, part string) Level {
+		for _, c := range Health(st, time.Now()) {
+			if c.Part == part {
+				return c.Level
+			}
+		}
+		t.Fatalf("no %s check", part)
+		return ""
+	}
+	if cs := Health(good, time.Now()); Worst(cs) != Green {
+		t.Fatalf("a healthy kiosk: %+v", cs)
+	}
+	cases := []struct {
+		name string
+		edit func(*control.Status)
+		part string
+		want Level
+	}{
+		{"refusing", func(s *control.Status) { s.Trust.Refusing = "trust_data_stale" }, "trust", Red},
+		{"stale", func(s *control.Status) { s.Trust.Stale = true }, "trust", Red},
+		{"warn", func(s *control.Status) { s.Trust.Warn = true }, "trust", Amber},
+		{"clock", func(s *control.Status) { s.Clock.Synced = false }, "clock", Amber},
+		{"storage fault", func(s *control.Status) { s.Store.Health = "io" }, "storage", Red},
+		{"storage error", func(s *control.Status) { s.Store.LastError = "disk I/O error" }, "storage", Amber},
+		{"one reader down", func(s *control.Status) { s.Sources[0].State = "disconnected" }, "sources", Amber},
+		{"no reader", func(s *control.Status) { s.Sources = nil }, "sources", Red},
+		{"upload error", func(s *control.Status) { s.Uplink = &control.UplinkStatus{Enrolled: true, LastError: "timeout"} }, "uplink", Amber},
+		{"not enrolled", func(s *control.Status) { s.Uplink = &control.UplinkStatus{} }, "uplink", Amber},
+	}
+	for _, c := range cases {
+		st := good
+		st.Sources = append([]control.SourceStatus(nil), good.Sources...)
+		c.edit(&st)
+		if got := level(st, c.part); got != c.want {
+			t.Errorf("%s: %s is %s, want %s", c.name, c.part, got, c.want)
+		}
+		if got := Worst(Health(st, time.Now())); got != c.want {
+			t.Errorf("%s: summary %s, want %s", c.name, got, c.want)
+		}
+	}
+}
+
+// TestProtectedNeedsAHash: the page is never served without a password.
+func TestProtectedNeedsAHash(t *testing.T) {
+	if _, err := Protected(noCamera{}, Options{}); err == nil {
+		t.Fatal("Protected without a password hash")
+	}
+	if _, err := Protected(noCamera{}, Options{PasswordHash: "secret"}); err == nil {
+		t.Fatal("Protected with a plain-text password")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // administrators' (issuing, keys, the collector).
 func TestKioskBuildCommands(t *testing.T) {
 	got := slices.Sorted(maps.Keys(commands))
-	want := []string{"cameras", "decode", "present", "selftest", "status", "verify", "version"}
+	want := []string{"cameras", "decode", "hash-password", "present", "selftest", "status", "verify", "version"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("kiosk build commands %v, want %v", got, want)
 	}
