@@ -164,6 +164,7 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[policy]\nduplicate_window = \"1h\"\n"))
 	f.Add([]byte("[[x]]\n"))
 	f.Add([]byte("a = {b = [1, {c = 2}]}\n"))
+	f.Add([]byte("[metrics]\nlisten = \"[::1]:9100\"\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.toml", data)
 		if err != nil {
