@@ -118,3 +118,29 @@ func TestMetricsScrape(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkMetricsScrape is one Prometheus scrape of a simulated kiosk
+// over loopback: the stats read at scrape time (scanner, outbox query,
+// trust) and the encoding.
+func BenchmarkMetricsScrape(b *testing.B) {
+	is := kiosktest.NewIssuer(b, b.TempDir())
+	cfg := config.Default()
+	cfg.Metrics.Listen = "127.0.0.1:0"
+	r := kiosktest.Start(b, b.TempDir(), cfg, is.TrustPath)
+	url := "http://" + r.K.MetricsAddr() + "/metrics"
+	var size int
+	b.ResetTimer()
+	for range b.N {
+		resp, err := http.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("scrape: %d %v", resp.StatusCode, err)
+		}
+		size = len(body)
+	}
+	b.ReportMetric(float64(size), "bytes/scrape")
+}
