@@ -92,7 +92,7 @@ var (
 	descTrustAge = prometheus.NewDesc("scangate_trust_age_seconds", "Age of the trust data in force; absent when there is none.", nil, nil)
 	descStale    = prometheus.NewDesc("scangate_trust_stale", "1 when the trust data is stale or missing (cards are refused).", nil, nil)
 	descSynced   = prometheus.NewDesc("scangate_clock_synced", "1 when the clock has been synchronised since boot.", nil, nil)
-	descOffset   = prometheus.NewDesc("scangate_clock_offset_seconds", "Collector clock minus device clock, from the last answer.", nil, nil)
+	descOffset   = prometheus.NewDesc("scangate_clock_offset_seconds", "Collector clock minus device clock, from the last answer; absent before one.", nil, nil)
 	descUpErrs   = prometheus.NewDesc("scangate_uplink_errors_total", "Failed exchanges with the collector (uploads, bundles, enrolment).", nil, nil)
 	descUploaded = prometheus.NewDesc("scangate_uplink_uploaded_total", "Check-ins the collector acknowledged.", nil, nil)
 	descBatches  = prometheus.NewDesc("scangate_uplink_batches_total", "Batches uploaded.", nil, nil)
@@ -148,11 +148,12 @@ func (c *scrapeCollector) Collect(ch chan<- prometheus.Metric) {
 	gauge(descSynced, boolFloat(synced))
 	if k.uplink != nil {
 		us := k.uplink.Status()
-		gauge(descOffset, us.ClockOffset.Seconds())
 		counter(descUpErrs, float64(us.Errors))
 		counter(descUploaded, float64(us.Uploaded))
 		counter(descBatches, float64(us.Batches))
+		// Before the collector first answered there is no offset to tell.
 		if !us.LastSuccess.IsZero() {
+			gauge(descOffset, us.ClockOffset.Seconds())
 			gauge(descLastOK, float64(us.LastSuccess.UnixNano())/1e9)
 		}
 	}

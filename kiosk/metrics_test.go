@@ -1,7 +1,9 @@
 package kiosk_test
 
 import (
+	"context"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -143,4 +145,20 @@ func BenchmarkMetricsScrape(b *testing.B) {
 		size = len(body)
 	}
 	b.ReportMetric(float64(size), "bytes/scrape")
+}
+
+// TestMetricsAddressInUse: a metrics address that cannot be bound stops
+// the start with an error naming it, like the status page's.
+func TestMetricsAddressInUse(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	cfg := config.Default()
+	cfg.Metrics.Listen = l.Addr().String()
+	err = kiosk.Run(context.Background(), kiosk.Options{Config: cfg, DataDir: t.TempDir(), Sim: true, Terminal: io.Discard, Logger: kiosktest.Quiet()})
+	if err == nil || !strings.Contains(err.Error(), "metrics "+l.Addr().String()) {
+		t.Fatalf("start with the metrics address taken: %v", err)
+	}
 }
