@@ -110,8 +110,13 @@ func TestPrometheusDatabaseErrors(t *testing.T) {
 		t.Fatalf("venue with the database closed: %d, want 500", st)
 	}
 	f := promtest.Scrape(t, url)
-	if v, ok := f.Value("scangate_collector_database_errors_total"); !ok || v != 2 {
-		t.Errorf("database errors = %v (present %v), want 2 (the request and the device count)", v, ok)
+	if v, ok := f.Value("scangate_collector_database_errors_total"); !ok || v < 1 {
+		t.Errorf("database errors = %v (present %v), want the failed request", v, ok)
+	}
+	// The collectors of one scrape run concurrently: the device count's
+	// own failure shows in the counter by the next scrape.
+	if v, _ := promtest.Scrape(t, url).Value("scangate_collector_database_errors_total"); v < 2 {
+		t.Errorf("database errors after a second scrape = %v, want the request and the failed device count", v)
 	}
 	if _, ok := f.Value("scangate_collector_devices", "state", "active"); ok {
 		t.Error("device gauge exported without a database")
