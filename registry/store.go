@@ -145,6 +145,11 @@ const (
 	ActCardRevoke   = "card_revoke"
 	ActCardLost     = "card_lost"
 	ActCardPrint    = "card_print"
+	// The staff desk: a check-in registered on behalf, one undone, a day
+	// exported.
+	ActDeskManual = "desk_manual"
+	ActDeskUndo   = "desk_undo"
+	ActDeskExport = "desk_export"
 )
 
 // AuditEntry is one line of the audit log. Target is an id (user, person,

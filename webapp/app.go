@@ -14,7 +14,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scangate/scangate/clock"
@@ -42,6 +44,17 @@ type Records interface {
 	Issuers(ctx context.Context) ([]collector.Issuer, error)
 	VisitsOfCard(ctx context.Context, cardID string, from, to time.Time) ([]collector.Visit, error)
 	Erase(ctx context.Context, e collector.Erasure) (collector.ErasureReport, error)
+
+	// The staff desk reads a venue's day and keeps manual check-ins as
+	// the records of a desk device of the venue.
+	Venue(ctx context.Context, id string) (collector.Venue, error)
+	VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]collector.Visit, error)
+	VisitsOfCardNumber(ctx context.Context, number string, from, to time.Time) ([]collector.Visit, error)
+	Device(ctx context.Context, id string) (collector.Device, error)
+	CreateEnrollToken(ctx context.Context, t collector.EnrollToken) error
+	Enroll(ctx context.Context, tokenHash string, d collector.Device, now time.Time) (collector.Device, error)
+	Ledgers(ctx context.Context, device string) ([]collector.Ledger, error)
+	InsertBatch(ctx context.Context, d collector.Device, b collector.Batch) (collector.IngestResult, error)
 }
 
 // Config is what an App needs.
@@ -65,6 +78,8 @@ type App struct {
 	log   *slog.Logger
 	pages map[string]*template.Template
 	mux   *http.ServeMux
+	// deskMu makes this process's desks take seqs one at a time.
+	deskMu sync.Mutex
 }
 
 // Cookie names. __Host- makes browsers insist on Secure, Path=/ and no
@@ -101,7 +116,7 @@ func New(cfg Config) (*App, error) {
 		cfg.TimeZone = time.UTC
 	}
 	a := &App{cfg: cfg, log: cfg.Logger, pages: map[string]*template.Template{}}
-	funcs := template.FuncMap{"t": translate}
+	funcs := template.FuncMap{"t": translate, "dict": dict}
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("webapp: templates: %w", err)
@@ -118,6 +133,23 @@ func New(cfg Config) (*App, error) {
 	}
 	a.routes()
 	return a, nil
+}
+
+// dict makes a map of key, value pairs, to hand a sub-template more than
+// one value.
+func dict(kv ...any) (map[string]any, error) {
+	if len(kv)%2 != 0 {
+		return nil, errors.New("dict: odd number of arguments")
+	}
+	m := make(map[string]any, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		k, ok := kv[i].(string)
+		if !ok {
+			return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+		}
+		m[k] = kv[i+1]
+	}
+	return m, nil
 }
 
 // Routes lists the path patterns the App serves, for the collector to
@@ -154,6 +186,13 @@ func (a *App) routes() {
 	m.HandleFunc("GET /admin/users", a.signedIn(a.handleUsers))
 	m.HandleFunc("POST /admin/users", a.signedIn(a.handleCreateUser))
 	m.HandleFunc("GET /admin/audit", a.signedIn(a.handleAudit))
+
+	m.HandleFunc("GET /desk/{venue}", a.signedIn(a.handleDesk))
+	m.HandleFunc("GET /desk/{venue}/manual", a.signedIn(a.handleManualPage))
+	m.HandleFunc("POST /desk/{venue}/manual", a.signedIn(a.handleManual))
+	m.HandleFunc("GET /desk/{venue}/undo", a.signedIn(a.handleUndoPage))
+	m.HandleFunc("POST /desk/{venue}/undo", a.signedIn(a.handleUndo))
+	m.HandleFunc("GET /desk/{venue}/export", a.signedIn(a.handleDeskExport))
 	a.mux = m
 }
 
@@ -180,6 +219,7 @@ type page struct {
 	Lang, Title, CSRF, Path, Flash string
 	User                           *registry.User
 	D                              any
+	Refresh                        int // seconds between reloads of a live page; 0: none
 }
 
 // request is a signed-in request.
@@ -225,7 +265,7 @@ func (a *App) fail(w http.ResponseWriter, r *http.Request, u *registry.User, err
 		a.log.Info("webapp: refused", "route", r.Pattern, "status", status)
 	}
 	back := "/"
-	if u != nil {
+	if u != nil && u.Role != registry.RoleStaff {
 		back = "/people"
 	}
 	csrf, _ := r.Context().Value(csrfKey{}).(string)
@@ -337,7 +377,7 @@ func (a *App) handleHome(w http.ResponseWriter, r *http.Request) {
 		case registry.RoleAdmin:
 			http.Redirect(w, r.Request, "/admin/users", http.StatusSeeOther)
 		case registry.RoleStaff:
-			a.render(w, r.Request, http.StatusOK, "message", a.pageOf(r, "home", map[string]string{"Message": translate(lang(r.Request), "staff_soon"), "Back": "/"}))
+			http.Redirect(w, r.Request, "/desk/"+url.PathEscape(r.user.Venues[0]), http.StatusSeeOther)
 		default:
 			http.Redirect(w, r.Request, "/people", http.StatusSeeOther)
 		}

@@ -113,9 +113,9 @@ type browser struct {
 
 func (e *env) browser() *browser {
 	jar, _ := cookiejar.New(nil)
-	c := e.srv.Client()
+	c := *e.srv.Client() // a copy: each browser keeps its own cookies
 	c.Jar = jar
-	return &browser{e: e, c: c}
+	return &browser{e: e, c: &c}
 }
 
 var csrfRE = regexp.MustCompile(`name="csrf" value="([0-9a-f]+)"`)

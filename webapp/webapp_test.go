@@ -24,6 +24,7 @@ func runWeb(t *testing.T, pg bool) {
 	t.Run("RateLimit", func(t *testing.T) { testRateLimit(t, newEnv(t, pg)) })
 	t.Run("OfficeFlow", func(t *testing.T) { testOfficeFlow(t, newEnv(t, pg)) })
 	t.Run("Roles", func(t *testing.T) { testRoles(t, newEnv(t, pg)) })
+	t.Run("Desk", func(t *testing.T) { testDesk(t, newEnv(t, pg)) })
 }
 
 func testFamilyFlow(t *testing.T, e *env) {

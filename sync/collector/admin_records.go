@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -146,27 +147,42 @@ func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit,
 		s.writeJSON(w, http.StatusOK, vs)
 	case "csv":
 		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-		w.Write([]byte(utf8BOM))
-		cw := csv.NewWriter(w)
-		cw.Write(VisitCSVHeader)
-		ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339Nano) }
-		for _, v := range vs {
-			corr, number := "", ""
-			if v.CorrectedAt != nil {
-				corr = ts(*v.CorrectedAt)
-			}
-			if len(v.CardID) == 32 {
-				number = PrintedNumber(v.CardID)
-			}
-			cw.Write([]string{ts(v.Time), ts(v.At), corr, strconv.FormatBool(v.ClockSynced),
-				cell(v.Venue), cell(v.Device), strconv.FormatUint(v.Seq, 10), cell(v.CardID), cell(v.Holder), cell(v.Name),
-				cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason), cell(v.Ledger), number,
-				strconv.FormatBool(v.Erased)})
+		if err := WriteVisitsCSV(w, vs, loc); err != nil {
+			s.log.Warn("collector: write csv", "err", err)
 		}
-		cw.Flush()
 	default:
 		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "format %q: want json or csv", r.URL.Query().Get("format")))
 	}
+}
+
+// WriteVisitsCSV writes visits as CSV after a UTF-8 BOM: the header
+// VisitCSVHeader, times in loc with their offset. The admin API and the
+// staff desk's export both write it.
+func WriteVisitsCSV(w io.Writer, vs []Visit, loc *time.Location) error {
+	if _, err := io.WriteString(w, utf8BOM); err != nil {
+		return fmt.Errorf("collector: csv: %w", err)
+	}
+	cw := csv.NewWriter(w)
+	cw.Write(VisitCSVHeader)
+	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339Nano) }
+	for _, v := range vs {
+		corr, number := "", ""
+		if v.CorrectedAt != nil {
+			corr = ts(*v.CorrectedAt)
+		}
+		if len(v.CardID) == 32 {
+			number = PrintedNumber(v.CardID)
+		}
+		cw.Write([]string{ts(v.Time), ts(v.At), corr, strconv.FormatBool(v.ClockSynced),
+			cell(v.Venue), cell(v.Device), strconv.FormatUint(v.Seq, 10), cell(v.CardID), cell(v.Holder), cell(v.Name),
+			cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason), cell(v.Ledger), number,
+			strconv.FormatBool(v.Erased)})
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("collector: csv: %w", err)
+	}
+	return nil
 }
 
 // VenueSettingsUpdate changes a venue's records settings: a field left
