@@ -202,7 +202,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 	k.scanner = scanner.New(scanner.Config{
 		RearmAbsent: cfg.Scanner.RearmAbsent.Duration, TextRearm: cfg.Scanner.RearmText.Duration,
 		Reread: cfg.Scanner.Reread.Duration,
-		Clock:  k.clock, Logger: k.log})
+		Clock:  k.clock, Logger: k.log, OnDecode: k.metrics.decoded})
 	for _, c := range k.hw.cameras {
 		k.scanner.AddCamera(c.name, c.src)
 	}

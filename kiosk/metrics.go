@@ -41,6 +41,7 @@ type kioskMetrics struct {
 	reg       *prometheus.Registry
 	decisions *prometheus.CounterVec
 	latency   prometheus.Histogram
+	decode    *prometheus.HistogramVec
 	outcomes  map[string]bool
 	reasons   map[string]bool
 }
@@ -59,9 +60,22 @@ func newKioskMetrics(k *Kiosk) *kioskMetrics {
 		Help: "Time from the frame (or line) that held the code to the door's feedback.",
 		// The target is well under 300 ms; the tail shows a struggling decoder or store.
 		Buckets: []float64{.025, .05, .075, .1, .15, .2, .3, .5, .75, 1, 2, 5}})
-	m.reg.MustRegister(m.decisions, m.latency, &scrapeCollector{k: k},
+	m.decode = prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "scangate", Subsystem: "scanner", Name: "decode_seconds",
+		Help: "Time to decode one camera frame, by result (code: a code was read; none).",
+		// A frame without a code should cost well under a millisecond; one with a card a few.
+		Buckets: []float64{.0001, .0002, .0005, .001, .002, .005, .01, .02, .05, .1}}, []string{"result"})
+	m.reg.MustRegister(m.decisions, m.latency, m.decode, &scrapeCollector{k: k},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// decoded observes one camera frame's decode (scanner.Config.OnDecode).
+func (m *kioskMetrics) decoded(took time.Duration, found bool) {
+	result := "none"
+	if found {
+		result = "code"
+	}
+	m.decode.WithLabelValues(result).Observe(took.Seconds())
 }
 
 // shown counts one decision as the door showed it.

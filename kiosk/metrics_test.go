@@ -97,6 +97,9 @@ func TestMetricsScrape(t *testing.T) {
 			}
 		}
 	}
+	if n := f.Sum("scangate_scanner_decode_seconds"); n == 0 {
+		t.Error("no camera frame decode observed in scangate_scanner_decode_seconds")
+	}
 	// Without [uplink] there is nothing to say about uploads.
 	if _, ok := f.Value("scangate_uplink_errors_total"); ok {
 		t.Error("uplink metrics without an uplink")
@@ -104,7 +107,7 @@ func TestMetricsScrape(t *testing.T) {
 	if bad := f.CheckNames("scangate_"); len(bad) > 0 {
 		t.Errorf("names: %v", bad)
 	}
-	allowed := map[string][]string{"outcome": kiosk.MetricOutcomes, "reason": kiosk.MetricReasons, "source": sources}
+	allowed := map[string][]string{"outcome": kiosk.MetricOutcomes, "reason": kiosk.MetricReasons, "source": sources, "result": {"code", "none"}}
 	if bad := f.CheckLabels("scangate_", allowed, nil); len(bad) > 0 {
 		t.Errorf("labels outside the allowed sets: %v", bad)
 	}
