@@ -5,8 +5,12 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/registry"
+	"github.com/scangate/scangate/sync/collector"
+	"github.com/scangate/scangate/sync/wire"
 )
 
 // FuzzForms posts arbitrary bodies to the forms that take outside input:
@@ -48,6 +52,64 @@ func FuzzForms(f *testing.F) {
 		after, _ := e.store.People(ctx, admin, "", 1000)
 		if len(after) < len(before) {
 			t.Fatalf("a refused form lost people: %d → %d", len(before), len(after))
+		}
+	})
+}
+
+// FuzzDeskForms posts arbitrary forms to the staff desk's manual check-in
+// and undo: never a server error, a refused form stores nothing, and a
+// stored check-in never holds a full name.
+func FuzzDeskForms(f *testing.F) {
+	f.Add("name=%E5%AD%99%E7%A7%80%E5%85%B0&category=elder&reason=x", "record=desk-hall-1%2Fdesk%2F1&reason=y")
+	f.Add("name=&category=child&reason=", "record=&reason=")
+	f.Add("name=A***+L*&category=staff&reason=%00", "record=kiosk%2F%2F0&reason=z")
+	f.Add("name=%zz", "record=desk-hall-1/desk/99999999999999999999&reason=r")
+	e := newEnv(f, false)
+	ctx := context.Background()
+	if err := e.be.CreateVenue(ctx, collector.Venue{ID: "hall-1", Name: "hall"}); err != nil {
+		f.Fatal(err)
+	}
+	if _, err := e.store.CreateUser(ctx, "cli", registry.NewUser{Login: "desk", Password: "staff password", Role: registry.RoleStaff, Venues: []string{"hall-1"}}); err != nil {
+		f.Fatal(err)
+	}
+	b := e.browser()
+	b.login("desk", "staff password")
+	csrf := b.csrf()
+	day := func() []collector.Visit {
+		vs, err := e.be.VisitsAtVenue(ctx, "hall-1", e.clock.Now().Add(-48*time.Hour), e.clock.Now().Add(48*time.Hour))
+		if err != nil {
+			f.Fatal(err)
+		}
+		return vs
+	}
+	f.Fuzz(func(t *testing.T, manual, undo string) {
+		before := len(day())
+		stored := 0
+		for _, p := range []struct{ path, body string }{{"/desk/hall-1/manual", manual}, {"/desk/hall-1/undo", undo}} {
+			req, _ := http.NewRequest("POST", e.srv.URL+p.path, strings.NewReader(p.body+"&csrf="+csrf))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			b.c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+			resp, err := b.c.Do(req)
+			b.c.CheckRedirect = nil
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			switch {
+			case resp.StatusCode >= 500:
+				t.Fatalf("POST %s %q: %d", p.path, p.body, resp.StatusCode)
+			case resp.StatusCode == http.StatusSeeOther:
+				stored++
+			}
+		}
+		vs := day()
+		if len(vs) != before+stored {
+			t.Fatalf("%d forms taken but %d check-ins added", stored, len(vs)-before)
+		}
+		for _, v := range vs[before:] {
+			if v.Decision == wire.DecisionPass && v.Name != idcode.MaskName(v.Name) && !strings.Contains(v.Name, "*") {
+				t.Fatalf("stored an unmasked name %q", v.Name)
+			}
 		}
 	})
 }
