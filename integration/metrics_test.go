@@ -92,7 +92,8 @@ func TestMetricsKioskAndCollector(t *testing.T) {
 	for _, s := range r.Status(t).Sources {
 		sources = append(sources, s.Name)
 	}
-	allowed := map[string][]string{"outcome": kiosk.MetricOutcomes, "reason": kiosk.MetricReasons, "source": sources}
+	allowed := map[string][]string{"outcome": kiosk.MetricOutcomes, "reason": kiosk.MetricReasons, "source": sources,
+		"result": kiosk.MetricDecodeResults}
 	for _, fam := range []promtest.Families{f, cf} {
 		if bad := fam.CheckNames("scangate_"); len(bad) > 0 {
 			t.Errorf("names: %v", bad)

@@ -23,6 +23,9 @@ import (
 var (
 	MetricOutcomes = []string{door.Pass.String(), door.AlreadyIn.String(), door.Fail.String(), door.Fault.String(), "unknown"}
 	MetricReasons  = append(reasonStrings(), "unknown")
+	// MetricDecodeResults are the result label's values of
+	// scangate_scanner_decode_seconds.
+	MetricDecodeResults = []string{"code", "none"}
 )
 
 func reasonStrings() []string {

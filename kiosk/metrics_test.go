@@ -107,7 +107,7 @@ func TestMetricsScrape(t *testing.T) {
 	if bad := f.CheckNames("scangate_"); len(bad) > 0 {
 		t.Errorf("names: %v", bad)
 	}
-	allowed := map[string][]string{"outcome": kiosk.MetricOutcomes, "reason": kiosk.MetricReasons, "source": sources, "result": {"code", "none"}}
+	allowed := map[string][]string{"outcome": kiosk.MetricOutcomes, "reason": kiosk.MetricReasons, "source": sources, "result": kiosk.MetricDecodeResults}
 	if bad := f.CheckLabels("scangate_", allowed, nil); len(bad) > 0 {
 		t.Errorf("labels outside the allowed sets: %v", bad)
 	}
