@@ -2,17 +2,13 @@ package registry_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
+	"github.com/scangate/scangate/internal/pgtest"
 
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/registry"
@@ -42,47 +38,8 @@ func openSQLite(t *testing.T, c clock.Clock) (*registry.Store, func() *registry.
 	return reopen(), reopen
 }
 
-// PGSchemaDSN creates a fresh schema in the test database, dropped when
-// the test ends, and returns a DSN whose search_path is that schema.
-func PGSchemaDSN(t testing.TB) string {
-	dsn := os.Getenv("SCANGATE_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PostgreSQL tests must run in CI: set SCANGATE_TEST_PG_DSN (eval \"$(bash scripts/postgres-test.sh)\")")
-		}
-		t.Skip("PostgreSQL tests skipped: set SCANGATE_TEST_PG_DSN (eval \"$(bash scripts/postgres-test.sh)\")")
-	}
-	ctx := context.Background()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "r_" + hex.EncodeToString(b[:])
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		c, err := pgx.Connect(context.Background(), dsn)
-		if err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
-
 func openPostgres(t *testing.T, c clock.Clock) (*registry.Store, func() *registry.Store) {
-	be, err := collector.OpenPostgres(context.Background(), PGSchemaDSN(t))
+	be, err := collector.OpenPostgres(context.Background(), pgtest.SchemaDSN(t))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/internal/pgtest"
+
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/registry"
 	"github.com/scangate/scangate/sync/collector"
@@ -47,7 +49,7 @@ func newEnv(t testing.TB, postgres bool) *env {
 	var st *registry.Store
 	var err error
 	if postgres {
-		p, err := collector.OpenPostgres(ctx, registryPGDSN(t))
+		p, err := collector.OpenPostgres(ctx, pgtest.SchemaDSN(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/internal/pgtest"
+
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/wire"
 )
@@ -80,7 +82,7 @@ func benchEnroll(b *testing.B, base string) *benchDevice {
 func BenchmarkFleetIngest(b *testing.B) {
 	for _, procs := range []int{1, 2} {
 		b.Run(fmt.Sprintf("procs=%d", procs), func(b *testing.B) {
-			dsn := freshSchema(b)
+			dsn := pgtest.SchemaDSN(b)
 			f := startFleet(b, dsn, procs)
 			addrs := f.addrs()
 			base := "http://" + addrs[0]

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/internal/pgtest"
+
 	"github.com/scangate/scangate/store"
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/uplink"
@@ -116,7 +118,7 @@ func (k *kiosk) record(t *testing.T, m int) {
 // every check-in is held exactly once: each card id once, under one
 // (device, ledger, seq), and every outbox is empty.
 func TestTwoCollectorsExactlyOnce(t *testing.T) {
-	dsn := freshSchema(t)
+	dsn := pgtest.SchemaDSN(t)
 	f := startFleet(t, dsn, 2)
 	lb := newBalancer(t, f)
 	admin(t, lb.url, "POST", "/v1/admin/venues", collector.VenueRequest{ID: "v1", Name: "Hall"}, nil)

@@ -22,8 +22,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/sync/collector"
 )
@@ -82,49 +80,6 @@ func runCollectorChild() int {
 	}
 	fmt.Printf("listening %s\n", ln.Addr())
 	return fail((&http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}).Serve(ln))
-}
-
-// pgDSN returns the test database DSN; without one the test is skipped,
-// except in CI (CI=true), where PostgreSQL tests must run.
-func pgDSN(t testing.TB) string {
-	dsn := os.Getenv("SCANGATE_TEST_PG_DSN")
-	if dsn == "" {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("PostgreSQL tests must run in CI: set SCANGATE_TEST_PG_DSN (eval \"$(bash scripts/postgres-test.sh)\")")
-		}
-		t.Skip("PostgreSQL tests skipped: set SCANGATE_TEST_PG_DSN (eval \"$(bash scripts/postgres-test.sh)\")")
-	}
-	return dsn
-}
-
-// freshSchema creates a schema of its own in the test database (dropped
-// afterwards) and returns a DSN that uses it.
-func freshSchema(t testing.TB) string {
-	dsn := pgDSN(t)
-	ctx := context.Background()
-	schema := fmt.Sprintf("fleet_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9)
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		t.Fatalf("connect: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE SCHEMA "+schema); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if c, err := pgx.Connect(context.Background(), dsn); err == nil {
-			c.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-			c.Close(context.Background())
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 // fleet is n collector processes on one database.

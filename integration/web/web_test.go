@@ -26,6 +26,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/internal/pgtest"
+
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
@@ -55,7 +57,7 @@ func startSite(t *testing.T, postgres bool) *site {
 	var st *registry.Store
 	var err error
 	if postgres {
-		p, err := collector.OpenPostgres(ctx, pgSchemaDSN(t))
+		p, err := collector.OpenPostgres(ctx, pgtest.SchemaDSN(t))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/internal/pgtest"
+
 	"github.com/jackc/pgx/v5"
 
 	"github.com/scangate/scangate/sync/collector"
@@ -125,7 +127,7 @@ func TestSQLiteRefusesNewerSchema(t *testing.T) {
 // SQL for the old rows equal the collector's own (a replay of an old row
 // is not a conflict).
 func TestPostgresMigratesOldDatabase(t *testing.T) {
-	dsn := pgSchemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, dsn)
 	if err != nil {

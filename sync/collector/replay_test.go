@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scangate/scangate/internal/pgtest"
+
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/collector/collectortest"
 	"github.com/scangate/scangate/sync/wire"
@@ -112,7 +114,7 @@ func TestReplayAfterRestartSQLite(t *testing.T) {
 
 // TestReplayAfterRestartPostgres is the same on PostgreSQL.
 func TestReplayAfterRestartPostgres(t *testing.T) {
-	dsn := pgSchemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	key := newKey(t)
 	be, err := collector.OpenPostgres(t.Context(), dsn)
 	if err != nil {
@@ -134,7 +136,7 @@ func TestReplayAfterRestartPostgres(t *testing.T) {
 // load balancer); a request one of them answered, replayed to the other
 // within the signature window, is refused.
 func TestReplayToSecondCollector(t *testing.T) {
-	dsn := pgSchemaDSN(t)
+	dsn := pgtest.SchemaDSN(t)
 	key := newKey(t)
 	open := func() collector.Backend {
 		be, err := collector.OpenPostgres(t.Context(), dsn)
