@@ -465,17 +465,9 @@ func runCollectorAdmin(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "  user-create LOGIN [--role admin|operator|staff] (--db collector.db | --postgres DSN) [--password-file F|-]   (an account for the web pages)")
 		fl.PrintDefaults()
 	}
-	// Flags may follow the operands: parse, take one operand, repeat.
-	var operands []string
-	for rest := args; ; {
-		if err := fl.Parse(rest); err != nil {
-			return 2
-		}
-		if fl.NArg() == 0 {
-			break
-		}
-		operands = append(operands, fl.Arg(0))
-		rest = fl.Args()[1:]
+	operands, err := parseFlagsAnywhere(fl, args) // flags may follow the operands
+	if err != nil {
+		return 2
 	}
 	if len(operands) == 0 {
 		fl.Usage()

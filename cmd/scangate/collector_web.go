@@ -73,16 +73,9 @@ func runUserCreate(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintln(stderr, "usage: scangate collector admin user-create LOGIN [--role admin] [--db collector.db | --postgres DSN] [--password-file F|-]")
 		fl.PrintDefaults()
 	}
-	var operands []string
-	for rest := args; ; {
-		if err := fl.Parse(rest); err != nil {
-			return 2
-		}
-		if fl.NArg() == 0 {
-			break
-		}
-		operands = append(operands, fl.Arg(0))
-		rest = fl.Args()[1:]
+	operands, err := parseFlagsAnywhere(fl, args) // flags may follow the operands
+	if err != nil {
+		return 2
 	}
 	if len(operands) != 1 {
 		fl.Usage()
