@@ -325,15 +325,7 @@ func RenderHeld(card *image.Gray, h Held) door.Frame {
 	if h.Blur > 0.05 {
 		gaussianBlur(buf, Width, Height, h.Blur)
 	}
-	pix := make([]byte, Width*Height)
-	for i, v := range buf {
-		v += float32(rng.NormFloat64() * h.Noise)
-		pix[i] = byte(math.Max(0, math.Min(255, math.Round(float64(v)))))
-	}
-	if h.JPEG > 0 {
-		pix = jpegRoundTrip(pix, h.JPEG)
-	}
-	return door.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
+	return expose(buf, rng, h.Noise, h.JPEG)
 }
 
 // thumbed returns card with a thumb over one of its edges when h asks: a

@@ -114,15 +114,7 @@ func Render(card *image.Gray, p Params) door.Frame {
 	if p.Blur > 0.05 {
 		gaussianBlur(buf, Width, Height, p.Blur)
 	}
-	pix := make([]byte, Width*Height)
-	for i, v := range buf {
-		v += float32(rng.NormFloat64() * p.Noise)
-		pix[i] = byte(math.Max(0, math.Min(255, math.Round(float64(v)))))
-	}
-	if p.JPEG > 0 {
-		pix = jpegRoundTrip(pix, p.JPEG)
-	}
-	return door.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
+	return expose(buf, rng, p.Noise, p.JPEG)
 }
 
 // Empty renders a scene with no card: what the camera sees between visitors.
@@ -131,10 +123,19 @@ func Empty(seed uint64, noise float64) door.Frame {
 	buf := make([]float32, Width*Height)
 	background(buf, rng)
 	gaussianBlur(buf, Width, Height, 1)
+	return expose(buf, rng, noise, 0)
+}
+
+// expose turns the scene's light into the sensor's frame: noise, then 8-bit
+// values, then the MJPEG round trip when jpeg (the quality) is positive.
+func expose(buf []float32, rng *rand.Rand, noise float64, jpeg int) door.Frame {
 	pix := make([]byte, Width*Height)
 	for i, v := range buf {
 		v += float32(rng.NormFloat64() * noise)
 		pix[i] = byte(math.Max(0, math.Min(255, math.Round(float64(v)))))
+	}
+	if jpeg > 0 {
+		pix = jpegRoundTrip(pix, jpeg)
 	}
 	return door.Frame{Y: pix, Width: Width, Height: Height, Stride: Width}
 }

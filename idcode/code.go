@@ -121,7 +121,13 @@ func Sign(c Claims, key ed25519.PrivateKey) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("idcode: sign: encode COSE_Sign1: %w", err)
 	}
-	text := Prefix + base45Encode(raw)
+	return qrText(Prefix, raw)
+}
+
+// qrText is the QR text of a signed message: prefix, then base45, within
+// what a card's QR holds.
+func qrText(prefix string, raw []byte) (string, error) {
+	text := prefix + base45Encode(raw)
 	if len(text) > MaxTextLen {
 		return "", fmt.Errorf("idcode: sign: QR text is %d characters, limit %d", len(text), MaxTextLen)
 	}

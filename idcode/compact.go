@@ -190,11 +190,7 @@ func SignCompact(c Claims, key ed25519.PrivateKey) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("idcode: sign: encode COSE_Sign1: %w", err)
 	}
-	text := Prefix2 + base45Encode(raw)
-	if len(text) > MaxTextLen {
-		return "", fmt.Errorf("idcode: sign: QR text is %d characters, limit %d", len(text), MaxTextLen)
-	}
-	return text, nil
+	return qrText(Prefix2, raw)
 }
 
 func unhex(c byte) byte {

@@ -219,14 +219,9 @@ func (s *Server) handleGetDevice(w http.ResponseWriter, r *http.Request) {
 // handleDeviceConflicts lists the records kept aside as conflicts: they
 // carry card ids and names, like the visit queries.
 func (s *Server) handleDeviceConflicts(w http.ResponseWriter, r *http.Request) {
-	limit := 1000
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100000 {
-			s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "limit: want 1..100000"))
-			return
-		}
-		limit = n
+	limit, ok := s.queryLimit(w, r, 1000)
+	if !ok {
+		return
 	}
 	cs, err := s.cfg.Backend.Conflicts(r.Context(), r.PathValue("id"), limit)
 	if err != nil {
@@ -368,4 +363,19 @@ func cell(s string) string {
 func sha256Hex(s string) string {
 	sum := sha256Sum([]byte(s))
 	return hex.EncodeToString(sum[:])
+}
+
+// queryLimit reads the optional limit query parameter (1..100000, def when
+// absent); a bad one is answered 400 and ok is false.
+func (s *Server) queryLimit(w http.ResponseWriter, r *http.Request, def int) (limit int, ok bool) {
+	l := r.URL.Query().Get("limit")
+	if l == "" {
+		return def, true
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > 100000 {
+		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "limit: want 1..100000"))
+		return 0, false
+	}
+	return n, true
 }

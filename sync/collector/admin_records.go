@@ -276,14 +276,9 @@ func (s *Server) handleErase(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListErasures(w http.ResponseWriter, r *http.Request) {
-	limit := 100
-	if l := r.URL.Query().Get("limit"); l != "" {
-		n, err := strconv.Atoi(l)
-		if err != nil || n < 1 || n > 100000 {
-			s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "limit: want 1..100000"))
-			return
-		}
-		limit = n
+	limit, ok := s.queryLimit(w, r, 100)
+	if !ok {
+		return
 	}
 	es, err := s.cfg.Backend.Erasures(r.Context(), limit)
 	if err != nil {
