@@ -1,8 +1,10 @@
-// Package statuspage is the technician's page on the venue's network: the
-// kiosk's status as JSON, a live camera preview with the finder patterns
-// marked, and the aiming aid (where the card is, how it is turned and
-// tilted). The kiosk serves it on status.listen; the page reads only what
-// Source gives it.
+// Package statuspage is the technician's page on the venue's network: a
+// green/amber/red health summary (Health), the kiosk's status as JSON, a
+// live camera preview with the finder patterns marked, the aiming aid
+// (where the card is, how it is turned and tilted) and tests of the door's
+// outputs. The kiosk serves it on status.listen behind a password
+// (Protected: session cookie, CSRF token, nothing cached); the control
+// socket serves Handler. The page reads only what Source gives it.
 package statuspage
 
 import (
