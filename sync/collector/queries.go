@@ -7,6 +7,8 @@ import (
 	_ "time/tzdata" // venue time zones resolve on a host without zoneinfo too
 
 	"golang.org/x/text/width"
+
+	"github.com/scangate/scangate/idcode"
 )
 
 // LoadZone resolves an IANA time zone name; "" is UTC. "Local" is refused:
@@ -146,12 +148,5 @@ func ParseCardQuery(s string) (CardQuery, error) {
 		ErrBadRequest, s)
 }
 
-// PrintedNumber is how a card id is printed on the card: its first 8 hex
-// digits in capitals, in two groups (76AC-E3FA).
-func PrintedNumber(cardID string) string {
-	if len(cardID) < 8 {
-		return strings.ToUpper(cardID)
-	}
-	id := strings.ToUpper(cardID[:8])
-	return id[:4] + "-" + id[4:]
-}
+// PrintedNumber is how a card id is printed on the card (idcode.PrintedNumber).
+func PrintedNumber(cardID string) string { return idcode.PrintedNumber(cardID) }
