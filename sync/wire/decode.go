@@ -165,6 +165,11 @@ func (b *CheckinBatch) Check() error {
 			return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: purged range %d: %d..%d overlaps or precedes the one before", i, r.Lo, r.Hi)
 		}
 	}
+	if b.Health != nil {
+		if err := b.Health.Check(); err != nil {
+			return badRequest("batch: health", err)
+		}
+	}
 	if len(b.Records) == 0 {
 		return Errorf(http.StatusBadRequest, CodeBadRequest, "batch: no records")
 	}

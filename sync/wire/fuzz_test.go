@@ -23,6 +23,12 @@ func FuzzReadBatch(f *testing.F) {
 	withPurged, _ := json.Marshal(purged)
 	f.Add(withPurged, false)
 	f.Add([]byte(`{"version":1,"device":"d","floor":4,"purged":[{"lo":3,"hi":4},{"lo":1,"hi":2}],"records":[]}`), false)
+	healthy := sampleBatch(1)
+	h := sampleHealth()
+	healthy.Health = &h
+	withHealth, _ := json.Marshal(healthy)
+	f.Add(withHealth, false)
+	f.Add([]byte(`{"version":1,"device":"d","health":{"slot":"Z","outbox_depth":-3},"records":[{"seq":1,"at":"2026-01-01T00:00:00Z","decision":"pass","reason":"pass"}]}`), false)
 	f.Fuzz(func(t *testing.T, body []byte, gzipped bool) {
 		enc := ""
 		if gzipped {
@@ -42,6 +48,9 @@ func FuzzReadBatch(f *testing.F) {
 			if r.Seq == 0 || r.Reason == "" {
 				t.Fatalf("accepted invalid record %+v", r)
 			}
+		}
+		if b.Health != nil && b.Health.Check() != nil {
+			t.Fatalf("accepted invalid health %+v", b.Health)
 		}
 		for i, r := range b.Purged {
 			if r.Lo == 0 || r.Lo > r.Hi || r.Hi > b.Floor || i > 0 && r.Lo <= b.Purged[i-1].Hi {

@@ -131,6 +131,7 @@ type CheckinBatch struct {
 	Records    []Record   `json:"records"`
 	Recoveries []Recovery `json:"recoveries,omitempty"`
 	Purged     []SeqRange `json:"purged,omitempty"`
+	Health     *Health    `json:"health,omitempty"` // the device's state as it sends; nil from older devices
 }
 
 // MaxPurgedRanges bounds CheckinBatch.Purged.
