@@ -122,20 +122,24 @@ func summarise(vs []collector.Visit, loc *time.Location, now time.Time, layout s
 	for _, v := range vs {
 		k := visitKey(v)
 		row := deskRow{Key: k, When: v.Time.In(loc).Format(layout), Name: v.Name, Category: v.Category,
-			Decision: v.Decision, Reason: v.Reason, Manual: v.Device == deskDevice(v.Venue), Undone: undone[k]}
+			Decision: v.Decision, Reason: v.Reason, Undone: undone[k],
+			Manual: v.Device == deskDevice(v.Venue) || strings.HasPrefix(v.Source, deskSource)}
 		if len(v.CardID) == 32 {
 			row.Number = collector.PrintedNumber(v.CardID)
 		}
 		_, row.UndoEntry = undoneKey(v)
 		d.Rows = append(d.Rows, row)
-		if row.UndoEntry || row.Undone {
+		// An undo, an undone check-in and a later "did not enter" note
+		// are listed but are not check-ins of their own.
+		if row.UndoEntry || row.Undone || v.Decision == wire.DecisionNotEntered {
 			continue
 		}
 		d.Today++
 		if !v.Time.Before(hour) {
 			d.Hour++
 		}
-		if v.Decision != wire.DecisionPass {
+		// Refused: the door said no. Already checked in is a yes.
+		if v.Decision == wire.DecisionFail || v.Decision == wire.DecisionFault {
 			refused[v.Reason]++
 		}
 	}
@@ -354,6 +358,11 @@ func (a *App) handleDeskExport(w http.ResponseWriter, r *request) {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
+	format := r.URL.Query().Get("format")
+	if format != "" && format != "csv" && format != "xlsx" {
+		a.fail(w, r.Request, &r.user, fmt.Errorf("%w: format %q: want csv or xlsx", errBadForm, format))
+		return
+	}
 	on := r.URL.Query().Get("on")
 	if on == "" {
 		on = a.cfg.Clock.Now().In(loc).Format("2006-01-02")
@@ -380,8 +389,17 @@ func (a *App) handleDeskExport(w http.ResponseWriter, r *request) {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
+	name := v.ID + "-" + day
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.xlsx"`, name))
+		if err := writeVisitsXLSX(w, vs, loc, day); err != nil {
+			a.log.Warn("webapp: desk export", "venue", v.ID, "err", err)
+		}
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, v.ID, day))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.csv"`, name))
 	if err := collector.WriteVisitsCSV(w, vs, loc); err != nil {
 		a.log.Warn("webapp: desk export", "venue", v.ID, "err", err)
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
+
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/wire"
 )
@@ -181,6 +183,23 @@ func testDesk(t *testing.T, e *env) {
 	rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff"))).ReadAll()
 	if err != nil || len(rows) != 5 || !slices.Equal(rows[0], collector.VisitCSVHeader) || rows[1][0] != "2026-12-03T08:05:00+08:00" {
 		t.Fatalf("export: %v, %d rows, want header and 4 check-ins in +08:00:\n%s", err, len(rows), body)
+	}
+	// And as Excel: the same rows, every cell text (a name is never a formula).
+	code, body = s.get("/desk/hall-1/export?on=2026-12-03&format=xlsx")
+	if code != 200 {
+		t.Fatalf("xlsx export: %d", code)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(body))
+	if err != nil {
+		t.Fatalf("xlsx export does not open: %v", err)
+	}
+	xrows, err := x.GetRows("2026-12-03")
+	if err != nil || len(xrows) != len(rows) || !slices.Equal(xrows[0], collector.VisitCSVHeader) || xrows[1][0] != rows[1][0] || xrows[3][9] != "孙*兰" {
+		t.Fatalf("xlsx export: %v, %d rows, want the CSV's %d: %q", err, len(xrows), len(rows), xrows)
+	}
+	x.Close()
+	if code, _ := s.get("/desk/hall-1/export?on=2026-12-03&format=pdf"); code != 400 {
+		t.Errorf("export as pdf: %d, want 400", code)
 	}
 	if code, _ := s.get("/desk/hall-1/export?on=2026-13-40"); code != 400 {
 		t.Errorf("export of a bad date: %d, want 400", code)

@@ -100,6 +100,7 @@ var messages = map[string][2]string{
 	"desk_card_number":       {"凭证上印的号码（如 76AC-E3FA）", "Number printed on the card (e.g. 76AC-E3FA)"},
 	"desk_lookup_none":       {"近 30 天本场所没有这张凭证的记录。", "No check-in with this card here in the last 30 days."},
 	"desk_export":            {"导出当日 CSV", "Export the day as CSV"},
+	"desk_export_xlsx":       {"导出当日 Excel", "Export the day as Excel"},
 	"desk_date":              {"日期", "Date"},
 	"desk_manual_hint":       {"凭证无法识别或没有凭证时使用。姓名只保存遮挡后的形式（如 王*英）。", "For a card that fails or a person without one. Only the masked name is kept (e.g. W*** Y***)."},
 	"desk_masked_name":       {"姓名（遮挡保存）", "Name (kept masked)"},

@@ -164,25 +164,35 @@ func WriteVisitsCSV(w io.Writer, vs []Visit, loc *time.Location) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.Write(VisitCSVHeader)
-	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339Nano) }
 	for _, v := range vs {
-		corr, number := "", ""
-		if v.CorrectedAt != nil {
-			corr = ts(*v.CorrectedAt)
+		row := VisitFields(v, loc)
+		for i := range row {
+			row[i] = cell(row[i])
 		}
-		if len(v.CardID) == 32 {
-			number = PrintedNumber(v.CardID)
-		}
-		cw.Write([]string{ts(v.Time), ts(v.At), corr, strconv.FormatBool(v.ClockSynced),
-			cell(v.Venue), cell(v.Device), strconv.FormatUint(v.Seq, 10), cell(v.CardID), cell(v.Holder), cell(v.Name),
-			cell(v.Category), strconv.FormatInt(v.Group, 10), cell(v.Decision), cell(v.Reason), cell(v.Ledger), number,
-			strconv.FormatBool(v.Erased)})
+		cw.Write(row)
 	}
 	cw.Flush()
 	if err := cw.Error(); err != nil {
 		return fmt.Errorf("collector: csv: %w", err)
 	}
 	return nil
+}
+
+// VisitFields is a visit as the columns of VisitCSVHeader, unescaped:
+// the one row layout of every export.
+func VisitFields(v Visit, loc *time.Location) []string {
+	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339Nano) }
+	corr, number := "", ""
+	if v.CorrectedAt != nil {
+		corr = ts(*v.CorrectedAt)
+	}
+	if len(v.CardID) == 32 {
+		number = PrintedNumber(v.CardID)
+	}
+	return []string{ts(v.Time), ts(v.At), corr, strconv.FormatBool(v.ClockSynced),
+		v.Venue, v.Device, strconv.FormatUint(v.Seq, 10), v.CardID, v.Holder, v.Name,
+		v.Category, strconv.FormatInt(v.Group, 10), v.Decision, v.Reason, v.Ledger, number,
+		strconv.FormatBool(v.Erased)}
 }
 
 // VenueSettingsUpdate changes a venue's records settings: a field left

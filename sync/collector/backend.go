@@ -196,6 +196,9 @@ type Visit struct {
 	Group       int64      `json:"group"`
 	Decision    string     `json:"decision"`
 	Reason      string     `json:"reason"`
+	// Source is where the device read the code (camera, serial, ...;
+	// "manual:<staff>" for a check-in staff registered by hand).
+	Source string `json:"source"`
 	// Erased marks a check-in whose holder was erased (Erase): what
 	// identified the person is gone, that someone came is kept.
 	Erased bool `json:"erased,omitempty"`

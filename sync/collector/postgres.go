@@ -896,7 +896,7 @@ func (p *Postgres) Revision(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-const pgVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason, erased`
+const pgVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason, erased, source`
 
 func (p *Postgres) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
 	return p.visits(ctx, `SELECT `+pgVisitCols+` FROM checkins WHERE venue = $1 AND t >= $2 AND t < $3 ORDER BY t, device, ledger, seq`, venue, from, to)
@@ -919,7 +919,7 @@ func (p *Postgres) visits(ctx context.Context, q, key string, from, to time.Time
 	for rows.Next() {
 		var v Visit
 		var seq int64
-		if err := rows.Scan(&v.Time, &v.At, &v.CorrectedAt, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason, &v.Erased); err != nil {
+		if err := rows.Scan(&v.Time, &v.At, &v.CorrectedAt, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason, &v.Erased, &v.Source); err != nil {
 			return nil, fmt.Errorf("collector: visits: %w", err)
 		}
 		v.Seq, v.Time, v.At = uint64(seq), v.Time.UTC(), v.At.UTC()

@@ -1209,7 +1209,7 @@ func (s *SQLite) Revision(ctx context.Context) (int64, error) {
 	return v, nil
 }
 
-const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason, erased_digest IS NOT NULL`
+const sqliteVisitCols = `t, at, corrected_at, clock_synced, venue, device, ledger, seq, card_id, holder, name, category, grp, decision, reason, erased_digest IS NOT NULL, source`
 
 func (s *SQLite) VisitsAtVenue(ctx context.Context, venue string, from, to time.Time) ([]Visit, error) {
 	return s.visits(ctx, `SELECT `+sqliteVisitCols+` FROM checkins WHERE venue = ? AND t >= ? AND t < ? ORDER BY t, device, ledger, seq`, venue, from, to)
@@ -1237,7 +1237,7 @@ func (s *SQLite) visits(ctx context.Context, q string, key any, from, to time.Ti
 		var t, at int64
 		var corr sql.NullInt64
 		var seq int64
-		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason, &v.Erased); err != nil {
+		if err := rows.Scan(&t, &at, &corr, &v.ClockSynced, &v.Venue, &v.Device, &v.Ledger, &seq, &v.CardID, &v.Holder, &v.Name, &v.Category, &v.Group, &v.Decision, &v.Reason, &v.Erased, &v.Source); err != nil {
 			return nil, fmt.Errorf("collector: visits: %w", err)
 		}
 		v.Time, v.At, v.Seq = fromNanos(t), fromNanos(at), uint64(seq)
