@@ -13,6 +13,9 @@ const (
 	// NotEntered is never decided or shown: it is a later record that an
 	// admitted person did not pass the door within the relay's window.
 	NotEntered
+	// Undo is never decided or shown either: staff at the desk took back
+	// a check-in (a new record; the check-in stays as it was).
+	Undo
 )
 
 func (o Outcome) String() string {
@@ -27,6 +30,8 @@ func (o Outcome) String() string {
 		return "fault"
 	case NotEntered:
 		return "not_entered"
+	case Undo:
+		return "undo"
 	}
 	return "unknown"
 }

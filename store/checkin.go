@@ -38,34 +38,48 @@ func (s *Store) RecordCheckin(ctx context.Context, c Checkin) (int64, error) {
 		c.At = s.opts.Now()
 	}
 	var seq int64
-	err := s.write(ctx, "record check-in", func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx,
-			`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).Scan(&seq); err != nil {
-			return fmt.Errorf("next seq: %w", err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO checkins (seq, at_ns, boot_id, mono_ns, clock_synced,
-			source, decision, reason, card_id, holder, category, grp, name, ledger)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			seq, c.At.UnixNano(), c.BootID, int64(c.Mono), c.ClockSynced,
-			c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name, s.ledger); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO outbox (seq) VALUES (?)`, seq)
+	err := s.write(ctx, "record check-in", func(tx *sql.Tx) (err error) {
+		seq, err = s.insertCheckin(ctx, tx, c)
 		return err
 	})
 	if err != nil {
 		return 0, err
 	}
+	s.committedCheckin()
+	return seq, nil
+}
+
+// insertCheckin numbers c, stores it and queues it for upload within tx.
+func (s *Store) insertCheckin(ctx context.Context, tx *sql.Tx, c Checkin) (int64, error) {
+	var seq int64
+	if err := tx.QueryRowContext(ctx,
+		`UPDATE counters SET value = value + 1 WHERE name = 'seq' RETURNING value`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("next seq: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO checkins (seq, at_ns, boot_id, mono_ns, clock_synced,
+		source, decision, reason, card_id, holder, category, grp, name, ledger)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		seq, c.At.UnixNano(), c.BootID, int64(c.Mono), c.ClockSynced,
+		c.Source, c.Decision, c.Reason, c.CardID, c.Holder, c.Category, c.Group, c.Name, s.ledger); err != nil {
+		return 0, err
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO outbox (seq) VALUES (?)`, seq)
+	return seq, err
+}
+
+// committedCheckin wakes the uploader after a check-in's commit.
+func (s *Store) committedCheckin() {
 	s.countCommit()
 	select {
 	case s.committed <- struct{}{}:
 	default:
 	}
-	return seq, nil
 }
 
 // LastPass returns the time of the latest counted pass of cardID at or
-// after since: the gate's duplicate window. An empty cardID never matches.
+// after since: the gate's duplicate window. A pass made at the staff desk
+// counts like any other; one undone at the desk does not. An empty cardID
+// never matches.
 func (s *Store) LastPass(ctx context.Context, cardID string, since time.Time) (time.Time, bool, error) {
 	if cardID == "" {
 		return time.Time{}, false, nil
@@ -76,7 +90,8 @@ func (s *Store) LastPass(ctx context.Context, cardID string, since time.Time) (t
 	}
 	var at sql.NullInt64
 	err = r.QueryRowContext(ctx,
-		`SELECT max(at_ns) FROM checkins WHERE card_id = ? AND decision = ? AND at_ns >= ?`,
+		`SELECT max(c.at_ns) FROM checkins c WHERE c.card_id = ? AND c.decision = ? AND c.at_ns >= ?
+		AND NOT EXISTS (SELECT 1 FROM checkins u WHERE u.undoes_seq = c.seq AND u.undoes_ledger = c.ledger)`,
 		cardID, DecisionPass, since.UnixNano()).Scan(&at)
 	if err != nil {
 		return time.Time{}, false, classify("last pass", err)

@@ -39,6 +39,9 @@ func init() {
 	fixtures[3] = fixtures[2] + `
 		UPDATE settings SET value = '' WHERE key = 'ledger';
 		INSERT INTO recoveries (at_ns, ledger, salvaged, lost, moved_to) VALUES (1, 'old', 2, 0, 'x');`
+	// Version 4 added purged ranges.
+	fixtures[4] = fixtures[3] + `
+		INSERT INTO purged (ledger, lo, hi) VALUES ('', 1, 5);`
 }
 
 func TestMigrateFromEveryVersion(t *testing.T) {

@@ -236,7 +236,7 @@ func repair(w *wire.Record) {
 		w.Reason = "unknown"
 	}
 	switch w.Decision {
-	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault, wire.DecisionNotEntered:
+	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault, wire.DecisionNotEntered, wire.DecisionUndo:
 	default:
 		w.Decision = wire.DecisionFault
 	}

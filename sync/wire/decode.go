@@ -216,7 +216,7 @@ func (r *Record) Check() error {
 		return fmt.Errorf("mono_ns negative")
 	}
 	switch r.Decision {
-	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault, DecisionNotEntered:
+	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault, DecisionNotEntered, DecisionUndo:
 	default:
 		return fmt.Errorf("decision %q unknown", r.Decision)
 	}

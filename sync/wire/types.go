@@ -39,6 +39,9 @@ const (
 	// holder did not pass the door (a relay's sensor saw nobody); the
 	// admission's record is kept, and this one carries its reason.
 	DecisionNotEntered = "not_entered"
+	// DecisionUndo takes back an earlier check-in at a staff desk; its
+	// reason is "undo <device>/<ledger>/<seq>: <why>".
+	DecisionUndo = "undo"
 )
 
 // Policy modes.
