@@ -81,11 +81,14 @@ func testWholeStack(t *testing.T, be collector.Backend) {
 	c.CreateVenue(t, "v2")
 	city := c.CreateIssuer(t, "city")
 	card := c.IssueCard(t, "city", "holder-1", "王秀英", idcode.CategoryElder)
-	if card.Name != "王*英" || !strings.HasPrefix(card.QR, idcode.Prefix) {
+	// New cards are SG2: no iss on the card, the 4-byte kid names the key.
+	if card.Name != "王*英" || !strings.HasPrefix(card.QR, idcode.Prefix2) {
 		t.Fatalf("issued card %+v", card)
 	}
 	parsed, err := idcode.Parse(card.QR)
-	if err != nil || parsed.CardIDHex() != card.CardID || parsed.Issuer != "city" || parsed.KID != idcode.KeyID(city.PublicKey) {
+	kid := idcode.KeyID(city.PublicKey)
+	if err != nil || parsed.Format != idcode.FormatSG2 || parsed.CardIDHex() != card.CardID || [4]byte(parsed.KID[:4]) != [4]byte(kid[:4]) ||
+		!parsed.Expires.Equal(card.Expires) {
 		t.Fatalf("card does not parse as issued: %+v, %v", parsed, err)
 	}
 	a := mustEnroll(t, c, "v1")

@@ -39,18 +39,21 @@ func (s *Server) IssueCard(ctx context.Context, req CardRequest) (CardResponse, 
 	if valid == 0 {
 		valid = 365 * 24 * time.Hour
 	}
-	cti, err := idcode.NewCardID()
+	// New cards print SG2: a smaller QR with larger modules in the same box.
+	cti, err := idcode.NewCompactCardID()
 	if err != nil {
 		return CardResponse{}, err
 	}
 	now := s.now().UTC().Truncate(time.Second)
 	c := idcode.Claims{Issuer: req.Issuer, Subject: req.Holder, IssuedAt: now, Expires: now.Add(valid), CardID: cti,
 		Name: idcode.MaskName(req.Name), Category: req.Category}
-	qr, err := idcode.Sign(c, key)
+	qr, err := idcode.SignCompact(c, key)
 	if err != nil {
 		return CardResponse{}, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "%v", err)
 	}
-	card := Card{ID: hex.EncodeToString(cti), Issuer: req.Issuer, Holder: req.Holder, Name: c.Name, Category: c.Category, IssuedAt: now, Expires: c.Expires}
+	// SG2 carries whole days: record the dates the card itself carries.
+	c.IssuedAt, c.Expires = now.Truncate(24*time.Hour), c.Expires.Truncate(24*time.Hour)
+	card := Card{ID: hex.EncodeToString(cti), Issuer: req.Issuer, Holder: req.Holder, Name: c.Name, Category: c.Category, IssuedAt: c.IssuedAt, Expires: c.Expires}
 	if err := s.cfg.Backend.RecordCard(ctx, card); err != nil {
 		return CardResponse{}, err
 	}
