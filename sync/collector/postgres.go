@@ -56,6 +56,7 @@ var pgMigrations = checkMigrations([]migration{
 	{2, "ledgers: check-ins keyed by (device, ledger, seq), acks per ledger, conflicts, recoveries", pgLedgers},
 	{3, "request nonces", pgNonces},
 	{4, "retention and erasure: venue retention and time zone, purged gaps, anonymised check-ins, the erasure audit", pgRecords},
+	{5, "device health: last seen and the latest report of each device", pgHealth},
 })
 
 const pgSchemaV1 = `

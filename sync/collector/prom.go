@@ -67,6 +67,9 @@ func newPromView(s *Server) *promView {
 	if dc, ok := s.cfg.Backend.(DeviceCounter); ok {
 		reg.MustRegister(&deviceCollector{dc: dc, m: m, log: s.log})
 	}
+	if _, ok := s.cfg.Backend.(HealthStore); ok {
+		reg.MustRegister(&healthCollector{s: s})
+	}
 	p.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)})
 	return p
 }

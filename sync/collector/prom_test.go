@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -15,7 +16,7 @@ import (
 // collectorLabels are the only label values the collector may export:
 // fixed sets and route patterns, never a raw path, card id or device text.
 var (
-	collectorLabels = map[string][]string{"state": collector.DeviceStates}
+	collectorLabels = map[string][]string{"state": append(slices.Clone(collector.DeviceStates), collector.FleetStates...)}
 	collectorAnyOf  = map[string]*regexp.Regexp{
 		"route": regexp.MustCompile(`^((GET|POST|PUT|DELETE) )?/(v1/[a-z/{}-]+|metrics)?$|^none$`),
 		"code":  regexp.MustCompile(`^[1-5][0-9][0-9]$`),

@@ -44,6 +44,9 @@ type Config struct {
 	// KEK seals the issuer private keys the collector holds. Without one
 	// the collector holds none: an issuer must come with its public key.
 	KEK *KEK
+	// Fleet says when a device counts as amber or red (fleet view,
+	// metrics); zero fields take their defaults.
+	Fleet FleetRules
 }
 
 // Server is the collector's HTTP API. It holds no state of its own beyond
@@ -98,6 +101,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if _, err := LoadZone(cfg.TimeZone); err != nil {
 		return nil, fmt.Errorf("collector: time zone: %w", err)
+	}
+	if err := cfg.Fleet.WithDefaults().Check(); err != nil {
+		return nil, fmt.Errorf("collector: %w", err)
 	}
 	if cfg.MaxNonces == 0 {
 		cfg.MaxNonces = 1 << 20
@@ -415,6 +421,7 @@ func (s *Server) handleCheckins(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, s.replayError(err))
 		return
 	}
+	s.noteHealth(r.Context(), d, b.Health, now)
 	s.metrics.Batches.Add(1)
 	s.metrics.Records.Add(uint64(len(recs)))
 	if res.Lost > 0 {
@@ -524,10 +531,16 @@ func (s *Server) handleBundle(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
+	health, err := bundleHealth(r.URL.Query().Get(wire.HealthParam))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	if err := s.useNonce(ctx, a); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	s.noteHealth(ctx, d, health, s.now().UTC())
 	rev, err := s.cfg.Backend.Revision(ctx)
 	if err != nil {
 		s.writeError(w, r, err)

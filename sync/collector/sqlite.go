@@ -46,6 +46,7 @@ var sqliteMigrations = checkMigrations([]migration{
 	{2, "ledgers: check-ins keyed by (device, ledger, seq), acks per ledger, conflicts, recoveries", sqliteLedgers},
 	{3, "request nonces", sqliteNonces},
 	{4, "retention and erasure: venue retention and time zone, purged gaps, anonymised check-ins, the erasure audit", sqliteRecords},
+	{5, "device health: last seen and the latest report of each device", sqliteHealth},
 })
 
 const sqliteSchemaV1 = `
