@@ -2,14 +2,12 @@ package statuspage
 
 import (
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -63,18 +61,14 @@ func HashPassword(pw string) (string, error) {
 	return string(h), nil
 }
 
-type session struct {
-	expires time.Time
-	csrf    string
-}
-
 type guard struct {
 	o        Options
 	inner    http.Handler
-	mu       sync.Mutex
-	sessions map[string]session
-	failures []time.Time
+	sessions *Sessions
 }
+
+// technician is the status page's one account.
+const technician = "technician"
 
 // Protected serves the page behind a password: a session cookie
 // (HttpOnly, SameSite=Strict) after sign-in, a CSRF token on every
@@ -90,7 +84,11 @@ func Protected(src Source, o Options) (http.Handler, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	g := &guard{o: o, sessions: map[string]session{}}
+	ss, err := NewSessions(cookieName, []Account{{ID: technician, PasswordHash: o.PasswordHash}}, o.Clock, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	g := &guard{o: o, sessions: ss}
 	mux := Handler(src)
 	mux.HandleFunc("POST /v1/test/{part}", g.handleTest)
 	g.inner = mux
@@ -98,11 +96,7 @@ func Protected(src Source, o Options) (http.Handler, error) {
 }
 
 func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h := w.Header()
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Referrer-Policy", "no-referrer")
+	NoStore(w.Header())
 	switch {
 	case r.URL.Path == "/login" && r.Method == http.MethodGet:
 		g.loginPage(w, "")
@@ -111,7 +105,7 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.login(w, r)
 		return
 	}
-	s, ok := g.session(r)
+	s, ok := g.sessions.Current(r)
 	if !ok {
 		if r.Method == http.MethodGet && r.URL.Path == "/" {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -120,87 +114,34 @@ func (g *guard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		control.WriteError(w, http.StatusUnauthorized, "sign in first (/login)")
 		return
 	}
-	if r.Method != http.MethodGet && r.Method != http.MethodHead {
-		if subtle.ConstantTimeCompare([]byte(r.Header.Get("X-CSRF-Token")), []byte(s.csrf)) != 1 {
-			control.WriteError(w, http.StatusForbidden, "missing or wrong CSRF token")
-			return
-		}
+	if r.Method != http.MethodGet && r.Method != http.MethodHead && !s.ValidCSRF(r.Header.Get("X-CSRF-Token")) {
+		control.WriteError(w, http.StatusForbidden, "missing or wrong CSRF token")
+		return
 	}
 	switch {
 	case r.URL.Path == "/logout" && r.Method == http.MethodPost:
-		g.logout(w, r)
+		g.sessions.SignOut(w, r)
+		w.WriteHeader(http.StatusNoContent)
 	case r.URL.Path == "/" && r.Method == http.MethodGet:
-		servePage(w, s.csrf, g.o.Tester != nil)
+		servePage(w, s.CSRF, g.o.Tester != nil)
 	default:
 		g.inner.ServeHTTP(w, r)
 	}
 }
 
-func (g *guard) session(r *http.Request) (session, bool) {
-	c, err := r.Cookie(cookieName)
-	if err != nil {
-		return session{}, false
-	}
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	s, ok := g.sessions[c.Value]
-	if !ok || !g.o.Clock.Now().Before(s.expires) {
-		delete(g.sessions, c.Value)
-		return session{}, false
-	}
-	return s, true
-}
-
 func (g *guard) login(w http.ResponseWriter, r *http.Request) {
-	now := g.o.Clock.Now()
-	g.mu.Lock()
-	recent := g.failures[:0]
-	for _, f := range g.failures {
-		if now.Sub(f) < failWindow {
-			recent = append(recent, f)
-		}
-	}
-	g.failures = recent
-	locked := len(recent) >= maxFailures
-	g.mu.Unlock()
-	if locked {
+	r.Body = http.MaxBytesReader(w, r.Body, 4096)
+	_, err := g.sessions.SignIn(w, r, technician, r.PostFormValue("password"))
+	switch {
+	case errors.Is(err, ErrLocked):
 		w.WriteHeader(http.StatusTooManyRequests)
 		g.loginPage(w, "尝试次数过多，请一分钟后再试 / Too many tries: wait a minute")
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4096)
-	pw := r.PostFormValue("password")
-	if bcrypt.CompareHashAndPassword([]byte(g.o.PasswordHash), []byte(pw)) != nil {
-		g.mu.Lock()
-		g.failures = append(g.failures, now)
-		g.mu.Unlock()
-		g.o.Logger.Warn("statuspage: wrong password", "remote", r.RemoteAddr)
+	case err != nil:
 		w.WriteHeader(http.StatusUnauthorized)
 		g.loginPage(w, "密码错误 / Wrong password")
-		return
+	default:
+		http.Redirect(w, r, "/", http.StatusSeeOther)
 	}
-	token, csrf := randomHex(), randomHex()
-	g.mu.Lock()
-	for k, s := range g.sessions { // sign-ins are rare: sweep here
-		if !now.Before(s.expires) {
-			delete(g.sessions, k)
-		}
-	}
-	g.sessions[token] = session{expires: now.Add(sessionFor), csrf: csrf}
-	g.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(sessionFor / time.Second), Secure: r.TLS != nil})
-	http.Redirect(w, r, "/", http.StatusSeeOther)
-}
-
-func (g *guard) logout(w http.ResponseWriter, r *http.Request) {
-	if c, err := r.Cookie(cookieName); err == nil {
-		g.mu.Lock()
-		delete(g.sessions, c.Value)
-		g.mu.Unlock()
-	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteStrictMode})
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (g *guard) handleTest(w http.ResponseWriter, r *http.Request) {
