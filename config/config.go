@@ -59,6 +59,7 @@ type Config struct {
 	Uplink  Uplink  `toml:"uplink"`
 	Status  Status  `toml:"status"`
 	Metrics Metrics `toml:"metrics"`
+	Desk    Desk    `toml:"desk"`
 	Log     Log     `toml:"log"`
 	Network Network `toml:"network"`
 	Update  Update  `toml:"update"`
@@ -543,6 +544,7 @@ func (c *Config) problems() []Problem {
 	c.Network.check(bad)
 	c.Metrics.check(c.Status.Listen, bad)
 	c.Status.check(bad)
+	c.Desk.check(c.Status.Listen, c.Metrics.Listen, bad)
 	if u := c.Update.URL; u != "" && !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
 		bad("update.url", "must be an http(s) URL of a .raucb bundle, got %q", u)
 	}

@@ -24,6 +24,7 @@ func TestExampleIsDefault(t *testing.T) {
 	want.Camera.Controls = map[string]int64{}
 	want.Voice.Files = map[string]string{}
 	want.Network.DNS = []string{}
+	want.Desk.Staff = []DeskStaff{}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("example differs from Default():\n got %+v\nwant %+v", c, want)
 	}
@@ -165,6 +166,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[[x]]\n"))
 	f.Add([]byte("a = {b = [1, {c = 2}]}\n"))
 	f.Add([]byte("[metrics]\nlisten = \"[::1]:9100\"\n"))
+	f.Add([]byte("[desk]\nlisten = \":8081\"\n[[desk.staff]]\nid = \"li\"\npassword_hash = \"$2a$04$x\"\n"))
+	f.Add([]byte("[desk]\nstaff = [{ id = \"a\", name = \"王\" }, { id = \"a\" }]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := Parse("f.toml", data)
 		if err != nil {
