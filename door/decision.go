@@ -16,6 +16,14 @@ const (
 	// Undo is never decided or shown either: staff at the desk took back
 	// a check-in (a new record; the check-in stays as it was).
 	Undo
+	// Exit records someone leaving through an exit source; Reason is
+	// ReasonExit, or the card's trouble (revoked, expired, ...) as a flag
+	// for staff: nobody is kept in, and the count must go down.
+	Exit
+	// Full refuses an entry because the venue holds its capacity: neither
+	// the card's fault (Fail) nor the device's (Fault), so it has its own
+	// feedback ("please wait") and is counted apart from both.
+	Full
 )
 
 func (o Outcome) String() string {
@@ -32,6 +40,10 @@ func (o Outcome) String() string {
 		return "not_entered"
 	case Undo:
 		return "undo"
+	case Exit:
+		return "exit"
+	case Full:
+		return "full"
 	}
 	return "unknown"
 }
@@ -55,8 +67,11 @@ const (
 	ReasonClock         Reason = "clock_not_trustworthy"
 	ReasonDeviceFault   Reason = "device_fault" // a verdict this build cannot name
 	ReasonStorage       Reason = "storage_fault"
-	ReasonConfig        Reason = "configuration" // e.g. no list key pinned: trust data cannot be checked
-	ReasonLogged        Reason = "logged"        // log-only mode: any code is recorded and admitted
+	ReasonConfig        Reason = "configuration"  // e.g. no list key pinned: trust data cannot be checked
+	ReasonLogged        Reason = "logged"         // log-only mode: any code is recorded and admitted
+	ReasonExit          Reason = "exit"           // left through an exit source
+	ReasonAlreadyOut    Reason = "already_exited" // the same card again at an exit: recorded, not counted twice
+	ReasonVenueFull     Reason = "venue_full"     // people in now reached policy capacity
 )
 
 // Reasons lists every reason; a test checks it against the constants
@@ -64,7 +79,8 @@ const (
 func Reasons() []Reason {
 	return []Reason{ReasonPass, ReasonAlreadyIn, ReasonMalformed, ReasonUnknownIssuer, ReasonBadSignature,
 		ReasonExpired, ReasonNotYetValid, ReasonRevoked, ReasonIssuerVenue, ReasonCategory, ReasonTrustStale,
-		ReasonClock, ReasonDeviceFault, ReasonStorage, ReasonConfig, ReasonLogged}
+		ReasonClock, ReasonDeviceFault, ReasonStorage, ReasonConfig, ReasonLogged, ReasonExit, ReasonAlreadyOut,
+		ReasonVenueFull}
 }
 
 // Device reports whether r is the device's fault, never the card's: a

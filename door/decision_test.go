@@ -28,7 +28,8 @@ func TestDeviceReasons(t *testing.T) {
 			t.Errorf("%s: Device() = %v", r, r.Device())
 		}
 	}
-	for o, s := range map[door.Outcome]string{door.Pass: "pass", door.AlreadyIn: "already", door.Fail: "fail", door.Fault: "fault"} {
+	for o, s := range map[door.Outcome]string{door.Pass: "pass", door.AlreadyIn: "already", door.Fail: "fail", door.Fault: "fault",
+		door.Exit: "exit", door.Full: "full"} {
 		if o.String() != s {
 			t.Errorf("%d.String() = %q, want %q", o, o.String(), s)
 		}

@@ -13,10 +13,13 @@ type Policy struct {
 	MaxTrustAge     time.Duration // older trust data refuses every card; 0: the trust source's default
 	MaxUnsynced     time.Duration // 0: an unconfirmed but plausible clock is fine
 	FailOpen        bool          // admit (unrecorded) when the ledger fails
+	// Capacity refuses an entry (Full, venue_full) while people in now
+	// (Occupancy.PeopleIn since the venue's midnight) is at least this; 0: no limit.
+	Capacity int
 }
 
 // WithVenue returns p with the venue's rules from v (mode, windows,
-// categories, trust age). What is about this box stays the device's own:
+// categories, trust age, capacity). What is about this box stays the device's own:
 // fail-open concerns its disk, max-unsynced its clock.
 func (p Policy) WithVenue(v Policy) Policy {
 	v.FailOpen, v.MaxUnsynced = p.FailOpen, p.MaxUnsynced

@@ -21,8 +21,10 @@ func (s *Store) Record(ctx context.Context, e door.Entry) (int64, error) {
 	})
 }
 
-// AdmittedSince reports whether cardID had a counted pass at or after since.
+// AdmittedSince reports whether cardID had a counted pass at or after
+// since and has not left through an exit after it (back in after leaving
+// is a new pass, not "already checked in").
 func (s *Store) AdmittedSince(ctx context.Context, cardID string, since time.Time) (bool, error) {
-	_, ok, err := s.LastPass(ctx, cardID, since)
-	return ok, err
+	exit, pass, err := s.lastPassExit(ctx, cardID, since)
+	return pass > exit, err
 }

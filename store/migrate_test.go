@@ -42,6 +42,10 @@ func init() {
 	// Version 4 added purged ranges.
 	fixtures[4] = fixtures[3] + `
 		INSERT INTO purged (ledger, lo, hi) VALUES ('', 1, 5);`
+	// Version 5 added the desk's audit and undo columns; version 6 only an
+	// index for exits.
+	fixtures[5] = fixtures[4] + `
+		INSERT INTO desk_audit (at_ns, staff, action, detail, seq) VALUES (1, 's1', 'manual', 'x', 6);`
 }
 
 func TestMigrateFromEveryVersion(t *testing.T) {
