@@ -45,7 +45,8 @@ func (r Row) Time() time.Time {
 var ErrUndone = errors.New("store: check-in already undone")
 
 // RecordDesk stores a check-in made at the staff desk and its audit line
-// in one transaction, queued for upload like any check-in. A non-zero
+// in one transaction, queued for upload like any check-in, stamped with
+// the boot id and the time since boot as Record does. A non-zero
 // undoes names the check-in c takes back: it must exist and not be undone
 // yet (ErrNotFound, ErrUndone).
 func (s *Store) RecordDesk(ctx context.Context, c Checkin, undoes Ref, a AuditEntry) (int64, error) {
@@ -55,6 +56,10 @@ func (s *Store) RecordDesk(ctx context.Context, c Checkin, undoes Ref, a AuditEn
 	if a.At.IsZero() {
 		a.At = c.At
 	}
+	// Stamped like the gate's check-ins, so the uplink can correct the
+	// wall time of one made before the clock was set.
+	c.BootID = s.opts.BootID
+	c.Mono, _ = s.opts.SinceBoot()
 	var seq int64
 	err := s.write(ctx, "record desk check-in", func(tx *sql.Tx) (err error) {
 		if undoes != (Ref{}) {
