@@ -55,6 +55,7 @@ type Kiosk struct {
 	clock   clock.Clock
 	started time.Time
 	bootID  string
+	slot    string // booted root slot, version.BootedSlot
 
 	store   *store.Store
 	trust   *trust.Source
@@ -125,6 +126,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 			c.Close()
 		}
 	}
+	k.slot = version.BootedSlot()
 	if k.bootID, err = store.CurrentBootID(); err != nil {
 		k.log.Warn("kiosk: no boot id; records cannot be clock-corrected later", "err", err)
 		k.bootID = ""
