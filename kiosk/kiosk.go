@@ -221,7 +221,7 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 // collector (whose key the trust source already pins).
 func (k *Kiosk) openUplink(uo uplink.Options) (*uplink.Uplink, error) {
 	uo.Store, uo.Trust, uo.Clock, uo.Sync, uo.BootID, uo.Logger = k.store, k.trust, k.clock, k.sync, k.bootID, k.log
-	uo.ApplyPolicy = k.applyPolicy
+	uo.ApplyPolicy, uo.Health = k.applyPolicy, k.uplinkHealth
 	if !k.opts.Sim {
 		uo.StepClock = stepClock
 	}

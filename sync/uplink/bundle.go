@@ -54,7 +54,7 @@ func (u *Uplink) pollBundle(ctx context.Context) error {
 	if etag != "" && !refresh {
 		hdr.Set("If-None-Match", etag)
 	}
-	resp, err := u.do(ctx, http.MethodGet, "/v1/devices/"+url.PathEscape(id)+"/bundle", nil, hdr, wire.MaxBundleBytes)
+	resp, err := u.do(ctx, http.MethodGet, "/v1/devices/"+url.PathEscape(id)+"/bundle"+u.healthQuery(ctx), nil, hdr, wire.MaxBundleBytes)
 	if err != nil {
 		var he *httpError
 		if errors.As(err, &he) && he.refusedDevice() {

@@ -77,6 +77,7 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	if batch.Purged, err = u.purged(ctx, batch.Ledger, batch.Floor); err != nil {
 		return false, err
 	}
+	batch.Health = u.health(ctx)
 	var body []byte
 	for n := len(recs); ; n /= 2 {
 		batch.Records = toWire(recs[:n], u)
@@ -92,6 +93,12 @@ func (u *Uplink) drainOnce(ctx context.Context) (more bool, err error) {
 	resp, err := u.do(ctx, http.MethodPost, "/v1/checkins", body,
 		http.Header{"Content-Encoding": {"gzip"}}, wire.MaxSmallBody)
 	var he *httpError
+	if batch.Health != nil && errors.As(err, &he) && he.status == http.StatusBadRequest && strings.Contains(he.message, `"health"`) {
+		// A collector from before health reports refuses the field.
+		u.log.Warn("uplink: the collector does not know health reports; sending none")
+		u.noHealth.Store(true)
+		return true, nil
+	}
 	if len(batch.Purged) > 0 && errors.As(err, &he) && he.status == http.StatusBadRequest && strings.Contains(he.message, `"purged"`) {
 		// A collector from before purged ranges refuses the field: send
 		// without, so the queue drains (it then counts the gap as lost).

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/scangate/scangate/door"
@@ -73,6 +74,10 @@ type Options struct {
 	Trust Trust // nil: bundles still apply policy and time, but no trust data
 	// ApplyPolicy receives the venue policy of each new verified bundle.
 	ApplyPolicy func(door.Policy)
+	// Health, when set, gives the device's part of the health report sent
+	// with each batch and bundle request (software, slot, trust data); the
+	// uplink adds the outbox, the clock offset and its last error.
+	Health func() wire.Health
 
 	Clock clock.Clock // the wall clock records are stamped with, and the timers of polls and backoff; nil: clock.Real
 	Sync  ClockSync   // told when the collector's signed time confirms the clock
@@ -189,9 +194,10 @@ type Uplink struct {
 	signedTime  time.Time // local monotonic-bearing time of the last signed server time
 	uploaded    uint64
 	batches     uint64
-	errors      uint64 // failed exchanges, since start
-	conflicts   uint64 // records the collector reported holding differently
-	noPurged    bool   // the collector refused purged ranges (it predates them)
+	errors      uint64      // failed exchanges, since start
+	conflicts   uint64      // records the collector reported holding differently
+	noPurged    bool        // the collector refused purged ranges (it predates them)
+	noHealth    atomic.Bool // the collector refused health reports in batches (it predates them)
 }
 
 // New checks opts and returns an Uplink. It does no I/O.
