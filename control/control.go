@@ -31,8 +31,12 @@ const MaxRequest = 16 << 20
 // Status is the kiosk's state for technicians. It holds no personal data:
 // names are masked, card ids are absent.
 type Status struct {
-	Version   string         `json:"version"`
-	Device    string         `json:"device"`
+	Version string `json:"version"`
+	Slot    string `json:"slot,omitempty"` // booted root slot (A, B); "" off an image
+	Device  string `json:"device"`
+	// Addresses are the kiosk's IP addresses on the venue's network, so a
+	// technician at the screen knows where the status page is.
+	Addresses []string       `json:"addresses,omitempty"`
 	Mode      string         `json:"mode"`
 	Sim       bool           `json:"sim"`
 	StartedAt time.Time      `json:"started_at"`

@@ -33,11 +33,36 @@ func (k *Kiosk) controlHandler() http.Handler {
 	return mux
 }
 
+// localAddresses lists the addresses of the interfaces that are up, not
+// loopback: where the venue's network reaches the kiosk.
+func localAddresses() []string {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, i := range ifs {
+		if i.Flags&net.FlagUp == 0 || i.Flags&net.FlagLoopback != 0 {
+			continue
+		}
+		as, err := i.Addrs()
+		if err != nil {
+			continue
+		}
+		for _, a := range as {
+			if n, ok := a.(*net.IPNet); ok && !n.IP.IsLinkLocalUnicast() {
+				out = append(out, n.IP.String())
+			}
+		}
+	}
+	return out
+}
+
 // Status gathers the kiosk's state. It holds no personal data.
 func (k *Kiosk) Status(ctx context.Context) control.Status {
 	now := k.clock.Now()
 	st := control.Status{
-		Version: version.Version, Device: k.cfg.Device.Name, Mode: k.cfg.Policy.Mode, Sim: k.opts.Sim,
+		Version: version.Version, Slot: k.slot, Addresses: localAddresses(), Device: k.cfg.Device.Name, Mode: k.cfg.Policy.Mode, Sim: k.opts.Sim,
 		StartedAt: k.started.In(k.loc), Ready: k.ready.Load(), Last: k.bus.recent(k.loc),
 	}
 	stats := map[string]scanner.SourceStats{}

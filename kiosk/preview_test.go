@@ -21,6 +21,7 @@ import (
 	"github.com/scangate/scangate/kiosk"
 	"github.com/scangate/scangate/kiosk/kiosktest"
 	"github.com/scangate/scangate/statuspage"
+	"github.com/scangate/scangate/version"
 
 	"github.com/scangate/scangate/camsim"
 	"github.com/scangate/scangate/config"
@@ -171,14 +172,25 @@ func TestStatusPageInChromium(t *testing.T) {
 	}
 	run(t, ctx, chromedp.SetValue(chromedp.CSS(`input[name=password]`), statusPassword), chromedp.Click(chromedp.CSS(`button[type=submit]`)),
 		chromedp.Sleep(300*time.Millisecond), chromedp.WaitVisible(chromedp.CSS(`#health div`)))
-	for try := 0; try < 50 && !strings.Contains(body, "已识别"); try++ {
+	for try := 0; try < 50 && !(strings.Contains(body, "已识别") && strings.Contains(body, "王*英")); try++ {
 		time.Sleep(200 * time.Millisecond) // the page polls the aiming aid every second
 		body = text(t, ctx)
 	}
-	for _, want := range []string{"已识别 / decoded", "tilt", `"ready": true`, `"state": "streaming"`, "信任数据正常", "读卡设备正常"} {
+	for _, want := range []string{"已识别 / decoded", "tilt", `"ready": true`, `"state": "streaming"`, "信任数据正常", "读卡设备正常",
+		"版本 version " + version.Version, "分区 slot —", "最近判定 / Last decisions"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("page lacks %q:\n%s", want, body)
 		}
+	}
+	// The decision table: the card's pass, its name masked as on the card.
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	row, err := chromedp.Run(rctx, chromedp.Text(chromedp.CSS(`#last tbody tr.pass`)))
+	cancel()
+	if err != nil {
+		t.Fatalf("last decisions table: %v", err)
+	}
+	if !strings.Contains(row, "王*英") || !strings.Contains(row, "pass") || strings.Contains(body, "王秀英") {
+		t.Errorf("last decisions row %q: want the pass with the masked name (and no full name on the page)", row)
 	}
 	screenshot(t, ctx, "kiosk-status")
 	before := strings.Count(plain(r.Term.String()), "○ green  ○ red  ● amber")

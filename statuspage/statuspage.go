@@ -155,16 +155,27 @@ pre{background:#f4f4f4;padding:1em;max-width:40em;overflow:auto;font-size:14px}
 #health div{padding:.5em .8em;margin:.3em 0;border-radius:4px;font-weight:600}
 .green{background:#d7f5df}.amber{background:#fde7b0}.red{background:#f9c9c9}
 #tests button{font-size:1em;padding:.5em .8em;margin:.2em}
+#about{font-size:1.1em}#last{border-collapse:collapse;margin:.5em 0}#last td,#last th{padding:.25em .7em;border-bottom:1px solid #ddd;text-align:left}
+.pass,.already{color:#080}.fail{color:#c00}.fault{color:#b60}
 </style>
 <h1>scangate 状态 / status</h1>
+<p id="about">…</p>
 <div id="health">…</div>
 <div id="banner"></div>
 <div id="tests"><button data-part="lights">测试指示灯 / Test LEDs</button><button data-part="buzzer">测试蜂鸣器 / Test buzzer</button><button data-part="screen">测试屏幕 / Test screen</button><button data-part="voice">测试语音 / Test voice</button> <span id="tested"></span></div>
-<div class="row"><div><img id="cam" alt="camera"><div id="aim">…</div></div><pre id="s">…</pre></div>
+<div class="row"><div><img id="cam" alt="camera"><div id="aim">…</div></div>
+<div><h2>最近判定 / Last decisions</h2><table id="last"><thead><tr><th>时间 time</th><th>结果 decision</th><th>原因 reason</th><th>姓名 name</th><th>来源 source</th><th>ms</th></tr></thead><tbody></tbody></table></div></div>
+<pre id="s">…</pre>
 <script nonce="{{NONCE}}">
 const csrf='{{CSRF}}';
 const $=id=>document.getElementById(id);
-async function status(){try{const r=await fetch('/v1/status');const s=await r.json();$('s').textContent=JSON.stringify(s,null,2);banner(s.trust||{})}catch(e){$('s').textContent=String(e)}}
+async function status(){try{const r=await fetch('/v1/status');const s=await r.json();$('s').textContent=JSON.stringify(s,null,2);banner(s.trust||{});about(s);last(s.last_decisions||[])}catch(e){$('s').textContent=String(e)}}
+function about(s){$('about').textContent='版本 version '+s.version+' · 分区 slot '+(s.slot||'—')+' · 地址 IP '+((s.addresses||[]).join(', ')||'—')+' · '+s.device}
+// Newest first; text only (names are masked, but never markup).
+function last(ds){const b=document.querySelector('#last tbody');b.textContent='';
+ for(const d of ds.slice().reverse()){const tr=document.createElement('tr');tr.className=d.decision;
+  for(const v of [String(d.at).slice(11,19),d.decision,d.reason,d.name||'',d.source,(d.latency_ms||0).toFixed(0)]){const td=document.createElement('td');td.textContent=v;tr.appendChild(td)}
+  b.appendChild(tr)}}
 async function health(){try{const r=await fetch('/v1/health');const h=await r.json();const d=$('health');d.textContent='';
  for(const c of h.checks){const e=document.createElement('div');e.className=c.level;e.dataset.part=c.part;e.textContent=c.zh+' / '+c.en;d.appendChild(e)}
  d.dataset.level=h.level}catch(e){$('health').textContent=String(e)}}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
@@ -70,6 +71,9 @@ func printStatus(w io.Writer, st control.Status) {
 	}
 	fmt.Fprintf(w, "scangate %s — %s, %s mode, %s%s, up %s\n", st.Version, st.Device, st.Mode, ready, sim,
 		time.Since(st.StartedAt).Round(time.Second))
+	if st.Slot != "" || len(st.Addresses) > 0 {
+		fmt.Fprintf(w, "slot:     %s, addresses %s\n", cmp.Or(st.Slot, "-"), cmp.Or(strings.Join(st.Addresses, ", "), "none"))
+	}
 	fmt.Fprintln(w, "sources:")
 	for _, s := range st.Sources {
 		line := fmt.Sprintf("  %-8s %-7s %-13s codes %d", s.Name, s.Kind, s.State, s.Codes)

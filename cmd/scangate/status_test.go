@@ -40,3 +40,17 @@ func TestPrintStatusTrust(t *testing.T) {
 		}
 	}
 }
+
+// The console names the booted slot and where the status page is.
+func TestPrintStatusSlot(t *testing.T) {
+	var b bytes.Buffer
+	printStatus(&b, control.Status{Slot: "B", Addresses: []string{"192.168.1.20", "fd00::20"}})
+	if !strings.Contains(b.String(), "slot:     B, addresses 192.168.1.20, fd00::20") {
+		t.Errorf("status lacks the slot line:\n%s", b.String())
+	}
+	b.Reset()
+	printStatus(&b, control.Status{})
+	if strings.Contains(b.String(), "slot:") {
+		t.Errorf("status off an image shows a slot line:\n%s", b.String())
+	}
+}
