@@ -1,9 +1,6 @@
 package kiosk
 
 import (
-	"os"
-	"strings"
-
 	"github.com/scangate/scangate/sync/wire"
 	"github.com/scangate/scangate/version"
 )
@@ -13,7 +10,7 @@ import (
 // clock offset and its own last error.
 func (k *Kiosk) uplinkHealth() wire.Health {
 	now := k.clock.Now()
-	h := wire.Health{Software: version.Version, Slot: bootedSlot(readCmdline())}
+	h := wire.Health{Software: version.Version, Slot: k.slot}
 	// A log-only venue needs no trust data: nothing is refused for it.
 	h.TrustKnown = k.gate.Policy().LogOnly
 	if t := k.trust.Trust(); t != nil {
@@ -34,23 +31,4 @@ func (k *Kiosk) uplinkHealth() wire.Health {
 		h.LastError = "store: " + e
 	}
 	return h
-}
-
-func readCmdline() string {
-	b, err := os.ReadFile("/proc/cmdline")
-	if err != nil {
-		return ""
-	}
-	return string(b)
-}
-
-// bootedSlot is the A/B root slot the bootloader booted (rauc.slot= on the
-// kernel command line, buildroot/board/scangate/slot.cmd.in); "" elsewhere.
-func bootedSlot(cmdline string) string {
-	for _, f := range strings.Fields(cmdline) {
-		if s, ok := strings.CutPrefix(f, "rauc.slot="); ok && (s == "A" || s == "B") {
-			return s
-		}
-	}
-	return ""
 }
