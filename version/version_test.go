@@ -13,6 +13,7 @@ func TestSlotOf(t *testing.T) {
 		"rauc.slot=A rauc.slot=B":               "B",
 		"root=/dev/sda1 quiet":                  "",
 		"rauc.slotx=A":                          "",
+		"xrauc.slot=A rauc.slot=B":              "B",
 		"rauc.slot=" + string(make([]byte, 17)): "",
 	} {
 		if got := SlotOf(line); got != want {
