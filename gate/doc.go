@@ -21,8 +21,24 @@
 //   - category admitted at this venue;
 //   - already checked in (same card within the duplicate window: admitted,
 //     recorded, not counted twice);
+//   - capacity: a new pass while people in now (door.Occupancy, counted
+//     from the ledger since the venue's midnight in Options.Location) is
+//     at Policy.Capacity is refused as Full, venue_full; someone already
+//     in is not refused;
 //   - companion grouping (cards following a companion card within the
 //     companion window share its group id).
+//
+// At an exit source (Options.Exit) a card records an Exit after the
+// verification: unreadable codes, unknown issuers and bad signatures are
+// a Fail (nothing of ours), every other verdict, device ones included,
+// still lets the person out and is kept as the exit's reason, a flag for
+// staff. Neither the duplicate window nor the categories apply; a second
+// exit of the same card with no pass between within the duplicate window
+// is already_exited and is not counted. A card back in after its exit is
+// a new pass. The count sees only this kiosk's ledger: exits made at
+// another kiosk reach it only through the collector, so a venue whose
+// exits are elsewhere should set its capacity on the kiosk that has both,
+// or none (see docs/technician.md).
 //
 // Whatever is the device's fault, never the card's, is outcome Fault with
 // the precise reason (door.Reason.Device): trust data stale, the clock not

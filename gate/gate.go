@@ -37,6 +37,9 @@ type Gate struct {
 	clock  clock.Clock
 	sync   ClockState
 	log    *slog.Logger
+	exit   func(source string) bool
+	occ    door.Occupancy
+	loc    *time.Location
 
 	mu     sync.Mutex
 	policy door.Policy
@@ -54,6 +57,15 @@ type Options struct {
 	Sync   ClockState  // nil: the clock is never called unconfirmed
 	Policy door.Policy
 	Logger *slog.Logger
+	// Exit tells whether a source is an exit (nil: none is): a card seen
+	// there records an Exit, never an admission.
+	Exit func(source string) bool
+	// Occupancy counts who is inside, for Policy.Capacity and for a
+	// second exit; nil: the Ledger's own when it has one.
+	Occupancy door.Occupancy
+	// Location is the venue's time zone: capacity counts from its
+	// midnight. Default UTC.
+	Location *time.Location
 }
 
 // New returns a Gate.
@@ -70,7 +82,14 @@ func New(o Options) (*Gate, error) {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	g := &Gate{ledger: o.Ledger, trust: o.Trust, clock: o.Clock, sync: o.Sync, log: o.Logger}
+	if o.Occupancy == nil {
+		o.Occupancy, _ = o.Ledger.(door.Occupancy)
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	g := &Gate{ledger: o.Ledger, trust: o.Trust, clock: o.Clock, sync: o.Sync, log: o.Logger,
+		exit: o.Exit, occ: o.Occupancy, loc: o.Location}
 	g.SetPolicy(o.Policy)
 	return g, nil
 }
@@ -103,16 +122,23 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	now := g.clock.Now()
 	d := door.Decision{Source: code.Source, SeenAt: code.SeenAt}
 	e := door.Entry{At: now, Source: code.Source, Synced: g.synced()}
+	exit := g.exit != nil && g.exit(code.Source)
 
 	if g.policy.LogOnly {
 		e.Holder = g.ledger.Pseudonym(code.Text)
 		e.CardID = e.Holder
 		d.CardID = e.Holder
+		if exit {
+			return g.leave(ctx, d, e, now, door.ReasonExit)
+		}
 		d.Outcome, d.Reason = door.Pass, door.ReasonLogged
 		if dup, err := g.ledger.AdmittedSince(ctx, e.CardID, now.Add(-g.policy.DuplicateWindow)); err != nil {
 			return g.fault(d, door.ReasonStorage, fmt.Errorf("duplicate lookup: %w", err))
 		} else if dup {
 			d.Outcome, d.Reason = door.AlreadyIn, door.ReasonAlreadyIn
+		}
+		if d, full, err := g.full(ctx, d, now); err != nil || full {
+			return g.commitOrFault(ctx, d, e, now, err)
 		}
 		return g.commit(ctx, d, e, now)
 	}
@@ -148,6 +174,19 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	if d.Reason == door.ReasonTrustStale && trust == nil && g.unpinned() {
 		d.Reason, d.Detail = door.ReasonConfig, "no list key pinned"
 	}
+	if exit {
+		switch d.Reason {
+		case door.ReasonUnknownIssuer, door.ReasonBadSignature:
+			// Not a card of ours: it cannot stand for anyone inside.
+			d.Outcome = door.Fail
+			return g.commit(ctx, d, e, now)
+		case door.ReasonPass:
+			return g.leave(ctx, d, e, now, door.ReasonExit)
+		}
+		// A genuine card with a problem, or one the device cannot check:
+		// the person leaves all the same, and the reason flags it.
+		return g.leave(ctx, d, e, now, d.Reason)
+	}
 	if d.Reason.Device() {
 		// Stale data, a doubtful clock, no pinned key: the device cannot
 		// tell whether the card is good, so it must not say it is bad.
@@ -170,6 +209,9 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	if dup {
 		d.Outcome, d.Reason = door.AlreadyIn, door.ReasonAlreadyIn
 	}
+	if d, full, err := g.full(ctx, d, now); err != nil || full {
+		return g.commitOrFault(ctx, d, e, now, err)
+	}
 	// Companions: a companion card opens a group; other cards within the
 	// window join it. Another companion starts a new group.
 	if card.Category != idcode.CategoryCompanion && g.group.id != 0 && now.Before(g.group.until) {
@@ -181,6 +223,54 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 		g.group.id, g.group.until = d.Seq, now.Add(g.policy.CompanionWindow)
 	}
 	return d
+}
+
+// leave records an exit with reason why (ReasonExit, or a card's trouble
+// as a flag); a card already out since its last pass within the duplicate
+// window is recorded as already_exited and not counted again.
+func (g *Gate) leave(ctx context.Context, d door.Decision, e door.Entry, now time.Time, why door.Reason) door.Decision {
+	d.Outcome, d.Reason = door.Exit, why
+	if g.occ != nil {
+		out, err := g.occ.ExitedSince(ctx, d.CardID, now.Add(-g.policy.DuplicateWindow))
+		if err != nil {
+			return g.fault(d, door.ReasonStorage, fmt.Errorf("exit lookup: %w", err))
+		}
+		if out {
+			d.Reason = door.ReasonAlreadyOut
+		}
+	}
+	return g.commit(ctx, d, e, now)
+}
+
+// full turns a pass into a venue_full refusal while people in now (since
+// the venue's midnight) is at capacity. Only a new pass is checked:
+// someone already in is not refused for being counted.
+func (g *Gate) full(ctx context.Context, d door.Decision, now time.Time) (door.Decision, bool, error) {
+	if d.Outcome != door.Pass || g.policy.Capacity <= 0 {
+		return d, false, nil
+	}
+	if g.occ == nil {
+		d.Outcome, d.Reason = door.Fault, door.ReasonConfig
+		return d, true, nil
+	}
+	l := now.In(g.loc)
+	n, err := g.occ.PeopleIn(ctx, time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.loc))
+	if err != nil {
+		return d, false, fmt.Errorf("people in: %w", err)
+	}
+	if n < g.policy.Capacity {
+		return d, false, nil
+	}
+	d.Outcome, d.Reason, d.Detail = door.Full, door.ReasonVenueFull, fmt.Sprintf("%d in, capacity %d", n, g.policy.Capacity)
+	return d, true, nil
+}
+
+// commitOrFault commits d unless err says the count could not be read.
+func (g *Gate) commitOrFault(ctx context.Context, d door.Decision, e door.Entry, now time.Time, err error) door.Decision {
+	if err != nil {
+		return g.fault(d, door.ReasonStorage, err)
+	}
+	return g.commit(ctx, d, e, now)
 }
 
 // commit records the decision and returns it; a ledger failure becomes a
