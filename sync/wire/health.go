@@ -16,7 +16,7 @@ import (
 // personal data.
 type Health struct {
 	Software string `json:"software,omitempty"` // the device's software version
-	Slot     string `json:"slot,omitempty"`     // booted root slot: "A", "B" or "" (not an A/B image)
+	Slot     string `json:"slot,omitempty"`     // booted root slot ("A", "B"; rauc.slot=), "" when not an A/B image
 	// OutboxDepth counts check-ins not yet acknowledged; OutboxOldest is
 	// the age of the oldest of them (0 when none).
 	OutboxDepth  int64    `json:"outbox_depth"`
@@ -41,6 +41,7 @@ type Health struct {
 // Limits of a Health report.
 const (
 	MaxHealthError = 200 // bytes of LastError
+	MaxSlotLen     = 16  // bytes of Slot (version.SlotOf's bound)
 	// MaxHealthParam bounds HealthParam's encoded value.
 	MaxHealthParam = 2048
 	// maxHealthOffsetMS bounds ClockOffsetMS: a century either way.
@@ -62,10 +63,13 @@ func (h *Health) Check() error {
 		return fmt.Errorf("clock_offset_ms %d out of range", h.ClockOffsetMS)
 	case h.RefuseFrom != nil && (h.RefuseFrom.Year() < 1970 || h.RefuseFrom.Year() > 9999):
 		return fmt.Errorf("refuse_from %v out of range", h.RefuseFrom)
-	case h.Slot != "" && h.Slot != "A" && h.Slot != "B":
-		return fmt.Errorf("slot %q, want A, B or nothing", h.Slot)
+	case len(h.Slot) > MaxSlotLen:
+		return fmt.Errorf("slot longer than %d bytes", MaxSlotLen)
 	case !h.TrustKnown && (h.TrustAge != 0 || h.RefuseFrom != nil):
 		return fmt.Errorf("trust age or refuse_from without trust data")
+	}
+	if err := checkText("slot", h.Slot, MaxSlotLen, false); err != nil {
+		return err
 	}
 	if err := checkText("software", h.Software, MaxIDLen, false); err != nil {
 		return err

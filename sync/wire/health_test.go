@@ -33,7 +33,7 @@ func TestHealthParamRoundTrip(t *testing.T) {
 
 func TestHealthRefused(t *testing.T) {
 	for name, mod := range map[string]func(*Health){
-		"slot":           func(h *Health) { h.Slot = "C" },
+		"slot":           func(h *Health) { h.Slot = strings.Repeat("A", MaxSlotLen+1) },
 		"negative depth": func(h *Health) { h.OutboxDepth = -1 },
 		"offset":         func(h *Health) { h.ClockOffsetMS = 1 << 62 },
 		"long error":     func(h *Health) { h.LastError = strings.Repeat("x", MaxHealthError+1) },
