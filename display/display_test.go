@@ -315,6 +315,10 @@ func TestMessageFor(t *testing.T) {
 		{door.Decision{Outcome: door.Fail, Reason: door.ReasonExpired, Name: "王*英"}, "无效码|Invalid|已过期|Expired", ColorFail},
 		{door.Decision{Outcome: door.Fault}, "设备需维护 请找工作人员|Device needs attention, see staff", ColorFault},
 		{door.Decision{Outcome: door.Fault, Reason: door.ReasonClock}, "设备需维护 请找工作人员|Device needs attention, see staff|时间未校准|Clock not set", ColorFault},
+		{door.Decision{Outcome: door.Exit, Reason: door.ReasonExit, Name: "王*英"}, "再见|Goodbye|王*英", ColorExit},
+		{door.Decision{Outcome: door.Exit, Reason: door.ReasonAlreadyOut}, "再见|Goodbye", ColorExit},
+		{door.Decision{Outcome: door.Exit, Reason: door.ReasonRevoked, Name: "王*英"}, "再见|Goodbye|王*英|已注销|Revoked", ColorExit},
+		{door.Decision{Outcome: door.Full, Reason: door.ReasonVenueFull, Name: "王*英"}, "场所已满 请稍候|Venue full, please wait", ColorFull},
 	} {
 		m := MessageFor(tc.dec)
 		if got := strings.Join(m.Lines, "|"); got != tc.want || m.Background != tc.bg {
@@ -373,5 +377,28 @@ func BenchmarkShow(b *testing.B) {
 	dec := door.Decision{Outcome: door.Pass, Name: "王*英"}
 	for b.Loop() {
 		d.Show(dec)
+	}
+}
+
+// Every outcome the gate decides has its own pattern: none falls back to
+// the device fault's, and no two look and sound the same.
+func TestEveryDecidedOutcomeHasItsPattern(t *testing.T) {
+	ps := DefaultPatterns()
+	seen := map[string]door.Outcome{}
+	for _, o := range []door.Outcome{door.Pass, door.AlreadyIn, door.Fail, door.Fault, door.Exit, door.Full} {
+		p, ok := ps[o]
+		if !ok || len(p.Steps) == 0 {
+			t.Errorf("%v has no pattern", o)
+			continue
+		}
+		if prev, dup := seen[p.String()]; dup {
+			t.Errorf("%v and %v share the pattern %s", prev, o, p)
+		}
+		seen[p.String()] = o
+	}
+	for _, s := range FullPattern.Steps {
+		if s.Red || s.Green {
+			t.Errorf("full venue lights red or green: %s", FullPattern)
+		}
 	}
 }

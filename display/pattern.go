@@ -63,6 +63,21 @@ var (
 		{Amber: true, Buzz: true, For: 500 * time.Millisecond},
 		{For: 500 * time.Millisecond},
 	}, Repeat: 10}
+	// ExitPattern: one short chirp and two green blinks, unlike a pass.
+	ExitPattern = Pattern{Steps: []Step{
+		{Green: true, Buzz: true, For: 40 * time.Millisecond},
+		{Green: true, For: 260 * time.Millisecond},
+		{For: 150 * time.Millisecond},
+		{Green: true, For: 550 * time.Millisecond},
+	}}
+	// FullPattern: steady amber ("wait") with two slow low beeps; not the
+	// blinking device fault, not the red of a bad card.
+	FullPattern = Pattern{Steps: []Step{
+		{Amber: true, Buzz: true, For: 300 * time.Millisecond},
+		{Amber: true, For: 300 * time.Millisecond},
+		{Amber: true, Buzz: true, For: 300 * time.Millisecond},
+		{Amber: true, For: 1600 * time.Millisecond},
+	}}
 )
 
 // DefaultPatterns returns the built-in pattern for every outcome.
@@ -72,6 +87,8 @@ func DefaultPatterns() map[door.Outcome]Pattern {
 		door.AlreadyIn: AlreadyInPattern,
 		door.Fail:      FailBeeps,
 		door.Fault:     FaultPattern,
+		door.Exit:      ExitPattern,
+		door.Full:      FullPattern,
 	}
 }
 

@@ -21,6 +21,10 @@ var (
 	ColorFail  = color.RGBA{0xc8, 0x10, 0x1e, 0xff}
 	ColorFault = color.RGBA{0xf5, 0xa6, 0x00, 0xff}
 	ColorIdle  = color.RGBA{0x10, 0x18, 0x30, 0xff}
+	// ColorExit says goodbye; ColorFull asks to wait: neither is a pass,
+	// a bad card or a broken device.
+	ColorExit = color.RGBA{0x00, 0x6d, 0x77, 0xff}
+	ColorFull = color.RGBA{0x1f, 0x4e, 0x9c, 0xff}
 	// ColorWarn is the idle screen while the device still decides but
 	// will soon refuse every card: amber, darker than a fault.
 	ColorWarn = color.RGBA{0x8a, 0x5c, 0x00, 0xff}
@@ -51,6 +55,9 @@ var reasonText = map[door.Reason][2]string{
 	door.ReasonStorage:       {"存储故障", "Storage fault"},
 	door.ReasonConfig:        {"未配置信任密钥", "No trust key configured"},
 	door.ReasonLogged:        {"已记录", "Logged"},
+	door.ReasonExit:          {"再见", "Goodbye"},
+	door.ReasonAlreadyOut:    {"已离场", "Already left"},
+	door.ReasonVenueFull:     {"场所已满 请稍候", "Venue full, please wait"},
 }
 
 // ReasonText returns the Chinese and English words for a reason; an
@@ -107,6 +114,22 @@ func MessageFor(dec door.Decision) Message {
 		m = Message{Background: ColorPass, Lines: []string{"请通行", "Welcome"}}
 	case door.AlreadyIn:
 		m = Message{Background: ColorPass, Lines: []string{"已签到", "Already in"}}
+	case door.Exit:
+		m = Message{Background: ColorExit, Lines: []string{"再见", "Goodbye"}}
+		if dec.Name != "" {
+			m.Lines = append(m.Lines, dec.Name)
+		}
+		if dec.Reason != door.ReasonExit && dec.Reason != door.ReasonAlreadyOut {
+			// A flagged exit: the person leaves, staff see why.
+			zh, en := ReasonText(dec.Reason)
+			if zh != "" {
+				m.Lines = append(m.Lines, zh)
+			}
+			m.Lines = append(m.Lines, en)
+		}
+		return m
+	case door.Full:
+		return Message{Background: ColorFull, Lines: []string{"场所已满 请稍候", "Venue full, please wait"}}
 	case door.Fail:
 		zh, en := ReasonText(dec.Reason)
 		m = Message{Background: ColorFail, Lines: []string{"无效码", "Invalid"}}

@@ -14,6 +14,11 @@ const (
 	PromptAlready = "already"
 	PromptFail    = "fail" // a refusal whose reason this build has no words for
 	PromptFault   = "fault"
+	PromptExit    = "exit"
+	// PromptExitSeeStaff: the person leaves, but their card has a problem
+	// (revoked, expired, ...) that staff should look at.
+	PromptExitSeeStaff = "exit_see_staff"
+	PromptFull         = "full"
 )
 
 // Text is what a prompt says in each language.
@@ -22,10 +27,13 @@ type Text struct{ ZH, EN string }
 // texts is the spoken catalogue. genprompts synthesises each entry and
 // writes it into prompts/MANIFEST; a test fails when the two disagree.
 var texts = map[string]Text{
-	PromptPass:    {"请通行", "Welcome. Please go in."},
-	PromptAlready: {"已签到，请通行", "Already checked in. Please go in."},
-	PromptFail:    {"无效码，请找工作人员", "Invalid card. Please see staff."},
-	PromptFault:   {"设备需维护，请找工作人员", "Device needs attention. Please see staff."},
+	PromptPass:         {"请通行", "Welcome. Please go in."},
+	PromptAlready:      {"已签到，请通行", "Already checked in. Please go in."},
+	PromptFail:         {"无效码，请找工作人员", "Invalid card. Please see staff."},
+	PromptFault:        {"设备需维护，请找工作人员", "Device needs attention. Please see staff."},
+	PromptExit:         {"再见", "Goodbye."},
+	PromptExitSeeStaff: {"再见，您的卡有问题，请找工作人员", "Goodbye. Please see staff about your card."},
+	PromptFull:         {"场所已满，请稍候", "The venue is full. Please wait."},
 
 	string(door.ReasonMalformed):     {"无法识别此码", "This code cannot be read."},
 	string(door.ReasonUnknownIssuer): {"无效码，未知签发方", "Invalid card. Unknown issuer."},
@@ -61,6 +69,13 @@ func PromptFor(d door.Decision) string {
 		return PromptPass
 	case door.AlreadyIn:
 		return PromptAlready
+	case door.Exit:
+		if d.Reason == door.ReasonExit || d.Reason == door.ReasonAlreadyOut || d.Reason.Device() {
+			return PromptExit // a device's trouble is not the person's
+		}
+		return PromptExitSeeStaff
+	case door.Full:
+		return PromptFull
 	case door.Fail:
 		if d.Reason.Device() {
 			return PromptFault // never blame the card for the device

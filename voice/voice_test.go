@@ -87,6 +87,10 @@ func TestEveryReasonHasItsPrompt(t *testing.T) {
 			d = door.Decision{Outcome: door.Pass, Reason: r}
 		case r == door.ReasonAlreadyIn:
 			d = door.Decision{Outcome: door.AlreadyIn, Reason: r}
+		case r == door.ReasonExit || r == door.ReasonAlreadyOut:
+			d = door.Decision{Outcome: door.Exit, Reason: r}
+		case r == door.ReasonVenueFull:
+			d = door.Decision{Outcome: door.Full, Reason: r}
 		case r.Device():
 			d = door.Decision{Outcome: door.Fault, Reason: r}
 		default:
@@ -106,6 +110,19 @@ func TestEveryReasonHasItsPrompt(t *testing.T) {
 				t.Errorf("%s and %s share prompt %q", prev, r, name)
 			}
 			seen[name] = r
+		}
+	}
+	for _, tc := range []struct {
+		d    door.Decision
+		want string
+	}{
+		{door.Decision{Outcome: door.Exit, Reason: door.ReasonExit}, PromptExit},
+		{door.Decision{Outcome: door.Exit, Reason: door.ReasonTrustStale}, PromptExit},
+		{door.Decision{Outcome: door.Exit, Reason: door.ReasonRevoked}, PromptExitSeeStaff},
+		{door.Decision{Outcome: door.Full, Reason: door.ReasonVenueFull}, PromptFull},
+	} {
+		if got := PromptFor(tc.d); got != tc.want {
+			t.Errorf("%v/%s says %q, want %q", tc.d.Outcome, tc.d.Reason, got, tc.want)
 		}
 	}
 	if got := PromptFor(door.Decision{Outcome: door.Fail, Reason: "brand_new"}); got != PromptFail {
@@ -203,6 +220,10 @@ func TestEachReasonPlaysItsOwnPrompt(t *testing.T) {
 	defer v.Close()
 	var reasons []door.Reason
 	for _, r := range door.Reasons() {
+		switch r {
+		case door.ReasonExit, door.ReasonAlreadyOut, door.ReasonVenueFull:
+			continue // not a card refusal: TestEveryReasonHasItsPrompt
+		}
 		if r != door.ReasonPass && r != door.ReasonAlreadyIn && r != door.ReasonLogged && !r.Device() {
 			reasons = append(reasons, r)
 		}
