@@ -225,5 +225,6 @@ func venuePolicy(p wire.Policy) door.Policy {
 		Categories:      p.Categories,
 		CompanionWindow: time.Duration(p.CompanionWindow),
 		MaxTrustAge:     time.Duration(p.MaxTrustAge),
+		Capacity:        p.Capacity,
 	}
 }

@@ -243,7 +243,8 @@ func repair(w *wire.Record) {
 		w.Reason = "unknown"
 	}
 	switch w.Decision {
-	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault, wire.DecisionNotEntered, wire.DecisionUndo:
+	case wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault, wire.DecisionNotEntered, wire.DecisionUndo,
+		wire.DecisionExit, wire.DecisionFull:
 	default:
 		w.Decision = wire.DecisionFault
 	}

@@ -216,7 +216,8 @@ func (r *Record) Check() error {
 		return fmt.Errorf("mono_ns negative")
 	}
 	switch r.Decision {
-	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault, DecisionNotEntered, DecisionUndo:
+	case DecisionPass, DecisionAlreadyIn, DecisionFail, DecisionFault, DecisionNotEntered, DecisionUndo,
+		DecisionExit, DecisionFull:
 	default:
 		return fmt.Errorf("decision %q unknown", r.Decision)
 	}

@@ -27,6 +27,8 @@ const (
 	MaxIDLen = 128
 	// MaxTextLen bounds names, reasons, sources and hardware descriptions.
 	MaxTextLen = 256
+	// MaxCapacity bounds a venue's capacity (people inside at once).
+	MaxCapacity = 1_000_000
 )
 
 // Decisions a record may carry; they are door.Outcome's strings.
@@ -42,6 +44,13 @@ const (
 	// DecisionUndo takes back an earlier check-in at a staff desk; its
 	// reason is "undo <device>/<ledger>/<seq>: <why>".
 	DecisionUndo = "undo"
+	// DecisionExit records someone leaving through a kiosk's exit source;
+	// its reason is "exit", "already_exited" (not counted again) or the
+	// card's trouble, kept as a flag (the person left all the same).
+	DecisionExit = "exit"
+	// DecisionFull is an entry refused because the venue was at its
+	// capacity (reason venue_full): not the card's fault, nor the device's.
+	DecisionFull = "full"
 )
 
 // Policy modes.
@@ -184,6 +193,11 @@ type Policy struct {
 	Categories      []string `json:"categories"`       // categories admitted; empty admits none
 	CompanionWindow Duration `json:"companion_window"` // a companion card must follow its elder/child within it
 	FailOpen        bool     `json:"fail_open"`        // admit when trust data is stale
+	// Capacity refuses entries while people in now (since the venue's
+	// midnight) is at least this; 0: no limit. Omitted when 0, so a venue
+	// without one still opens on kiosks from before it (their decoders are
+	// strict).
+	Capacity int `json:"capacity,omitempty"`
 }
 
 // DefaultPolicy is the policy a new venue starts with.
@@ -201,6 +215,9 @@ func DefaultPolicy() Policy {
 func (p Policy) Check() error {
 	if p.Mode != ModeVerify && p.Mode != ModeLogOnly {
 		return fmt.Errorf("wire: policy mode %q, want %q or %q", p.Mode, ModeVerify, ModeLogOnly)
+	}
+	if p.Capacity < 0 || p.Capacity > MaxCapacity {
+		return fmt.Errorf("wire: policy capacity %d, want 0..%d", p.Capacity, MaxCapacity)
 	}
 	if len(p.Categories) > 16 {
 		return fmt.Errorf("wire: policy has %d categories, limit 16", len(p.Categories))
