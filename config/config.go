@@ -78,6 +78,9 @@ type Device struct {
 	// TimeZone is the IANA zone the kiosk shows and reports times in
 	// (status, screens). Stored times stay absolute (UTC).
 	TimeZone string `toml:"timezone"`
+	// Exit makes every source of this kiosk an exit: a card shown records
+	// that its holder left (and frees a place under policy.capacity).
+	Exit bool `toml:"exit"`
 }
 
 // Location loads device.timezone (from the binary's embedded zone data
@@ -114,6 +117,10 @@ type Policy struct {
 	Categories      []string `toml:"categories"`       // admitted categories; empty admits all
 	CompanionWindow Duration `toml:"companion_window"` // cards following a companion card within this join its group
 	MaxUnsynced     Duration `toml:"max_unsynced"`     // refuse when the clock has gone unconfirmed this long; 0: no limit
+	// Capacity refuses entries (venue_full) while people in now, counted
+	// from this kiosk's own records since midnight (device.timezone), is
+	// at least this; 0: no limit. The collector's venue policy replaces it.
+	Capacity int `toml:"capacity"`
 }
 
 // Scanner tunes decoding and debouncing.
@@ -134,6 +141,7 @@ type Camera struct {
 	Format   string           `toml:"format"`   // "" chooses (GREY, YUYV, MJPEG); or force one
 	Input    int              `toml:"input"`    // V4L2 input index; -1 keeps the driver's
 	Controls map[string]int64 `toml:"controls"` // by name ("exposure_absolute") or id ("0x00f0f025")
+	Exit     bool             `toml:"exit"`     // this source is an exit (camera0)
 }
 
 // Serial is a UART or USB-CDC barcode scanner.
@@ -147,6 +155,7 @@ type Serial struct {
 	Terminator   string   `toml:"terminator"` // "cr", "lf", "crlf", "any" or a literal suffix
 	CharTimeout  Duration `toml:"char_timeout"`
 	FlushPartial bool     `toml:"flush_partial"` // a line cut by the timeout: deliver (true) or drop (false)
+	Exit         bool     `toml:"exit"`          // this source is an exit (serial0)
 }
 
 // HID is a USB keyboard-wedge scanner.
@@ -155,6 +164,7 @@ type HID struct {
 	Device     string   `toml:"device"` // /dev/input/by-id/...-event-kbd or an event node
 	Name       string   `toml:"name"`   // or choose by device name
 	EndTimeout Duration `toml:"end_timeout"`
+	Exit       bool     `toml:"exit"` // this source is an exit (hid0)
 }
 
 // GPIO names the feedback lines.
@@ -465,6 +475,9 @@ func (c *Config) problems() []Problem {
 		default:
 			bad("policy.categories", "unknown category %q (elder, child, companion, staff)", cat)
 		}
+	}
+	if c.Policy.Capacity < 0 || c.Policy.Capacity > 1_000_000 {
+		bad("policy.capacity", "must be 0 (no limit) ..1000000, got %d", c.Policy.Capacity)
 	}
 	if c.Policy.MaxTrustAge.Duration == 0 {
 		bad("policy.max_trust_age", "must be positive")

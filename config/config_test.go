@@ -166,6 +166,8 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("[[x]]\n"))
 	f.Add([]byte("a = {b = [1, {c = 2}]}\n"))
 	f.Add([]byte("[metrics]\nlisten = \"[::1]:9100\"\n"))
+	f.Add([]byte("[policy]\ncapacity = 250\n[device]\nexit = true\n[camera]\nexit = true\n[hid]\nexit = false\n"))
+	f.Add([]byte("[policy]\ncapacity = -1\n"))
 	f.Add([]byte("[desk]\nlisten = \":8081\"\n[[desk.staff]]\nid = \"li\"\npassword_hash = \"$2a$04$x\"\n"))
 	f.Add([]byte("[desk]\nstaff = [{ id = \"a\", name = \"王\" }, { id = \"a\" }]\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

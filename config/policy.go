@@ -13,5 +13,16 @@ func (c Config) DoorPolicy() door.Policy {
 		MaxTrustAge:     c.Policy.MaxTrustAge.Duration,
 		MaxUnsynced:     c.Policy.MaxUnsynced.Duration,
 		FailOpen:        c.Device.FailOpen,
+		Capacity:        c.Policy.Capacity,
 	}
+}
+
+// Exits names the sources that are exits: every one with device.exit,
+// else those whose section says exit (camera0, serial0, hid0).
+func (c Config) Exits() func(source string) bool {
+	if c.Device.Exit {
+		return func(string) bool { return true }
+	}
+	exits := map[string]bool{"camera0": c.Camera.Exit, "serial0": c.Serial.Exit, "hid0": c.HID.Exit}
+	return func(source string) bool { return exits[source] }
 }
