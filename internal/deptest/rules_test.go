@@ -49,6 +49,9 @@ var Rules = []deptest.Rule{
 		Packages: []string{"internal/promtest"}, Forbidden: append(append([]string{}, device...), server...)},
 	{Why: "the kiosk's metrics read the device's own parts: no collector code",
 		Packages: []string{"kiosk", "cmd/scangated"}, Forbidden: []string{"scangate/sync/collector", "scangate/webapp", "scangate/registry"}},
+	{Why: "the kiosk's staff desk reads the kiosk's own ledger so it works with the collector unreachable: no collector, uplink, web application or registry, tests included",
+		Packages:  []string{"deskpage"},
+		Forbidden: append(append([]string{}, server...), "scangate/sync/uplink", "scangate/webapp", "scangate/registry"), Tests: true},
 	{Why: "the wire types are the protocol, nothing more",
 		Packages: []string{"sync/wire"}, Forbidden: append(append([]string{}, device...), "scangate/sync/collector", "scangate/idcode")},
 }
