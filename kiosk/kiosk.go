@@ -176,6 +176,9 @@ func open(ctx context.Context, opts Options) (k *Kiosk, err error) {
 		Ledger: ledger,
 		Trust:  k.trust, Clock: k.clock, Sync: k.sync, Logger: k.log,
 		Policy: cfg.DoorPolicy(),
+		// Exits and the capacity's count: the store counts every writer's
+		// records (relay, desk), the day is the venue's.
+		Exit: cfg.Exits(), Occupancy: k.store, Location: k.loc,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: %w", err)
@@ -240,7 +243,7 @@ func (k *Kiosk) applyPolicy(p door.Policy) {
 	if err := k.trust.SetPolicy(context.Background(), "", gp.MaxTrustAge); err != nil {
 		k.log.Warn("kiosk: trust policy", "err", err)
 	}
-	k.log.Info("kiosk: venue policy applied", "log_only", gp.LogOnly, "duplicate_window", gp.DuplicateWindow)
+	k.log.Info("kiosk: venue policy applied", "log_only", gp.LogOnly, "duplicate_window", gp.DuplicateWindow, "capacity", gp.Capacity)
 }
 
 // CheckConfig runs every start-up check that needs no hardware, so

@@ -21,8 +21,9 @@ import (
 // labels of scangate_door_decisions_total can take: the door's fixed
 // vocabulary, never anything read from a card.
 var (
-	MetricOutcomes = []string{door.Pass.String(), door.AlreadyIn.String(), door.Fail.String(), door.Fault.String(), "unknown"}
-	MetricReasons  = append(reasonStrings(), "unknown")
+	MetricOutcomes = []string{door.Pass.String(), door.AlreadyIn.String(), door.Fail.String(), door.Fault.String(),
+		door.Exit.String(), door.Full.String(), "unknown"}
+	MetricReasons = append(reasonStrings(), "unknown")
 	// MetricDecodeResults are the result label's values of
 	// scangate_scanner_decode_seconds.
 	MetricDecodeResults = []string{"code", "none"}
