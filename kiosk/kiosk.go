@@ -76,6 +76,7 @@ type Kiosk struct {
 	loopBeat   atomic.Int64 // unix nanos of the decision loop's last turn
 	lastCode   atomic.Int64 // unix nanos of the last code decided (idle checkpoints)
 	statusAddr atomic.Value // string: the status page's listening address
+	deskAddr   atomic.Value // string: the staff desk's listening address
 
 	metrics         *kioskMetrics
 	metricsAddr     atomic.Value // string: the metrics endpoint's listening address
@@ -331,6 +332,13 @@ func (k *Kiosk) run(ctx context.Context) error {
 	}
 	if k.cfg.Metrics.Listen != "" {
 		stop, err := k.serveMetrics(k.cfg.Metrics.Listen)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
+	if k.cfg.Desk.Listen != "" {
+		stop, err := k.serveDesk(k.cfg.Desk.Listen)
 		if err != nil {
 			return err
 		}
