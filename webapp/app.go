@@ -186,6 +186,7 @@ func (a *App) routes() {
 	m.HandleFunc("GET /admin/users", a.signedIn(a.handleUsers))
 	m.HandleFunc("POST /admin/users", a.signedIn(a.handleCreateUser))
 	m.HandleFunc("GET /admin/audit", a.signedIn(a.handleAudit))
+	a.fleetRoutes(m)
 
 	m.HandleFunc("GET /desk/{venue}", a.signedIn(a.handleDesk))
 	m.HandleFunc("GET /desk/{venue}/manual", a.signedIn(a.handleManualPage))
