@@ -73,6 +73,8 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	kekCred := fl.String("kek-credential", "scangate-kek", "systemd credential `name` of the key-encryption key ($CREDENTIALS_DIRECTORY/NAME, from LoadCredential=), used when --kek-file is not given")
 	tz := fl.String("time-zone", "", "IANA time `zone` plain dates mean in card queries, e.g. Asia/Shanghai (default UTC; a venue's visits use the venue's zone)")
 	retentionEvery := fl.Duration("retention-every", time.Hour, "how often venue retention is applied (0: only on `scangate collector admin purge`)")
+	unseenRed := fl.Duration("fleet-unseen", 15*time.Minute, "a kiosk not seen for this `long` is red on the fleet page and in scangate_collector_device_health")
+	refuseDays := fl.Int("fleet-refuse-days", 3, "a kiosk that will refuse cards (stale trust data) within this many `days` is red")
 	verbose := fl.Bool("v", false, "debug logging (includes device-supplied detail)")
 	fl.Usage = func() {
 		fmt.Fprintln(stderr, "usage: scangate collector --admin-token-file F [--listen ADDR] [--db collector.db | --postgres DSN] [--key collector.key] [--kek-file K] [--tls-cert C --tls-key K]")
@@ -156,7 +158,14 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	if sealed > 0 {
 		log.Warn("collector: sealed issuer private keys that were in clear; backups taken before now still hold them in clear", "keys", sealed)
 	}
-	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log, KEK: kek, TimeZone: *tz})
+	if *unseenRed <= 0 || *refuseDays <= 0 {
+		return errorf(stderr, "collector: --fleet-unseen and --fleet-refuse-days must be positive")
+	}
+	fleet := collector.FleetRules{UnseenRed: *unseenRed, RefuseRedWithin: time.Duration(*refuseDays) * 24 * time.Hour}
+	// The amber thresholds stay below the red ones however these are set.
+	fleet.UnseenAmber = min(3*time.Minute, *unseenRed/2)
+	fleet.RefuseAmberWithin = max(7*24*time.Hour, fleet.RefuseRedWithin)
+	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log, KEK: kek, TimeZone: *tz, Fleet: fleet})
 	if err != nil {
 		return errorf(stderr, "collector: %v", err)
 	}
