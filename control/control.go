@@ -47,6 +47,17 @@ type Status struct {
 	Trust     TrustStatus    `json:"trust"`
 	Clock     ClockStatus    `json:"clock"`
 	Uplink    *UplinkStatus  `json:"uplink,omitempty"`
+	// Occupancy is there when the kiosk has exits or a capacity.
+	Occupancy *OccupancyStatus `json:"occupancy,omitempty"`
+}
+
+// OccupancyStatus is who is inside, counted from this kiosk's records
+// since the venue's midnight.
+type OccupancyStatus struct {
+	PeopleIn int      `json:"people_in"`
+	Capacity int      `json:"capacity,omitempty"` // 0: no limit
+	Exits    []string `json:"exits,omitempty"`    // the sources that are exits
+	Error    string   `json:"error,omitempty"`
 }
 
 // SourceStatus is one input: camera, serial or HID scanner.

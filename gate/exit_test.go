@@ -90,6 +90,9 @@ func TestCapacity(t *testing.T) {
 	f.clk.Advance(time.Second)
 	check(t, f.leave(a), door.Exit, door.ReasonAlreadyOut) // shown twice at the exit
 	check(t, f.decide(d), door.Full, door.ReasonVenueFull)
+	if in, capacity, err := f.g.PeopleIn(context.Background()); err != nil || in != 2 || capacity != 2 {
+		t.Fatalf("PeopleIn = %d of %d, %v; want 2 of 2", in, capacity, err)
+	}
 
 	f.reopen(t, p)
 	check(t, f.decide(d), door.Full, door.ReasonVenueFull)

@@ -265,6 +265,20 @@ func (g *Gate) full(ctx context.Context, d door.Decision, now time.Time) (door.D
 	return d, true, nil
 }
 
+// PeopleIn is who is inside now (since the venue's midnight) and the
+// capacity in force (0: none), for status and the staff desk.
+func (g *Gate) PeopleIn(ctx context.Context) (in, capacity int, err error) {
+	g.mu.Lock()
+	capacity = g.policy.Capacity
+	g.mu.Unlock()
+	if g.occ == nil {
+		return 0, capacity, errors.New("gate: no occupancy count")
+	}
+	l := g.clock.Now().In(g.loc)
+	in, err = g.occ.PeopleIn(ctx, time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.loc))
+	return in, capacity, err
+}
+
 // commitOrFault commits d unless err says the count could not be read.
 func (g *Gate) commitOrFault(ctx context.Context, d door.Decision, e door.Entry, now time.Time, err error) door.Decision {
 	if err != nil {

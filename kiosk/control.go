@@ -65,6 +65,7 @@ func (k *Kiosk) Status(ctx context.Context) control.Status {
 		Version: version.Version, Slot: k.slot, Addresses: localAddresses(), Device: k.cfg.Device.Name, Mode: k.cfg.Policy.Mode, Sim: k.opts.Sim,
 		StartedAt: k.started.In(k.loc), Ready: k.ready.Load(), Last: k.bus.recent(k.loc),
 	}
+	st.Occupancy = k.occupancy(ctx)
 	stats := map[string]scanner.SourceStats{}
 	for _, s := range k.scanner.Stats().Sources {
 		stats[s.Name] = s
@@ -153,3 +154,29 @@ type simDoor struct{ k *Kiosk }
 func (d simDoor) Show(img *image.Gray)                   { d.k.hw.simCamera.Show(img) }
 func (d simDoor) Type(text string) error                 { return d.k.hw.simSerial.Type(text) }
 func (d simDoor) Subscribe() (<-chan door.Shown, func()) { return d.k.bus.subscribe() }
+
+// occupancy is people in now for status, when the kiosk has exits or a
+// capacity; nil otherwise.
+func (k *Kiosk) occupancy(ctx context.Context) *control.OccupancyStatus {
+	exit := k.cfg.Exits()
+	var o control.OccupancyStatus
+	for _, c := range k.hw.cameras {
+		if exit(c.name) {
+			o.Exits = append(o.Exits, c.name)
+		}
+	}
+	for _, t := range k.hw.texts {
+		if exit(t.name) {
+			o.Exits = append(o.Exits, t.name)
+		}
+	}
+	in, capacity, err := k.gate.PeopleIn(ctx)
+	if capacity == 0 && len(o.Exits) == 0 {
+		return nil
+	}
+	o.PeopleIn, o.Capacity = in, capacity
+	if err != nil {
+		o.Error = err.Error()
+	}
+	return &o
+}

@@ -56,6 +56,11 @@ func TestExitAndCapacityAtTheDoor(t *testing.T) {
 			t.Fatalf("%s: %s/%s, want %s/%s", s.name, got.Decision, got.Reason, s.decision, s.reason)
 		}
 	}
+	// Inside now: the second person only (the first left, the revoked card
+	// never came in here).
+	if o := r.Status(t).Occupancy; o == nil || o.PeopleIn != 1 || o.Capacity != 1 || len(o.Exits) != 1 || o.Exits[0] != "serial0" {
+		t.Fatalf("status occupancy %+v", o)
+	}
 	out := r.Term.String()
 	for _, want := range []string{"场所已满 请稍候", "Venue full, please wait", "再见", "Goodbye", "已注销"} {
 		if !strings.Contains(out, want) {

@@ -104,6 +104,19 @@ func printStatus(w io.Writer, st control.Status) {
 		fmt.Fprintf(w, "          database recovered %s: %d queued check-ins salvaged, %s lost\n",
 			r.At.Format(time.RFC3339), r.Salvaged, lost)
 	}
+	if o := st.Occupancy; o != nil {
+		fmt.Fprintf(w, "people:   %d in now", o.PeopleIn)
+		if o.Capacity > 0 {
+			fmt.Fprintf(w, " of capacity %d", o.Capacity)
+		}
+		if len(o.Exits) > 0 {
+			fmt.Fprintf(w, ", exits %s", strings.Join(o.Exits, ", "))
+		}
+		if o.Error != "" {
+			fmt.Fprintf(w, ", error: %s", o.Error)
+		}
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "trust:    list v%d (%d issuers), revocations v%d, age %s\n", st.Trust.ListVersion, st.Trust.Issuers,
 		st.Trust.RevocationVersion, (time.Duration(st.Trust.AgeS * float64(time.Second))).Round(time.Minute))
 	switch {
