@@ -115,3 +115,19 @@ func TestRowsByTimeAndNumber(t *testing.T) {
 		t.Fatalf("audit %+v", log)
 	}
 }
+
+// The audit trail is kept as long as the check-ins it is about.
+func TestDeskAuditRetention(t *testing.T) {
+	s, _ := openTemp(t, Options{RetentionDays: 14})
+	for _, at := range []time.Time{t0.AddDate(0, 0, -15), t0.AddDate(0, 0, -13)} {
+		if err := s.Audit(ctx, AuditEntry{At: at, Staff: "s1", Action: "sign_in"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Purge(ctx, t0); err != nil {
+		t.Fatal(err)
+	}
+	if log, _ := s.AuditLog(ctx, time.Time{}, 10); len(log) != 1 || !log[0].At.Equal(t0.AddDate(0, 0, -13)) {
+		t.Fatalf("after purge: %+v", log)
+	}
+}

@@ -60,8 +60,12 @@ func (s *Store) Purge(ctx context.Context, now time.Time) (int, error) {
 		}
 	}
 	err := s.freeing(ctx, "purge events", func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at_ns < ? AND id NOT IN (
-			SELECT id FROM events ORDER BY id DESC LIMIT 100)`, cutoff)
+		if _, err := tx.ExecContext(ctx, `DELETE FROM events WHERE at_ns < ? AND id NOT IN (
+			SELECT id FROM events ORDER BY id DESC LIMIT 100)`, cutoff); err != nil {
+			return err
+		}
+		// The desk's audit lines go with the check-ins they are about.
+		_, err := tx.ExecContext(ctx, `DELETE FROM desk_audit WHERE at_ns < ?`, cutoff)
 		return err
 	})
 	return total, err
