@@ -74,6 +74,12 @@ func IdleMessage() Message {
 	return Message{Background: ColorIdle, Lines: []string{"请出示身份码", "Show your card"}}
 }
 
+// FullMessage says the venue is at its capacity: after a refused entry,
+// and as the idle screen while it stays full, before anyone queues.
+func FullMessage() Message {
+	return Message{Background: ColorFull, Lines: []string{"场所已满 请稍候", "Venue full, please wait"}}
+}
+
 // RefusingMessage is the idle screen while the device knows it would
 // refuse every card for reason (door.Gate.Refusing): it says so before
 // anyone holds a card up, and never asks for one.
@@ -129,7 +135,7 @@ func MessageFor(dec door.Decision) Message {
 		}
 		return m
 	case door.Full:
-		return Message{Background: ColorFull, Lines: []string{"场所已满 请稍候", "Venue full, please wait"}}
+		return FullMessage()
 	case door.Fail:
 		zh, en := ReasonText(dec.Reason)
 		m = Message{Background: ColorFail, Lines: []string{"无效码", "Invalid"}}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/scangate/scangate/config"
 	"github.com/scangate/scangate/control"
+	"github.com/scangate/scangate/kiosk"
 	"github.com/scangate/scangate/kiosk/kiosktest"
 )
 
@@ -56,6 +57,10 @@ func TestExitAndCapacityAtTheDoor(t *testing.T) {
 			t.Fatalf("%s: %s/%s, want %s/%s", s.name, got.Decision, got.Reason, s.decision, s.reason)
 		}
 	}
+	// Full between cards too, before anyone queues.
+	if idle := kiosk.IdleLines(r.K); len(idle) == 0 || idle[0] != "场所已满 请稍候" {
+		t.Errorf("idle screen while full: %q", idle)
+	}
 	// Inside now: the second person only (the first left, the revoked card
 	// never came in here).
 	if o := r.Status(t).Occupancy; o == nil || o.PeopleIn != 1 || o.Capacity != 1 || len(o.Exits) != 1 || o.Exits[0] != "serial0" {
@@ -78,6 +83,9 @@ func TestExitAndCapacityAtTheDoor(t *testing.T) {
 	}
 	if got := leave(b); got.Decision != "exit" || got.Reason != "exit" {
 		t.Fatalf("second leaves after the restart: %s/%s", got.Decision, got.Reason)
+	}
+	if idle := kiosk.IdleLines(r.K); len(idle) == 0 || idle[0] != "请出示身份码" {
+		t.Errorf("idle screen with a place free: %q", idle)
 	}
 	if got := enter(c); got.Decision != "pass" {
 		t.Fatalf("a place freed after the restart: %s/%s", got.Decision, got.Reason)

@@ -24,3 +24,6 @@ func PressSimButton(k *Kiosk) {
 
 // SubscribeDecisions streams the kiosk's decisions until cancel is called.
 func SubscribeDecisions(k *Kiosk) (<-chan door.Shown, func()) { return k.bus.subscribe() }
+
+// IdleLines is what the door shows between cards right now.
+func IdleLines(k *Kiosk) []string { return k.idleState().Message.Lines }

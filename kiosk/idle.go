@@ -42,9 +42,19 @@ func (k *Kiosk) warning(now time.Time) bool {
 	return days > 0 && !from.IsZero() && !now.Before(from.AddDate(0, 0, -days))
 }
 
+// full reports whether the venue is at its capacity, for an entry kiosk
+// (an exit-only kiosk never says so: its people are leaving).
+func (k *Kiosk) full() bool {
+	if k.cfg.Device.Exit || k.gate.Policy().Capacity <= 0 {
+		return false
+	}
+	in, capacity, err := k.gate.PeopleIn(context.Background())
+	return err == nil && capacity > 0 && in >= capacity
+}
+
 // updateIdle sets what the door shows between cards: that it refuses
-// every card and why (amber), a warning to renew the trust data, or the
-// invitation to show a card.
+// every card and why (amber), that the venue is full, a warning to renew
+// the trust data, or the invitation to show a card.
 func (k *Kiosk) updateIdle() {
 	if k.display != nil {
 		k.display.SetIdle(k.idleState())
@@ -55,6 +65,8 @@ func (k *Kiosk) idleState() display.Idle {
 	switch r := k.refusing(); {
 	case r != "":
 		return display.Idle{Message: display.RefusingMessage(r), Amber: true}
+	case k.full():
+		return display.Idle{Message: display.FullMessage()}
 	case k.warning(k.clock.Now()):
 		return display.Idle{Message: display.WarnMessage(k.refusedFrom())}
 	}
