@@ -41,7 +41,8 @@ type Options struct {
 	Ledger   Ledger
 	Location *time.Location // device.timezone: the venue's day and clock
 	Kiosk    string         // device.name, shown in the heading
-	Venue    string         // device.venue, in the export
+	// Venue is the kiosk's venue (enrolled, or device.venue), in the export.
+	Venue func() string
 	// Device is the kiosk's device id as the collector knows it (set at
 	// enrollment), for the keys undo records name; "" before enrollment.
 	Device func() string
@@ -114,6 +115,9 @@ func New(o Options) (*Desk, error) {
 	}
 	if o.Device == nil {
 		o.Device = func() string { return "" }
+	}
+	if o.Venue == nil {
+		o.Venue = func() string { return "" }
 	}
 	if o.Synced == nil {
 		o.Synced = func() bool { return false }

@@ -59,7 +59,7 @@ func newHarness(t testing.TB) *harness {
 	}
 	t.Cleanup(func() { st.Close() })
 	d, err := New(Options{Staff: []statuspage.Account{account(t, "li", "李明", "li-password"), account(t, "wang", "王芳", "wang-password")},
-		Ledger: st, Location: shanghai, Kiosk: "east-gate", Venue: "lib-7", Device: func() string { return "k-1" },
+		Ledger: st, Location: shanghai, Kiosk: "east-gate", Venue: func() string { return "lib-7" }, Device: func() string { return "k-1" },
 		Synced: func() bool { return true }, Clock: clk, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)

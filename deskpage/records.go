@@ -345,7 +345,7 @@ func (d *Desk) handleExport(w http.ResponseWriter, r *http.Request, s statuspage
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.csv"`, safeFile(d.o.Kiosk), on))
-	if err := WriteCSV(w, rows, d.o.Venue, d.o.Device(), d.o.Location); err != nil {
+	if err := WriteCSV(w, rows, d.o.Venue(), d.o.Device(), d.o.Location); err != nil {
 		d.o.Logger.Warn("deskpage: export", "err", err)
 	}
 }

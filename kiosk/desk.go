@@ -29,7 +29,7 @@ func (k *Kiosk) serveDesk(addr string) (stop func(), err error) {
 		staff = append(staff, statuspage.Account{ID: s.ID, Name: s.Name, PasswordHash: s.PasswordHash})
 	}
 	desk, err := deskpage.New(deskpage.Options{Staff: staff, Ledger: k.store, Location: k.loc,
-		Kiosk: k.cfg.Device.Name, Venue: k.cfg.Device.Venue, Device: k.deviceID,
+		Kiosk: k.cfg.Device.Name, Venue: k.venue, Device: k.deviceID,
 		Synced: func() bool { _, ok := k.sync.SinceSync(); return ok }, Clock: k.clock, Logger: k.log})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: desk: %w", err)
@@ -50,6 +50,14 @@ func (k *Kiosk) serveDesk(addr string) (stop func(), err error) {
 		defer cancel()
 		srv.Shutdown(ctx)
 	}, nil
+}
+
+// venue is the venue the collector enrolled the kiosk for, or device.venue.
+func (k *Kiosk) venue() string {
+	if v, err := k.store.Setting(context.Background(), store.SettingVenue); err == nil && v != "" {
+		return v
+	}
+	return k.cfg.Device.Venue
 }
 
 // deviceID is the kiosk's id as the collector enrolled it, what undo
