@@ -244,7 +244,7 @@ func (d *Desk) handleManual(w http.ResponseWriter, r *http.Request, s statuspage
 		d.answer(w, err)
 		return
 	}
-	d.o.Logger.Info("deskpage: manual check-in", "staff", s.Account.ID, "seq", seq)
+	d.o.Logger.Info("deskpage: manual check-in", "seq", seq)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -312,7 +312,7 @@ func (d *Desk) handleUndo(w http.ResponseWriter, r *http.Request, s statuspage.S
 		d.answer(w, err)
 		return
 	}
-	d.o.Logger.Info("deskpage: undo", "staff", s.Account.ID, "seq", seq, "undoes", orig.Seq)
+	d.o.Logger.Info("deskpage: undo", "seq", seq, "undoes", orig.Seq)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
