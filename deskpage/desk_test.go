@@ -338,6 +338,25 @@ func TestDeskSignInAndCSRF(t *testing.T) {
 	if code, _ := c.do("GET", "/", nil); code != http.StatusSeeOther {
 		t.Fatalf("after sign-out: %d", code)
 	}
+	// Two failures above, three more pause sign-in for a minute.
+	for range 3 {
+		anon.signIn("wang", "guess-guess")
+	}
+	if code := anon.signIn("wang", "wang-password"); code != http.StatusTooManyRequests {
+		t.Fatalf("the right password while paused: %d", code)
+	}
+	h.clk.Advance(time.Minute)
+	if code := anon.signIn("wang", "wang-password"); code != http.StatusSeeOther {
+		t.Fatalf("a minute later: %d", code)
+	}
+	var got []string
+	for _, a := range h.audit() {
+		got = append(got, a.Staff+":"+a.Action)
+	}
+	// Refused sign-ins name nobody; the try while paused is not a line.
+	if want := ":sign_in_refused :sign_in_refused li:sign_in wang:sign_in li:sign_out :sign_in_refused :sign_in_refused :sign_in_refused wang:sign_in"; strings.Join(got, " ") != want {
+		t.Fatalf("audit\n%s\nwant\n%s", strings.Join(got, " "), want)
+	}
 }
 
 // TestNoFullName: whatever name is typed, no page, export or stored
