@@ -20,6 +20,7 @@ var fleetMessages = map[string][2]string{
 	"fleet_rules":        {"超过此时长未联系即告警：", "Alarm when not seen for "},
 	"fleet_rules_refuse": {"或将在以下天数内拒绝凭证：", "or refusing cards within"},
 	"fleet_days":         {"天", "days"},
+	"fleet_updated":      {"每 30 秒自动刷新；更新于 ", "Reloads every 30 seconds; updated "},
 	"fleet_device":       {"设备", "Device"},
 	"fleet_version":      {"软件版本", "Version"},
 	"fleet_slot":         {"启动分区", "Slot"},

@@ -164,7 +164,7 @@ func runCollector(args []string, stdout, stderr io.Writer) int {
 	fleet := collector.FleetRules{UnseenRed: *unseenRed, RefuseRedWithin: time.Duration(*refuseDays) * 24 * time.Hour}
 	// The amber thresholds stay below the red ones however these are set.
 	fleet.UnseenAmber = min(3*time.Minute, *unseenRed/2)
-	fleet.RefuseAmberWithin = max(7*24*time.Hour, fleet.RefuseRedWithin)
+	fleet.RefuseAmberWithin = max(5*24*time.Hour, fleet.RefuseRedWithin)
 	srv, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: token, Logger: log, KEK: kek, TimeZone: *tz, Fleet: fleet})
 	if err != nil {
 		return errorf(stderr, "collector: %v", err)

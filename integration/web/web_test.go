@@ -51,7 +51,8 @@ type site struct {
 	pub            ed25519.PublicKey
 }
 
-func startSite(t *testing.T, postgres bool) *site {
+// startSite starts the site; fleet, when given, sets when a kiosk is red.
+func startSite(t *testing.T, postgres bool, fleet ...collector.FleetRules) *site {
 	ctx := context.Background()
 	var be collector.Backend
 	var st *registry.Store
@@ -83,7 +84,11 @@ func startSite(t *testing.T, postgres bool) *site {
 	kek, _ := collector.NewKEK(kb)
 	pub, key, _ := ed25519.GenerateKey(nil)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	col, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: adminToken, KEK: kek, Logger: log})
+	var rules collector.FleetRules
+	if len(fleet) > 0 {
+		rules = fleet[0]
+	}
+	col, err := collector.New(collector.Config{Backend: be, Key: key, AdminToken: adminToken, KEK: kek, Logger: log, Fleet: rules})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -53,7 +53,9 @@ type FleetRules struct {
 	// RefuseRedWithin: cards refused (stale trust data) within this is red;
 	// 0 means 3 days. Already refusing is always red.
 	RefuseRedWithin time.Duration
-	// RefuseAmberWithin: cards refused within this is amber; 0 means 7 days.
+	// RefuseAmberWithin: cards refused within this is amber; 0 means 5
+	// days. A kiosk in touch is a venue's max_trust_age (default 7 days)
+	// from refusing, so this stays below it.
 	RefuseAmberWithin time.Duration
 	// ClockAmber: a clock offset beyond this is amber; 0 means a minute.
 	ClockAmber time.Duration
@@ -72,7 +74,7 @@ func (r FleetRules) WithDefaults() FleetRules {
 	def(&r.UnseenRed, 15*time.Minute)
 	def(&r.UnseenAmber, 3*time.Minute)
 	def(&r.RefuseRedWithin, 3*24*time.Hour)
-	def(&r.RefuseAmberWithin, 7*24*time.Hour)
+	def(&r.RefuseAmberWithin, 5*24*time.Hour)
 	def(&r.ClockAmber, time.Minute)
 	def(&r.OutboxAmber, 10*time.Minute)
 	return r
