@@ -24,6 +24,7 @@ const (
 	actAdminRevoke   = "admin_card_revoke"
 	actPolicySet     = "venue_policy_set"
 	actTokenCreate   = "enroll_token_create"
+	actTokenWithdraw = "enroll_token_withdraw"
 	actAdminSearch   = "admin_search"
 	enrollTokenTTL   = 7 * 24 * time.Hour
 	maxSearchResults = 500
@@ -33,6 +34,7 @@ func (a *App) fleetRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /admin/fleet", a.signedIn(a.handleFleet))
 	m.HandleFunc("POST /admin/cards/revoke", a.signedIn(a.handleAdminRevoke))
 	m.HandleFunc("POST /admin/tokens", a.signedIn(a.handleCreateToken))
+	m.HandleFunc("POST /admin/tokens/withdraw", a.signedIn(a.handleWithdrawToken))
 	m.HandleFunc("GET /admin/issuers", a.signedIn(a.handleIssuers))
 	m.HandleFunc("GET /admin/venues/{venue}/policy", a.signedIn(a.handlePolicyPage))
 	m.HandleFunc("POST /admin/venues/{venue}/policy", a.signedIn(a.handlePolicy))
@@ -119,24 +121,50 @@ func (a *App) handleFleet(w http.ResponseWriter, r *request) {
 	if !ok {
 		return
 	}
+	a.fleetPage(w, r, fs, map[string]any{"Revoked": r.URL.Query().Get("revoked"), "Withdrawn": r.URL.Query().Get("withdrawn") == "1"})
+}
+
+// fleetPage renders the fleet with extra (a notice, a new token).
+func (a *App) fleetPage(w http.ResponseWriter, r *request, fs FleetSource, extra map[string]any) {
 	fleet, err := fs.Fleet(r.Context())
 	if err != nil {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
-	devices, desks := a.fleetRows(fleet, a.cfg.Clock.Now())
+	now := a.cfg.Clock.Now()
+	devices, desks := a.fleetRows(fleet, now)
 	counts := map[string]int{}
 	for _, d := range devices {
 		counts[d.State]++
 	}
+	type tokenRow struct {
+		Hash, ID, Venue, Created, Expires string
+	}
+	var tokens []tokenRow
+	if ts, ok := a.cfg.Records.(collector.TokenStore); ok {
+		toks, err := ts.OutstandingTokens(r.Context(), now)
+		if err != nil {
+			a.fail(w, r.Request, &r.user, err)
+			return
+		}
+		for _, t := range toks {
+			tokens = append(tokens, tokenRow{Hash: t.Hash, ID: t.Hash[:min(8, len(t.Hash))], Venue: t.Venue,
+				Created: t.CreatedAt.In(a.cfg.TimeZone).Format("2006-01-02 15:04"), Expires: t.ExpiresAt.In(a.cfg.TimeZone).Format("2006-01-02 15:04")})
+		}
+	}
 	rules := fs.FleetRules()
-	p := a.pageOf(r, "fleet", map[string]any{
-		"Devices": devices, "Desks": desks, "Counts": counts, "Venues": fleetVenues(fleet),
+	d := map[string]any{
+		"Devices": devices, "Desks": desks, "Counts": counts, "Venues": fleetVenues(fleet), "Tokens": tokens,
 		"UnseenRed": rules.UnseenRed.String(), "RefuseDays": int(rules.RefuseRedWithin / (24 * time.Hour)),
-		"Updated": a.cfg.Clock.Now().In(a.cfg.TimeZone).Format("15:04:05"),
-		"Revoked": r.URL.Query().Get("revoked"), "Token": "",
-	})
-	p.Refresh = 30
+		"Updated": now.In(a.cfg.TimeZone).Format("15:04:05"),
+	}
+	for k, v := range extra {
+		d[k] = v
+	}
+	p := a.pageOf(r, "fleet", d)
+	if extra["Token"] == nil {
+		p.Refresh = 30 // never reload a page showing a token: it is shown once
+	}
 	a.render(w, r.Request, http.StatusOK, "fleet", p)
 }
 
@@ -223,19 +251,30 @@ func (a *App) handleCreateToken(w http.ResponseWriter, r *request) {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
-	fleet, err := fs.Fleet(r.Context())
-	if err != nil {
+	a.fleetPage(w, r, fs, map[string]any{"Token": tok, "TokenVenue": venue,
+		"TokenExpires": now.Add(enrollTokenTTL).In(a.cfg.TimeZone).Format("2006-01-02 15:04")})
+}
+
+// handleWithdrawToken makes an outstanding enrollment token expire now.
+func (a *App) handleWithdrawToken(w http.ResponseWriter, r *request) {
+	if _, _, ok := a.admin(w, r); !ok {
+		return
+	}
+	ts, ok := a.cfg.Records.(collector.TokenStore)
+	if !ok {
+		a.fail(w, r.Request, &r.user, registry.ErrNotFound)
+		return
+	}
+	hash := r.PostFormValue("token")
+	if err := ts.WithdrawToken(r.Context(), hash, a.cfg.Clock.Now().UTC()); err != nil {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
-	devices, desks := a.fleetRows(fleet, now)
-	rules := fs.FleetRules()
-	a.render(w, r.Request, http.StatusOK, "fleet", a.pageOf(r, "fleet", map[string]any{
-		"Devices": devices, "Desks": desks, "Counts": map[string]int{}, "Venues": fleetVenues(fleet),
-		"UnseenRed": rules.UnseenRed.String(), "RefuseDays": int(rules.RefuseRedWithin / (24 * time.Hour)),
-		"Updated": now.In(a.cfg.TimeZone).Format("15:04:05"), "Token": tok, "TokenVenue": venue,
-		"TokenExpires": now.Add(enrollTokenTTL).In(a.cfg.TimeZone).Format("2006-01-02 15:04"),
-	}))
+	if err := a.cfg.Store.Audit(r.Context(), r.user.ID, actTokenWithdraw, hash[:min(8, len(hash))], ""); err != nil {
+		a.fail(w, r.Request, &r.user, err)
+		return
+	}
+	http.Redirect(w, r.Request, "/admin/fleet?withdrawn=1", http.StatusSeeOther)
 }
 
 // handleIssuers lists the issuers the collector trusts.

@@ -28,7 +28,7 @@ var (
 // adminGets and adminPosts are every administrators' fleet route.
 var (
 	adminGets  = []string{"/admin/fleet", "/admin/issuers", "/admin/venues/hall-1/policy", "/admin/checkins?venue=hall-1", "/admin/search?venue=hall-1"}
-	adminPosts = []string{"/admin/cards/revoke", "/admin/tokens", "/admin/venues/hall-1/policy"}
+	adminPosts = []string{"/admin/cards/revoke", "/admin/tokens", "/admin/tokens/withdraw", "/admin/venues/hall-1/policy"}
 )
 
 func testFleet(t *testing.T, e *env) {
@@ -170,6 +170,29 @@ func testFleet(t *testing.T, e *env) {
 	if _, page := a.get("/admin/fleet"); strings.Contains(page, m[1]) {
 		t.Error("token shown again")
 	}
+	// A second one is listed (by its hash's start, never the token) until
+	// withdrawn, and then enrolls nothing.
+	_, page = a.post("/admin/tokens", url.Values{"venue": {"hall-1"}})
+	m2 := tokenRE.FindStringSubmatch(page)
+	if m2 == nil || strings.Contains(page, `http-equiv="refresh"`) {
+		t.Fatalf("second token, or a page that reloads the token away:\n%s", page)
+	}
+	sum2 := sha256.Sum256([]byte(m2[1]))
+	hash2 := hex.EncodeToString(sum2[:])
+	if _, page := a.get("/admin/fleet"); !strings.Contains(page, "<code>"+hash2[:8]+"</code>") || strings.Contains(page, "<code>"+hex.EncodeToString(sum[:])[:8]+"</code>") {
+		t.Fatalf("outstanding tokens: want the second listed, not the used one:\n%s", page)
+	}
+	if code, page := a.post("/admin/tokens/withdraw", url.Values{"token": {hash2}}); code != 200 || strings.Contains(page, "<code>"+hash2[:8]+"</code>") {
+		t.Fatalf("withdraw: %d\n%s", code, page)
+	}
+	pub3, _, _ := ed25519.GenerateKey(nil)
+	if _, err := e.be.Enroll(ctx, hash2, collector.Device{ID: "kiosk-late", PublicKey: pub3}, e.clock.Now()); err == nil {
+		t.Fatal("a withdrawn token enrolled")
+	}
+	a.get("/admin/fleet")
+	if code, _ := a.post("/admin/tokens/withdraw", url.Values{"token": {hash2}}); code != 404 {
+		t.Errorf("withdrawing twice: %d, want 404", code)
+	}
 	if _, page := a.get("/admin/issuers"); !strings.Contains(page, issuerID) || !strings.Contains(page, "鼓楼区社区中心") {
 		t.Errorf("issuers page:\n%s", page)
 	}
@@ -186,7 +209,7 @@ func testFleet(t *testing.T, e *env) {
 			t.Errorf("audit holds the token: %+v", x)
 		}
 	}
-	for _, want := range []string{"admin_card_revoke " + card, "venue_policy_set hall-1", "enroll_token_create hall-1", "admin_search card", "admin_search venue hall-1"} {
+	for _, want := range []string{"admin_card_revoke " + card, "venue_policy_set hall-1", "enroll_token_create hall-1", "enroll_token_withdraw " + hash2[:8], "admin_search card", "admin_search venue hall-1"} {
 		if _, ok := seen[want]; !ok {
 			t.Errorf("audit lacks %q (%v)", want, seen)
 		}

@@ -147,3 +147,11 @@ func TestHealthOverHTTP(t *testing.T) {
 		t.Fatalf("gauge 20 minutes later green %v red %v, want 0 and 2", g, r)
 	}
 }
+
+func TestSQLiteTokens(t *testing.T) {
+	collectortest.RunTokenSuite(t, func(t *testing.T) collector.Backend { return newSQLite(t) })
+}
+
+func TestPostgresTokens(t *testing.T) {
+	collectortest.RunTokenSuite(t, func(t *testing.T) collector.Backend { return newPostgres(t) })
+}
