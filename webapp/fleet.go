@@ -3,6 +3,7 @@ package webapp
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -25,6 +26,8 @@ const (
 	actPolicySet     = "venue_policy_set"
 	actTokenCreate   = "enroll_token_create"
 	actTokenWithdraw = "enroll_token_withdraw"
+	actIssuerPut     = "issuer_put"
+	actIssuerDelete  = "issuer_delete"
 	actAdminSearch   = "admin_search"
 	enrollTokenTTL   = 7 * 24 * time.Hour
 	maxSearchResults = 500
@@ -36,6 +39,8 @@ func (a *App) fleetRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /admin/tokens", a.signedIn(a.handleCreateToken))
 	m.HandleFunc("POST /admin/tokens/withdraw", a.signedIn(a.handleWithdrawToken))
 	m.HandleFunc("GET /admin/issuers", a.signedIn(a.handleIssuers))
+	m.HandleFunc("POST /admin/issuers", a.signedIn(a.handlePutIssuer))
+	m.HandleFunc("POST /admin/issuers/{id}/delete", a.signedIn(a.handleDeleteIssuer))
 	m.HandleFunc("GET /admin/venues/{venue}/policy", a.signedIn(a.handlePolicyPage))
 	m.HandleFunc("POST /admin/venues/{venue}/policy", a.signedIn(a.handlePolicy))
 	m.HandleFunc("GET /admin/checkins", a.signedIn(a.handleCheckinsChart))
@@ -275,6 +280,76 @@ func (a *App) handleWithdrawToken(w http.ResponseWriter, r *request) {
 		return
 	}
 	http.Redirect(w, r.Request, "/admin/fleet?withdrawn=1", http.StatusSeeOther)
+}
+
+// issuerAdmin is the collector's issuer administration; *collector.Server
+// is one.
+type issuerAdmin interface {
+	PutIssuer(ctx context.Context, req collector.IssuerRequest) (collector.Issuer, error)
+	DeleteIssuer(ctx context.Context, id string) error
+}
+
+// handlePutIssuer trusts a new issuer whose key the collector makes and
+// holds (the office's issuing path), or one given by its public key.
+func (a *App) handlePutIssuer(w http.ResponseWriter, r *request) {
+	if _, _, ok := a.admin(w, r); !ok {
+		return
+	}
+	ia, ok := a.cfg.Issuer.(issuerAdmin)
+	if !ok {
+		a.fail(w, r.Request, &r.user, registry.ErrNotFound)
+		return
+	}
+	req := collector.IssuerRequest{ID: strings.TrimSpace(r.PostFormValue("id")), Name: strings.TrimSpace(r.PostFormValue("name")),
+		Venues: splitList(r.PostFormValue("venues"))}
+	if k := strings.TrimSpace(r.PostFormValue("public_key")); k != "" {
+		b, err := base64.StdEncoding.DecodeString(k)
+		if err != nil {
+			a.fail(w, r.Request, &r.user, fmt.Errorf("%w: public key: not base64", errBadForm))
+			return
+		}
+		req.PublicKey = b
+	}
+	if len(req.Name) > wire.MaxTextLen {
+		a.fail(w, r.Request, &r.user, fmt.Errorf("%w: name longer than %d bytes", errBadForm, wire.MaxTextLen))
+		return
+	}
+	is, err := ia.PutIssuer(r.Context(), req)
+	if err != nil {
+		a.fail(w, r.Request, &r.user, err)
+		return
+	}
+	if err := a.cfg.Store.Audit(r.Context(), r.user.ID, actIssuerPut, is.ID, fmt.Sprintf("holds_key=%t venues=%s", is.HoldsKey, strings.Join(is.Venues, ","))); err != nil {
+		a.fail(w, r.Request, &r.user, err)
+		return
+	}
+	http.Redirect(w, r.Request, "/admin/issuers", http.StatusSeeOther)
+}
+
+// handleDeleteIssuer stops trusting an issuer; the form must confirm it.
+func (a *App) handleDeleteIssuer(w http.ResponseWriter, r *request) {
+	if _, _, ok := a.admin(w, r); !ok {
+		return
+	}
+	ia, ok := a.cfg.Issuer.(issuerAdmin)
+	if !ok {
+		a.fail(w, r.Request, &r.user, registry.ErrNotFound)
+		return
+	}
+	if r.PostFormValue("confirm") != "yes" {
+		a.fail(w, r.Request, &r.user, fmt.Errorf("%w: tick the confirmation", errBadForm))
+		return
+	}
+	id := r.PathValue("id")
+	if err := ia.DeleteIssuer(r.Context(), id); err != nil {
+		a.fail(w, r.Request, &r.user, err)
+		return
+	}
+	if err := a.cfg.Store.Audit(r.Context(), r.user.ID, actIssuerDelete, id, ""); err != nil {
+		a.fail(w, r.Request, &r.user, err)
+		return
+	}
+	http.Redirect(w, r.Request, "/admin/issuers", http.StatusSeeOther)
 }
 
 // handleIssuers lists the issuers the collector trusts.

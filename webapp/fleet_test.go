@@ -28,7 +28,7 @@ var (
 // adminGets and adminPosts are every administrators' fleet route.
 var (
 	adminGets  = []string{"/admin/fleet", "/admin/issuers", "/admin/venues/hall-1/policy", "/admin/checkins?venue=hall-1", "/admin/search?venue=hall-1"}
-	adminPosts = []string{"/admin/cards/revoke", "/admin/tokens", "/admin/tokens/withdraw", "/admin/venues/hall-1/policy"}
+	adminPosts = []string{"/admin/cards/revoke", "/admin/tokens", "/admin/tokens/withdraw", "/admin/venues/hall-1/policy", "/admin/issuers", "/admin/issuers/" + issuerID + "/delete"}
 )
 
 func testFleet(t *testing.T, e *env) {
@@ -196,6 +196,26 @@ func testFleet(t *testing.T, e *env) {
 	if _, page := a.get("/admin/issuers"); !strings.Contains(page, issuerID) || !strings.Contains(page, "鼓楼区社区中心") {
 		t.Errorf("issuers page:\n%s", page)
 	}
+	// A new issuer whose key the collector holds, then removed (confirmed).
+	if code, page := a.post("/admin/issuers", url.Values{"id": {"xuanwu"}, "name": {"玄武区社区中心"}, "venues": {"hall-1"}}); code != 200 || !strings.Contains(page, "玄武区社区中心") {
+		t.Fatalf("new issuer: %d\n%s", code, page)
+	}
+	if is, _ := e.be.Issuers(ctx); len(is) != 2 || is[1].ID != "xuanwu" || len(is[1].SealedKey) == 0 || strings.Join(is[1].Venues, ",") != "hall-1" {
+		t.Fatalf("issuers after adding: %+v", is)
+	}
+	if code, _ := a.post("/admin/issuers", url.Values{"id": {"bad id!"}}); code != 400 {
+		t.Errorf("bad issuer id: %d, want 400", code)
+	}
+	a.get("/admin/issuers")
+	if code, _ := a.post("/admin/issuers/xuanwu/delete", url.Values{}); code != 400 {
+		t.Errorf("removal without confirming: %d, want 400", code)
+	}
+	if code, _ := a.post("/admin/issuers/xuanwu/delete", url.Values{"confirm": {"yes"}}); code != 200 {
+		t.Errorf("removal: %d", code)
+	}
+	if is, _ := e.be.Issuers(ctx); len(is) != 1 {
+		t.Fatalf("issuers after removing: %+v", is)
+	}
 
 	// Every action is in the audit log; the token itself is not.
 	es, err := e.store.AuditLog(ctx, 0, 100)
@@ -209,7 +229,7 @@ func testFleet(t *testing.T, e *env) {
 			t.Errorf("audit holds the token: %+v", x)
 		}
 	}
-	for _, want := range []string{"admin_card_revoke " + card, "venue_policy_set hall-1", "enroll_token_create hall-1", "enroll_token_withdraw " + hash2[:8], "admin_search card", "admin_search venue hall-1"} {
+	for _, want := range []string{"admin_card_revoke " + card, "venue_policy_set hall-1", "enroll_token_create hall-1", "enroll_token_withdraw " + hash2[:8], "admin_search card", "issuer_put xuanwu", "issuer_delete xuanwu", "admin_search venue hall-1"} {
 		if _, ok := seen[want]; !ok {
 			t.Errorf("audit lacks %q (%v)", want, seen)
 		}
@@ -249,5 +269,8 @@ func testFleet(t *testing.T, e *env) {
 	}
 	if v, _ := e.be.Venue(ctx, "hall-1"); v.Policy.Mode != "verify" {
 		t.Error("policy changed by a non-administrator")
+	}
+	if is, _ := e.be.Issuers(ctx); len(is) != 1 {
+		t.Error("issuers changed by a non-administrator or without CSRF")
 	}
 }

@@ -2,9 +2,7 @@ package collector
 
 import (
 	"bytes"
-	"crypto/ed25519"
 	"encoding/hex"
-	"fmt"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -254,59 +252,19 @@ func (s *Server) handlePutIssuer(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := checkID("issuer id", req.ID); err != nil {
+	is, err := s.PutIssuer(r.Context(), req)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	for _, v := range req.Venues {
-		if err := checkID("venue id", v); err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-	}
-	is := Issuer{ID: req.ID, Name: req.Name, NotBefore: req.NotBefore, NotAfter: req.NotAfter, Venues: req.Venues}
-	switch len(req.PublicKey) {
-	case 0:
-		if s.cfg.KEK == nil {
-			s.writeError(w, r, wire.Errorf(http.StatusConflict, wire.CodeConflict,
-				"the collector holds issuer keys only with a key-encryption key (--kek-file or a systemd credential); give the issuer's public_key instead"))
-			return
-		}
-		pub, priv, err := ed25519.GenerateKey(nil)
-		if err != nil {
-			s.writeError(w, r, fmt.Errorf("collector: issuer key: %w", err))
-			return
-		}
-		sealed, err := s.cfg.KEK.Seal(is.ID, priv)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		is.PublicKey, is.SealedKey, is.HoldsKey = pub, sealed, true
-	case ed25519.PublicKeySize:
-		is.PublicKey = req.PublicKey
-	default:
-		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "public key is %d bytes, want %d", len(req.PublicKey), ed25519.PublicKeySize))
-		return
-	}
-	if !is.NotBefore.IsZero() && !is.NotAfter.IsZero() && !is.NotAfter.After(is.NotBefore) {
-		s.writeError(w, r, wire.Errorf(http.StatusBadRequest, wire.CodeBadRequest, "not_after not after not_before"))
-		return
-	}
-	if err := s.cfg.Backend.PutIssuer(r.Context(), is); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	s.log.Info("collector: issuer trusted", "issuer", is.ID, "holds_key", is.HoldsKey)
 	s.writeJSON(w, http.StatusOK, is)
 }
 
 func (s *Server) handleDeleteIssuer(w http.ResponseWriter, r *http.Request) {
-	if err := s.cfg.Backend.DeleteIssuer(r.Context(), r.PathValue("id")); err != nil {
+	if err := s.DeleteIssuer(r.Context(), r.PathValue("id")); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	s.log.Info("collector: issuer removed", "issuer", r.PathValue("id"))
 	w.WriteHeader(http.StatusNoContent)
 }
 
