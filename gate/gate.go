@@ -176,7 +176,7 @@ func (g *Gate) Decide(ctx context.Context, code door.Code) door.Decision {
 	}
 	if exit {
 		switch d.Reason {
-		case door.ReasonUnknownIssuer, door.ReasonBadSignature:
+		case door.ReasonUnknownIssuer, door.ReasonBadSignature, door.ReasonMalformed:
 			// Not a card of ours: it cannot stand for anyone inside.
 			d.Outcome = door.Fail
 			return g.commit(ctx, d, e, now)
@@ -253,8 +253,7 @@ func (g *Gate) full(ctx context.Context, d door.Decision, now time.Time) (door.D
 		d.Outcome, d.Reason = door.Fault, door.ReasonConfig
 		return d, true, nil
 	}
-	l := now.In(g.loc)
-	n, err := g.occ.PeopleIn(ctx, time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.loc))
+	n, err := g.occ.PeopleIn(ctx, g.midnight(now))
 	if err != nil {
 		return d, false, fmt.Errorf("people in: %w", err)
 	}
@@ -274,9 +273,15 @@ func (g *Gate) PeopleIn(ctx context.Context) (in, capacity int, err error) {
 	if g.occ == nil {
 		return 0, capacity, errors.New("gate: no occupancy count")
 	}
-	l := g.clock.Now().In(g.loc)
-	in, err = g.occ.PeopleIn(ctx, time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.loc))
+	in, err = g.occ.PeopleIn(ctx, g.midnight(g.clock.Now()))
 	return in, capacity, err
+}
+
+// midnight is the start of the venue's day containing t: the count starts
+// afresh then (nobody is assumed to stay overnight).
+func (g *Gate) midnight(t time.Time) time.Time {
+	l := t.In(g.loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.loc)
 }
 
 // commitOrFault commits d unless err says the count could not be read.
