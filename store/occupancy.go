@@ -22,8 +22,8 @@ const notUndone = `NOT EXISTS (SELECT 1 FROM checkins u WHERE u.undoes_seq = c.s
 
 // PeopleIn counts who is inside from the records at or after since (by
 // corrected time, what the desk shows): passes, including the desk's
-// manual ones, less their not_entered records, less the counted exits of
-// cards that passed here since then (someone admitted yesterday, or at
+// manual ones, less their not_entered records and less the counted exits
+// of cards that passed here since then (someone admitted yesterday, or at
 // another kiosk, leaving does not free a place taken today); an undone
 // record does not count. It reads the file each time, so it is right
 // after a restart and sees every writer (gate, relay, desk); a day's
@@ -34,10 +34,11 @@ func (s *Store) PeopleIn(ctx context.Context, since time.Time) (int, error) {
 		return 0, fmt.Errorf("store: people in: %w", err)
 	}
 	var n int
+	// A not_entered record or an exit takes a place back only from a pass
+	// of the same card made here since then.
 	err = r.QueryRowContext(ctx, `SELECT coalesce(sum(CASE
 			WHEN c.decision = ? THEN 1
-			WHEN c.decision = ? AND c.reason != ? THEN -1
-			WHEN c.decision = ? AND c.reason != ? AND EXISTS (SELECT 1 FROM checkins p
+			WHEN (c.decision = ? AND c.reason != ? OR c.decision = ? AND c.reason != ?) AND EXISTS (SELECT 1 FROM checkins p
 				WHERE p.card_id = c.card_id AND p.decision = ? AND p.at_ns >= ? AND p.seq < c.seq) THEN -1
 			ELSE 0 END), 0)
 		FROM checkins c WHERE coalesce(c.corrected_ns, c.at_ns) >= ? AND c.decision IN (?, ?, ?) AND `+notUndone,

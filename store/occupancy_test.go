@@ -16,8 +16,9 @@ func at(i int, decision, reason, card string) Checkin {
 
 // TestPeopleIn: passes (manual ones too) count in, not_entered of a pass
 // and exits count out, already-in, already-exited, refusals and undone
-// records do not, nor the exit of a card that did not pass since then;
-// the count starts at since and is the same from the file after a reopen.
+// records do not, nor an exit or not_entered of a card that did not pass
+// since then; the count starts at since and is the same from the file
+// after a reopen.
 func TestPeopleIn(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "scangate.db")
 	s := openAt(t, path, Options{})
@@ -52,6 +53,7 @@ func TestPeopleIn(t *testing.T) {
 		t.Fatal(err)
 	}
 	record(t, s, at(13, DecisionPass, "pass", "f"))
+	record(t, s, at(13, decisionNotEntered, "pass", "y")) // its pass was yesterday
 	want(t0, 2)
 	undo := Checkin{At: t0.Add(14 * time.Second), ClockSynced: true, Source: "manual:s1", Decision: "undo",
 		Reason: fmt.Sprintf("undo desk/%s/%d: wrong person", s.Ledger(), mseq), CardID: "m"}
