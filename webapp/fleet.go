@@ -565,6 +565,9 @@ func hourChart(vs []collector.Visit, loc *time.Location) (bars []hourBar, peak i
 		b.HasData = b.Admitted+b.Refused > 0
 	}
 	for _, v := range []int{0, scale / 2, scale} {
+		if len(ticks) > 0 && v == ticks[len(ticks)-1]["V"] || v > 0 && v < scale && scale%2 != 0 {
+			continue // a half of an odd peak is no whole number of check-ins
+		}
 		ticks = append(ticks, map[string]int{"V": v, "Y": chartH - chartBottom - v*plot/scale, "TX": chartLeft - 6})
 	}
 	return bars, peak, ticks
