@@ -41,11 +41,12 @@ func (g *gridReader) read(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, 
 	} else {
 		dims[0], dims[1] = 17+4*v, 17+4*(v-1)
 	}
+	ex, ey, eok := cornerByEdges(m, bl, tl, tr, ms)
 	for _, dim := range dims {
 		if dim < 21 || dim > 177 {
 			continue
 		}
-		r, err := g.readDim(m, bl, tl, tr, ms, dim)
+		r, err := g.readDim(m, bl, tl, tr, ms, dim, ex, ey, eok)
 		if err == nil {
 			return r, nil
 		}
@@ -53,7 +54,7 @@ func (g *gridReader) read(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, 
 	return Result{}, ErrNotFound
 }
 
-func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ms float64, dim int) (Result, error) {
+func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ms float64, dim int, ex, ey float64, eok bool) (Result, error) {
 	ver, err := decoder.Version_GetProvisionalVersionForDimension(dim)
 	if err != nil {
 		return Result{}, ErrNotFound
@@ -80,10 +81,22 @@ func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoin
 				}
 			}
 		}
-		for f := 4.0; f <= 16; f *= 2 {
-			if ap = findAlignment(m, ams, int(ax), int(ay), f); ap != nil {
-				break
+		if eok {
+			ap = findAlignment(m, ams, int(ex), int(ey), 4)
+			if ap == nil {
+				// Module axes at the corner: the top-left finder's
+				// directions, scaled to the local module size.
+				d1 := gozxing.ResultPoint_Distance(tl, tr)
+				d2 := gozxing.ResultPoint_Distance(tl, bl)
+				ux, uy := (tr.GetX()-tl.GetX())/d1*ams, (tr.GetY()-tl.GetY())/d1*ams
+				vx, vy := (bl.GetX()-tl.GetX())/d2*ams, (bl.GetY()-tl.GetY())/d2*ams
+				if x, y, ok := alignByTemplate(m, ex, ey, ux, uy, vx, vy, 3); ok {
+					ap = detector.NewAlignmentPattern(x, y, ams)
+				}
 			}
+		}
+		for f := 4.0; f <= 16 && ap == nil; f *= 2 {
+			ap = findAlignment(m, ams, int(ax), int(ay), f)
 		}
 	}
 	// Without an alignment pattern the grid is affine; with one found,

@@ -6,6 +6,7 @@ import (
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/common"
 	"github.com/makiuchi-d/gozxing/qrcode/decoder"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 )
 
 // Tiled sampling, the idea of zxing-cpp 3's detector (read, not copied):
@@ -56,7 +57,16 @@ func (g *gridReader) sampleTiled(m *gozxing.BitMatrix, t *common.PerspectiveTran
 			px[i][j], py[i][j] = gx, gy
 			// Within 3 modules of the prediction: a data blob further off
 			// would pull the tile away (2: −1 tuning; 5: +0).
-			if ap := findAlignment(m, ms, int(gx), int(gy), 4); ap != nil && math.Hypot(ap.GetX()-gx, ap.GetY()-gy) < 3*ms {
+			ap := findAlignment(m, ms, int(gx), int(gy), 4)
+			if ap == nil {
+				// Module axes from the single transform at this point.
+				q := []float64{float64(apM[i]) + 0.5, float64(apM[j]) + 0.5, float64(apM[i]) + 1.5, float64(apM[j]) + 0.5, float64(apM[i]) + 0.5, float64(apM[j]) + 1.5}
+				t.TransformPoints(q)
+				if x, y, ok := alignByTemplate(m, gx, gy, q[2]-q[0], q[3]-q[1], q[4]-q[0], q[5]-q[1], 2); ok {
+					ap = detector.NewAlignmentPattern(x, y, ms)
+				}
+			}
+			if ap != nil && math.Hypot(ap.GetX()-gx, ap.GetY()-gy) < 3*ms {
 				px[i][j], py[i][j] = ap.GetX(), ap.GetY()
 				ok[i][j] = true
 				found++
