@@ -252,6 +252,31 @@ func testFleet(t *testing.T, e *env) {
 		t.Fatalf("create staff: %d", code)
 	}
 	staff, office, family := e.browser(), e.browser(), e.family("wang.ming")
+
+	// A card issued here to 王秀英 (the registry holds the full name)
+	// checks in: the administrators' search and chart show the masked name
+	// the card carries, never the full one.
+	pid := family.addPerson("王秀英", "elder")
+	family.get("/people/" + pid)
+	_, page = family.post("/people/"+pid+"/issue", url.Values{})
+	cm := cardLinkRE.FindStringSubmatch(page)
+	if cm == nil {
+		t.Fatalf("no card issued:\n%s", page)
+	}
+	r := rec(9, 30, "pass", "pass")
+	r.CardID, r.Name, r.Seq, r.BootID, r.ClockSynced, r.Source = cm[1], "王*英", 7, "boot", true, "camera"
+	if _, err := e.be.InsertBatch(ctx, k, collector.Batch{Ledger: "L1", Records: []collector.Checkin{{Device: k.ID, Venue: "hall-1", Received: e.clock.Now(), Record: r}}, Now: e.clock.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/admin/search?card=" + collector.PrintedNumber(cm[1]), "/admin/search?venue=hall-1&from=2026-12-03", "/admin/checkins?venue=hall-1&day=2026-12-03", "/admin/fleet"} {
+		code, body := a.get(p)
+		if code != 200 || strings.Contains(body, "王秀英") || strings.Contains(body, cm[1]) {
+			t.Errorf("GET %s: %d, a full name or card id on the page", p, code)
+		}
+		if strings.HasPrefix(p, "/admin/search?card") && !strings.Contains(body, "王*英") {
+			t.Errorf("GET %s: the masked name missing:\n%s", p, body)
+		}
+	}
 	staff.login("desk", "staff password")
 	office.login("office", "office password")
 	for name, b := range map[string]*browser{"staff": staff, "office": office, "family": family} {
