@@ -221,7 +221,8 @@ func (a *App) handleAdminRevoke(w http.ResponseWriter, r *request) {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
-	if err := a.cfg.Store.Audit(r.Context(), r.user.ID, actAdminRevoke, id, strings.TrimSpace(r.PostFormValue("why"))); err != nil {
+	why := []rune(strings.TrimSpace(r.PostFormValue("why")))
+	if err := a.cfg.Store.Audit(r.Context(), r.user.ID, actAdminRevoke, id, string(why[:min(len(why), 200)])); err != nil {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
@@ -694,7 +695,13 @@ func (a *App) search(ctx context.Context, q url.Values) ([]collector.Visit, *tim
 		if venue != "" {
 			vs = slices.DeleteFunc(vs, func(v collector.Visit) bool { return v.Venue != venue })
 		}
-		return vs, loc, "card", err
+		// Who looked up which card is the audit's point; the number, not
+		// the whole id, is what was typed.
+		what := "card " + collector.PrintedNumber(cq.Number)
+		if cq.ID != "" {
+			what = "card " + collector.PrintedNumber(cq.ID)
+		}
+		return vs, loc, what, err
 	}
 	vs, err := a.cfg.Records.VisitsAtVenue(ctx, venue, from, to)
 	return vs, loc, "venue " + venue, err

@@ -229,7 +229,7 @@ func testFleet(t *testing.T, e *env) {
 			t.Errorf("audit holds the token: %+v", x)
 		}
 	}
-	for _, want := range []string{"admin_card_revoke " + card, "venue_policy_set hall-1", "enroll_token_create hall-1", "enroll_token_withdraw " + hash2[:8], "admin_search card", "issuer_put xuanwu", "issuer_delete xuanwu", "admin_search venue hall-1"} {
+	for _, want := range []string{"admin_card_revoke " + card, "venue_policy_set hall-1", "enroll_token_create hall-1", "enroll_token_withdraw " + hash2[:8], "admin_search card 7A7A-7A7A", "issuer_put xuanwu", "issuer_delete xuanwu", "admin_search venue hall-1"} {
 		if _, ok := seen[want]; !ok {
 			t.Errorf("audit lacks %q (%v)", want, seen)
 		}
