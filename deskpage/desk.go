@@ -337,6 +337,10 @@ func decisionText(dec string) string {
 		return "未进入 / did not enter"
 	case door.Undo.String():
 		return "撤销 / undo"
+	case door.Exit.String():
+		return "离开 / exit"
+	case door.Full.String():
+		return "已满 / venue full"
 	}
 	return dec
 }

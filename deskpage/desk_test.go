@@ -391,3 +391,18 @@ func TestNoFullName(t *testing.T) {
 		t.Fatalf("%d rows", len(rows))
 	}
 }
+
+// An exit is listed, not counted as a check-in; a full venue's refusal is
+// counted as refused (the door said no), under its own reason.
+func TestDeskExitAndFull(t *testing.T) {
+	h := newHarness(t)
+	h.door(door.Entry{Outcome: door.Pass, Reason: door.ReasonPass, CardID: card, Name: "王*英"})
+	h.door(door.Entry{Outcome: door.Exit, Reason: door.ReasonExit, CardID: card, Name: "王*英"})
+	h.door(door.Entry{Outcome: door.Full, Reason: door.ReasonVenueFull, Name: "李*"})
+	c := h.client()
+	c.signIn("li", "li-password")
+	_, page := c.do("GET", "/", nil)
+	if today(t, page) != "2" || !strings.Contains(page, "venue_full: <strong>1</strong>") || strings.Count(page, `class="checkin`) != 3 {
+		t.Fatalf("day with an exit and a full venue:\n%s", page)
+	}
+}

@@ -44,7 +44,7 @@ type ReasonCount struct {
 // notACheckin: records listed but not counted: a later "did not enter"
 // note, an undo, and an exit (a source configured as an exit).
 func notACheckin(decision string) bool {
-	return decision == door.NotEntered.String() || decision == door.Undo.String() || decision == "exit"
+	return decision == door.NotEntered.String() || decision == door.Undo.String() || decision == door.Exit.String()
 }
 
 // summarise turns rows (oldest first) into the desk's rows, newest first,
