@@ -138,8 +138,9 @@ func summarise(vs []collector.Visit, loc *time.Location, now time.Time, layout s
 		if !v.Time.Before(hour) {
 			d.Hour++
 		}
-		// Refused: the door said no. Already checked in is a yes.
-		if v.Decision == wire.DecisionFail || v.Decision == wire.DecisionFault {
+		// Refused: the door said no (a bad card, the device, a full venue).
+		// Already checked in is a yes.
+		if v.Decision == wire.DecisionFail || v.Decision == wire.DecisionFault || v.Decision == wire.DecisionFull {
 			refused[v.Reason]++
 		}
 	}
@@ -226,16 +227,10 @@ func (a *App) handleManualPage(w http.ResponseWriter, r *request) {
 	a.render(w, r.Request, http.StatusOK, "desk_manual", a.pageOf(r, "desk_manual", map[string]any{"Venue": v, "Categories": deskCategories}))
 }
 
-// maskTyped masks a name as typed: one already masked (with a *) is kept,
-// a full name is masked as a card would print it, so the collector never
-// keeps a full name from the desk either.
-func maskTyped(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.Contains(s, "*") {
-		return s
-	}
-	return idcode.MaskName(s)
-}
+// maskTyped masks a name as typed, so the collector never keeps a full
+// name from the desk. MaskName leaves a masked name (孙*兰) as it is, and a
+// name with a * somewhere else (王秀英*) is masked too, not kept.
+func maskTyped(s string) string { return idcode.MaskName(strings.TrimSpace(s)) }
 
 // checkText refuses an empty or overlong field.
 func checkText(field, s string, max int) error {
