@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xuri/excelize/v2"
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scangate/scangate/clock"
@@ -250,11 +251,29 @@ func TestDeskManualAndUndo(t *testing.T) {
 	if bytes.Contains(b, []byte("张伟明")) {
 		t.Fatal("the export holds the full name")
 	}
+	// As Excel: the same rows as text cells.
+	resp, err = c.c.Get(h.srv.URL + "/export?format=xlsx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(resp.Body)
+	resp.Body.Close()
+	if err != nil || !strings.Contains(resp.Header.Get("Content-Disposition"), "east-gate-2026-12-04.xlsx") {
+		t.Fatalf("xlsx export: %v %q", err, resp.Header.Get("Content-Disposition"))
+	}
+	xrows, err := x.GetRows("2026-12-04")
+	x.Close()
+	if err != nil || len(xrows) != len(recs) || xrows[2][17] != "manual:wang" || xrows[2][9] != "张*明" || xrows[1][0] != recs[1][0] {
+		t.Fatalf("xlsx rows %v %v, want the CSV's", xrows, err)
+	}
+	if code, _ := c.do("GET", "/export?format=pdf", nil); code != http.StatusBadRequest {
+		t.Errorf("export as pdf: %d, want 400", code)
+	}
 	var acts []string
 	for _, a := range h.audit() {
 		acts = append(acts, a.Staff+":"+a.Action)
 	}
-	if got := strings.Join(acts, " "); got != "wang:sign_in wang:manual wang:undo wang:export" {
+	if got := strings.Join(acts, " "); got != "wang:sign_in wang:manual wang:undo wang:export wang:export" {
 		t.Fatalf("audit %q", got)
 	}
 	if _, page = c.do("GET", "/audit", nil); !strings.Contains(page, "export") || !strings.Contains(page, k) {

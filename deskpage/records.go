@@ -1,6 +1,7 @@
 package deskpage
 
 import (
+	"cmp"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/idcode"
+	"github.com/scangate/scangate/internal/xlsx"
 	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/store"
 )
@@ -327,7 +329,12 @@ func (d *Desk) handleExport(w http.ResponseWriter, r *http.Request, s statuspage
 	if on == "" {
 		on = d.o.Clock.Now().In(d.o.Location).Format("2006-01-02")
 	}
+	format := r.URL.Query().Get("format")
 	day, err := time.ParseInLocation("2006-01-02", on, d.o.Location)
+	if err == nil && format != "" && format != "csv" && format != "xlsx" {
+		d.answer(w, formError("导出格式为 csv 或 xlsx / The export format is csv or xlsx"))
+		return
+	}
 	if err != nil {
 		d.answer(w, formError("日期格式如 2026-12-04 / A date such as 2026-12-04"))
 		return
@@ -339,8 +346,16 @@ func (d *Desk) handleExport(w http.ResponseWriter, r *http.Request, s statuspage
 		return
 	}
 	if err := d.o.Ledger.Audit(r.Context(), store.AuditEntry{At: d.o.Clock.Now(), Staff: s.Account.ID, Action: ActExport,
-		Detail: on + ", " + strconv.Itoa(len(rows)) + " rows"}); err != nil {
+		Detail: on + ", " + strconv.Itoa(len(rows)) + " rows, " + cmp.Or(format, "csv")}); err != nil {
 		d.fail(w, err) // an export nobody could trace is not given out
+		return
+	}
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-%s.xlsx"`, safeFile(d.o.Kiosk), on))
+		if err := WriteXLSX(w, rows, d.o.Venue(), d.o.Device(), d.o.Location, on); err != nil {
+			d.o.Logger.Warn("deskpage: export", "err", err)
+		}
 		return
 	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -359,18 +374,8 @@ func WriteCSV(w io.Writer, rows []store.Row, venue, device string, loc *time.Loc
 	}
 	cw := csv.NewWriter(w)
 	cw.Write(CSVHeader)
-	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339Nano) }
 	for _, r := range rows {
-		corr, number := "", ""
-		if !r.CorrectedAt.IsZero() {
-			corr = ts(r.CorrectedAt)
-		}
-		if len(r.CardID) == 32 {
-			number = idcode.PrintedNumber(r.CardID)
-		}
-		rec := []string{ts(r.Time()), ts(r.At), corr, strconv.FormatBool(r.ClockSynced), venue, device,
-			strconv.FormatInt(r.Seq, 10), r.CardID, r.Holder, r.Name, r.Category, strconv.FormatInt(r.Group, 10),
-			r.Decision, r.Reason, r.Ledger, number, "false", r.Source}
+		rec := fields(r, venue, device, loc)
 		for i := range rec {
 			rec[i] = cell(rec[i])
 		}
@@ -381,6 +386,31 @@ func WriteCSV(w io.Writer, rows []store.Row, venue, device string, loc *time.Loc
 		return fmt.Errorf("deskpage: csv: %w", err)
 	}
 	return nil
+}
+
+// WriteXLSX writes rows as one sheet named sheet with the CSV's columns.
+func WriteXLSX(w io.Writer, rows []store.Row, venue, device string, loc *time.Location, sheet string) error {
+	out := [][]string{CSVHeader}
+	for _, r := range rows {
+		out = append(out, fields(r, venue, device, loc))
+	}
+	return xlsx.Write(w, sheet, out)
+}
+
+// fields is a row as the columns of CSVHeader, unescaped: the one layout
+// of both exports.
+func fields(r store.Row, venue, device string, loc *time.Location) []string {
+	ts := func(t time.Time) string { return t.In(loc).Format(time.RFC3339Nano) }
+	corr, number := "", ""
+	if !r.CorrectedAt.IsZero() {
+		corr = ts(r.CorrectedAt)
+	}
+	if len(r.CardID) == 32 {
+		number = idcode.PrintedNumber(r.CardID)
+	}
+	return []string{ts(r.Time()), ts(r.At), corr, strconv.FormatBool(r.ClockSynced), venue, device,
+		strconv.FormatInt(r.Seq, 10), r.CardID, r.Holder, r.Name, r.Category, strconv.FormatInt(r.Group, 10),
+		r.Decision, r.Reason, r.Ledger, number, "false", r.Source}
 }
 
 // cell keeps a spreadsheet from running a cell as a formula.
