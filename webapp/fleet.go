@@ -395,6 +395,27 @@ func formOfPolicy(p wire.Policy) policyForm {
 		Companion: time.Duration(p.CompanionWindow).String(), Categories: p.Categories, FailOpen: p.FailOpen}
 }
 
+// policyError is what is wrong with one field of the policy form, as a
+// text key of the page (with one argument) and in English.
+type policyError struct {
+	Field, Key, Arg string
+}
+
+func (e *policyError) Error() string {
+	return fmt.Sprintf("%v: %s: %s", errBadForm, e.Field, fmt.Sprintf(messages[e.Key][1], e.Arg))
+}
+
+func (e *policyError) Unwrap() error { return errBadForm }
+
+// policyLabels are the form's field labels.
+var policyLabels = map[string]string{"mode": "fleet_mode", "duplicate_window": "fleet_duplicate", "max_trust_age": "fleet_max_age",
+	"companion_window": "fleet_companion", "categories": "fleet_categories"}
+
+// message is the error in language l, naming the field by its label.
+func (e *policyError) message(l string) string {
+	return translate(l, "bad_request") + translate(l, policyLabels[e.Field]) + ": " + fmt.Sprintf(translate(l, e.Key), e.Arg)
+}
+
 // parsePolicyForm reads the policy form; the error names the field.
 func parsePolicyForm(f url.Values) (wire.Policy, error) {
 	p := wire.Policy{Mode: f.Get("mode"), FailOpen: f.Get("fail_open") == "on"}
@@ -409,20 +430,23 @@ func parsePolicyForm(f url.Values) (wire.Policy, error) {
 	} {
 		v, err := time.ParseDuration(strings.TrimSpace(f.Get(d.field)))
 		if err != nil || v < 0 || v > d.max {
-			return wire.Policy{}, fmt.Errorf("%w: %s: want a duration such as 10m or 168h, at most %s", errBadForm, d.field, d.max)
+			return wire.Policy{}, &policyError{d.field, "fleet_bad_duration", d.max.String()}
 		}
 		*d.dst = wire.Duration(v)
 	}
 	for _, c := range f["categories"] {
 		if !slices.Contains(policyCategories, c) {
-			return wire.Policy{}, fmt.Errorf("%w: categories: %q unknown", errBadForm, c)
+			return wire.Policy{}, &policyError{"categories", "fleet_bad_category", c}
 		}
 		if !slices.Contains(p.Categories, c) {
 			p.Categories = append(p.Categories, c)
 		}
 	}
 	if p.Mode == wire.ModeVerify && p.MaxTrustAge == 0 {
-		return wire.Policy{}, fmt.Errorf("%w: max_trust_age: a verifying venue needs one", errBadForm)
+		return wire.Policy{}, &policyError{"max_trust_age", "fleet_need_max_age", ""}
+	}
+	if p.Mode != wire.ModeVerify && p.Mode != wire.ModeLogOnly {
+		return wire.Policy{}, &policyError{"mode", "fleet_bad_mode", p.Mode}
 	}
 	if err := p.Check(); err != nil {
 		return wire.Policy{}, fmt.Errorf("%w: %v", errBadForm, err)
@@ -472,7 +496,11 @@ func (a *App) handlePolicy(w http.ResponseWriter, r *request) {
 		// The form again, as typed, with what is wrong.
 		f := policyForm{Mode: r.PostFormValue("mode"), Duplicate: r.PostFormValue("duplicate_window"), MaxAge: r.PostFormValue("max_trust_age"),
 			Companion: r.PostFormValue("companion_window"), Categories: r.PostForm["categories"], FailOpen: r.PostFormValue("fail_open") == "on"}
-		a.policyPage(w, r, v, f, http.StatusBadRequest, translate(lang(r.Request), "bad_request")+strings.TrimPrefix(err.Error(), errBadForm.Error()+": "))
+		msg := translate(lang(r.Request), "bad_request") + strings.TrimPrefix(err.Error(), errBadForm.Error()+": ")
+		if pe, ok := err.(*policyError); ok {
+			msg = pe.message(lang(r.Request))
+		}
+		a.policyPage(w, r, v, f, http.StatusBadRequest, msg)
 		return
 	}
 	if err := ar.SetVenuePolicy(r.Context(), v.ID, p); err != nil {

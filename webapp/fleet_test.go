@@ -145,7 +145,7 @@ func testFleet(t *testing.T, e *env) {
 		t.Fatalf("policy form:\n%s", page)
 	}
 	code, page = a.post("/admin/venues/hall-1/policy", url.Values{"mode": {"verify"}, "duplicate_window": {"ten minutes"}, "max_trust_age": {"168h"}, "companion_window": {"2m"}, "categories": {"elder"}})
-	if code != 400 || !strings.Contains(page, "duplicate_window") || !strings.Contains(page, `value="ten minutes"`) {
+	if code != 400 || !strings.Contains(page, "重复登记间隔（如 10m）: 请写成时长，如 10m 或 168h，最长 168h0m0s") || !strings.Contains(page, `value="ten minutes"`) {
 		t.Fatalf("bad policy: %d\n%s", code, page)
 	}
 	code, _ = a.post("/admin/venues/hall-1/policy", url.Values{"mode": {"verify"}, "duplicate_window": {"30m"}, "max_trust_age": {"72h"}, "companion_window": {"1m"}, "categories": {"elder", "companion"}, "fail_open": {"on"}})

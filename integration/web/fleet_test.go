@@ -112,7 +112,7 @@ func runFleet(t *testing.T, pg bool) {
 	c.shot("fleet-chart")
 	c.open("/admin/venues/hall-1/policy")
 	c.submit(map[string]string{`input[name=duplicate_window]`: "十分钟"}, `button.primary`)
-	if !strings.Contains(c.text(), "duplicate_window") {
+	if !strings.Contains(c.text(), "请写成时长") {
 		t.Errorf("no error for a bad duration:\n%s", c.text())
 	}
 	c.shot("fleet-policy-error")
