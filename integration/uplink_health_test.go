@@ -93,3 +93,30 @@ func TestUplinkHealthOldCollector(t *testing.T) {
 		t.Fatalf("collector holds %d check-ins, want 5", n)
 	}
 }
+
+// TestUplinkHealthClockOffset: a kiosk whose clock runs ten minutes ahead
+// of the collector reports +10 min (device minus collector), amber.
+func TestUplinkHealthClockOffset(t *testing.T) {
+	tc := startCollector(t, func() time.Time { return time.Now().Add(-10 * time.Minute) })
+	dir := t.TempDir()
+	st := openStore(t, filepath.Join(dir, "kiosk.db"))
+	opts := fastOptions(tc.C().URL, tc.pub(), tc.C().EnrollToken(t, venue), dir, st)
+	opts.Health = func() wire.Health { return wire.Health{TrustKnown: true} }
+	d := runDevice(t, opts)
+	d.waitDrained(t, 10*time.Second)
+	var got collector.FleetDevice
+	waitFor(t, 10*time.Second, "a report with the measured offset", func() bool {
+		fl, err := tc.C().Server.Fleet(context.Background())
+		if err != nil || len(fl) != 1 || fl[0].Health == nil || !fl[0].Health.ClockMeasured {
+			return false
+		}
+		got = fl[0]
+		return true
+	})
+	if off := time.Duration(got.Health.ClockOffsetMS) * time.Millisecond; off < 9*time.Minute || off > 11*time.Minute {
+		t.Fatalf("clock offset %s, want about +10m (device ahead)", off)
+	}
+	if got.State != collector.StateAmber || !strings.Contains(strings.Join(got.Reasons, ","), "clock") {
+		t.Fatalf("state %+v, want amber for the clock", got.Judgement)
+	}
+}
