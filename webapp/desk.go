@@ -78,6 +78,8 @@ type deskRow struct {
 type deskDay struct {
 	Rows               []deskRow
 	Today, Hour        int
+	PeopleIn           int  // who is inside now, across the venue's kiosks
+	Exits              bool // the venue recorded exits today: show PeopleIn
 	Refused            []reasonCount
 	Date, Refresh, Now string
 }
@@ -129,9 +131,9 @@ func summarise(vs []collector.Visit, loc *time.Location, now time.Time, layout s
 		}
 		_, row.UndoEntry = undoneKey(v)
 		d.Rows = append(d.Rows, row)
-		// An undo, an undone check-in and a later "did not enter" note
-		// are listed but are not check-ins of their own.
-		if row.UndoEntry || row.Undone || v.Decision == wire.DecisionNotEntered {
+		// An undo, an undone check-in, a later "did not enter" note and
+		// an exit are listed but are not check-ins of their own.
+		if row.UndoEntry || row.Undone || v.Decision == wire.DecisionNotEntered || v.Decision == wire.DecisionExit {
 			continue
 		}
 		d.Today++
@@ -144,6 +146,7 @@ func summarise(vs []collector.Visit, loc *time.Location, now time.Time, layout s
 			refused[v.Reason]++
 		}
 	}
+	d.PeopleIn, d.Exits = peopleIn(vs, undone)
 	slices.Reverse(d.Rows)
 	for r, n := range refused {
 		d.Refused = append(d.Refused, reasonCount{r, n})

@@ -1,0 +1,102 @@
+package webapp_test
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scangate/scangate/sync/collector"
+	"github.com/scangate/scangate/sync/wire"
+)
+
+var countInRE = regexp.MustCompile(`id="count-in">(\d+)<`)
+
+// exitKiosk enrolls a second device at venue, the one with the exit
+// reader, and stores its records as its uploads would.
+func (e *env) exitKiosk(venue string, recs ...wire.Record) {
+	e.t.Helper()
+	ctx := context.Background()
+	now := e.clock.Now()
+	hash := strings.Repeat("b", 63) + venue[len(venue)-1:]
+	if err := e.be.CreateEnrollToken(ctx, collector.EnrollToken{Hash: hash, Venue: venue, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
+		e.t.Fatal(err)
+	}
+	pub, _, _ := ed25519.GenerateKey(nil)
+	d, err := e.be.Enroll(ctx, hash, collector.Device{ID: "exit-" + venue, PublicKey: pub}, now)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var cs []collector.Checkin
+	for i, r := range recs {
+		r.Seq, r.BootID, r.ClockSynced, r.Source = uint64(i+1), "boot", true, "serial0"
+		cs = append(cs, collector.Checkin{Device: d.ID, Venue: venue, Received: now, Record: r})
+	}
+	if _, err := e.be.InsertBatch(ctx, d, collector.Batch{Ledger: "X1", Records: cs, Now: now}); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// TestDeskPeopleInNow: the desk shows people in now once the venue has
+// exits: an exit at one kiosk frees the place an entry at another took,
+// a person registered on behalf counts in; an exit is not a check-in.
+func TestDeskPeopleInNowSQLite(t *testing.T)   { testDeskPeopleInNow(t, newEnv(t, false)) }
+func TestDeskPeopleInNowPostgres(t *testing.T) { testDeskPeopleInNow(t, newEnv(t, true)) }
+
+func testDeskPeopleInNow(t *testing.T, e *env) {
+	ctx := context.Background()
+	sh, _ := time.LoadLocation("Asia/Shanghai")
+	e.clock.Set(time.Date(2026, 12, 3, 10, 30, 0, 0, sh))
+	if err := e.be.CreateVenue(ctx, collector.Venue{ID: "hall-1", Name: "会场", VenueSettings: collector.VenueSettings{TimeZone: "Asia/Shanghai"}}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := "aaaaaaaa"+strings.Repeat("0", 24), "bbbbbbbb"+strings.Repeat("0", 24)
+	e.kiosk("hall-1",
+		wire.Record{At: time.Date(2026, 12, 3, 9, 0, 0, 0, sh), Decision: wire.DecisionPass, Reason: "pass", CardID: a, Name: "王*英", Category: "elder"},
+		wire.Record{At: time.Date(2026, 12, 3, 9, 5, 0, 0, sh), Decision: wire.DecisionPass, Reason: "pass", CardID: b, Name: "李*", Category: "child"},
+		wire.Record{At: time.Date(2026, 12, 3, 9, 6, 0, 0, sh), Decision: wire.DecisionFull, Reason: "venue_full", Name: "赵*", Category: "elder"})
+
+	adm := e.browser()
+	adm.login("admin", "admin password")
+	adm.get("/admin/users")
+	if code, _ := adm.post("/admin/users", url.Values{"login": {"desk"}, "password": {"staff password"}, "role": {"staff"}, "venues": {"hall-1"}}); code != 200 {
+		t.Fatalf("create staff: %d", code)
+	}
+	s := e.browser()
+	if code := s.login("desk", "staff password"); code != 200 {
+		t.Fatalf("staff sign-in: %d", code)
+	}
+	_, page := s.get("/desk/hall-1")
+	if countInRE.MatchString(page) {
+		t.Fatalf("people in now shown at a venue without exits:\n%s", page)
+	}
+	if !strings.Contains(page, "venue_full: <strong>1</strong>") {
+		t.Errorf("a full-venue refusal is not among the refused:\n%s", page)
+	}
+
+	e.exitKiosk("hall-1",
+		wire.Record{At: time.Date(2026, 12, 3, 10, 0, 0, 0, sh), Decision: wire.DecisionExit, Reason: "exit", CardID: a, Name: "王*英", Category: "elder"},
+		wire.Record{At: time.Date(2026, 12, 3, 10, 1, 0, 0, sh), Decision: wire.DecisionExit, Reason: "already_exited", CardID: a, Name: "王*英", Category: "elder"})
+	_, page = s.get("/desk/hall-1")
+	if got := count(t, countInRE, page); got != "1" {
+		t.Errorf("people in now %s, want 1 (b; a left through the exit kiosk)", got)
+	}
+	if got := count(t, countTodayRE, page); got != "3" {
+		t.Errorf("today %s, want 3: exits are not check-ins", got)
+	}
+
+	tok := s.csrf()
+	if code, _ := s.post("/desk/hall-1/manual", url.Values{"csrf": {tok}, "name": {"孙*"}, "category": {"elder"}, "reason": {"无卡"}}); code != 200 {
+		t.Fatalf("register on behalf: %d", code)
+	}
+	_, page = s.get("/desk/hall-1")
+	if got := count(t, countInRE, page); got != "2" {
+		t.Errorf("people in now after a manual check-in %s, want 2", got)
+	}
+	if strings.Contains(page, "王秀英") {
+		t.Error("an unmasked name on the desk")
+	}
+}
