@@ -136,7 +136,7 @@ func TestCollectorKEK(t *testing.T) {
 		st := run(append([]string{"collector", "admin", "--url", url, "--admin-token-file", f.token}, args...), &out, &errb)
 		return st, out.String() + errb.String()
 	}
-	if st, o := admin("card-issue", "city", "h-1", "--name", "王秀英", "--category", "elder"); st != 0 || !strings.Contains(o, "SG1:") {
+	if st, o := admin("card-issue", "city", "h-1", "--name", "王秀英", "--category", "elder"); st != 0 || !strings.Contains(o, "SG2:") {
 		t.Fatalf("card-issue with the sealed migrated key: %d %s", st, o)
 	}
 	if st, o := admin("issuer-add", "held"); st != 0 {

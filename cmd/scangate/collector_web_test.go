@@ -41,7 +41,7 @@ func TestCollectorWebPages(t *testing.T) {
 		t.Fatalf("issuer-add: %d %s", st, o)
 	}
 	pdf := filepath.Join(f.dir, "wang.pdf")
-	if st, o := admin("card-issue", "city", "h-1", "--name", "王秀英", "--category", "elder", "--out", pdf); st != 0 || !strings.Contains(o, "SG1:") {
+	if st, o := admin("card-issue", "city", "h-1", "--name", "王秀英", "--category", "elder", "--out", pdf); st != 0 || !strings.Contains(o, "SG2:") {
 		t.Fatalf("card-issue --out pdf: %d %s", st, o)
 	}
 	if b, _ := os.ReadFile(pdf); !bytes.HasPrefix(b, []byte("%PDF-")) {
