@@ -50,7 +50,10 @@ func runPresent(args []string, stdout, stderr io.Writer) int {
 	} else {
 		fmt.Fprintf(stdout, "%s (%s) %s %.1f ms\n", res.Decision, res.Reason, res.Name, res.LatencyMS)
 	}
-	if res.Decision == "pass" || res.Decision == "already" {
+	// 0 when the door let the person through: in, again, or out (an exit
+	// is recorded even with a flag); 1 for a refusal (fail, fault, full).
+	switch res.Decision {
+	case "pass", "already", "exit":
 		return 0
 	}
 	return 1

@@ -109,3 +109,17 @@ func TestOfflineVenueRenewsWithoutRestart(t *testing.T) {
 		t.Fatalf("the kiosk restarted or still refuses: %+v", st.Trust)
 	}
 }
+
+// At an exit kiosk, present exits 0: the person was let out and recorded.
+func TestPresentAtExit(t *testing.T) {
+	is := kiosktest.NewIssuer(t, t.TempDir())
+	card, _ := is.Card(t, "王秀英", "elder", time.Now().AddDate(1, 0, 0))
+	cfg := config.Default()
+	cfg.Device.Exit = true
+	data := t.TempDir()
+	kiosktest.Start(t, data, cfg, is.TrustPath)
+	code, stdout, stderr := runCLI("present", "--data", data, "--text", card, "--json")
+	if code != 0 || !strings.Contains(stdout, `"decision":"exit"`) {
+		t.Fatalf("present at an exit: exit %d: %s%s", code, stdout, stderr)
+	}
+}
