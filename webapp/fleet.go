@@ -384,6 +384,7 @@ func (a *App) handleIssuers(w http.ResponseWriter, r *request) {
 // policyForm is a venue's policy as its form shows it.
 type policyForm struct {
 	Mode, Duplicate, MaxAge, Companion string
+	Capacity                           string // "0": no limit
 	Categories                         []string
 	FailOpen                           bool
 }
@@ -392,7 +393,7 @@ var policyCategories = []string{"elder", "child", "companion", "staff"}
 
 func formOfPolicy(p wire.Policy) policyForm {
 	return policyForm{Mode: p.Mode, Duplicate: time.Duration(p.DuplicateWindow).String(), MaxAge: time.Duration(p.MaxTrustAge).String(),
-		Companion: time.Duration(p.CompanionWindow).String(), Categories: p.Categories, FailOpen: p.FailOpen}
+		Companion: time.Duration(p.CompanionWindow).String(), Capacity: strconv.Itoa(p.Capacity), Categories: p.Categories, FailOpen: p.FailOpen}
 }
 
 // policyError is what is wrong with one field of the policy form, as a
@@ -409,7 +410,7 @@ func (e *policyError) Unwrap() error { return errBadForm }
 
 // policyLabels are the form's field labels.
 var policyLabels = map[string]string{"mode": "fleet_mode", "duplicate_window": "fleet_duplicate", "max_trust_age": "fleet_max_age",
-	"companion_window": "fleet_companion", "categories": "fleet_categories"}
+	"companion_window": "fleet_companion", "categories": "fleet_categories", "capacity": "fleet_capacity"}
 
 // message is the error in language l, naming the field by its label.
 func (e *policyError) message(l string) string {
@@ -433,6 +434,13 @@ func parsePolicyForm(f url.Values) (wire.Policy, error) {
 			return wire.Policy{}, &policyError{d.field, "fleet_bad_duration", d.max.String()}
 		}
 		*d.dst = wire.Duration(v)
+	}
+	if c := strings.TrimSpace(f.Get("capacity")); c != "" {
+		n, err := strconv.Atoi(c)
+		if err != nil || n < 0 || n > wire.MaxCapacity {
+			return wire.Policy{}, &policyError{"capacity", "fleet_bad_capacity", strconv.Itoa(wire.MaxCapacity)}
+		}
+		p.Capacity = n
 	}
 	for _, c := range f["categories"] {
 		if !slices.Contains(policyCategories, c) {
@@ -495,7 +503,7 @@ func (a *App) handlePolicy(w http.ResponseWriter, r *request) {
 	if err != nil {
 		// The form again, as typed, with what is wrong.
 		f := policyForm{Mode: r.PostFormValue("mode"), Duplicate: r.PostFormValue("duplicate_window"), MaxAge: r.PostFormValue("max_trust_age"),
-			Companion: r.PostFormValue("companion_window"), Categories: r.PostForm["categories"], FailOpen: r.PostFormValue("fail_open") == "on"}
+			Companion: r.PostFormValue("companion_window"), Capacity: r.PostFormValue("capacity"), Categories: r.PostForm["categories"], FailOpen: r.PostFormValue("fail_open") == "on"}
 		msg := translate(lang(r.Request), "bad_request") + strings.TrimPrefix(err.Error(), errBadForm.Error()+": ")
 		if pe, ok := err.(*policyError); ok {
 			msg = pe.message(lang(r.Request))
@@ -507,8 +515,8 @@ func (a *App) handlePolicy(w http.ResponseWriter, r *request) {
 		a.fail(w, r.Request, &r.user, err)
 		return
 	}
-	detail := fmt.Sprintf("mode=%s duplicate=%s max_trust_age=%s companion=%s categories=%s fail_open=%t",
-		p.Mode, time.Duration(p.DuplicateWindow), time.Duration(p.MaxTrustAge), time.Duration(p.CompanionWindow), strings.Join(p.Categories, ","), p.FailOpen)
+	detail := fmt.Sprintf("mode=%s duplicate=%s max_trust_age=%s companion=%s capacity=%d categories=%s fail_open=%t",
+		p.Mode, time.Duration(p.DuplicateWindow), time.Duration(p.MaxTrustAge), time.Duration(p.CompanionWindow), p.Capacity, strings.Join(p.Categories, ","), p.FailOpen)
 	if err := a.cfg.Store.Audit(r.Context(), r.user.ID, actPolicySet, v.ID, detail); err != nil {
 		a.fail(w, r.Request, &r.user, err)
 		return

@@ -79,6 +79,8 @@ var fleetMessages = map[string][2]string{
 	"fleet_companion":             {"同行人员须在此时间内跟随（如 2m）", "Companion must follow within (e.g. 2m)"},
 	"fleet_categories":            {"允许的类别", "Categories admitted"},
 	"fleet_fail_open":             {"信任数据过期时仍放行", "Admit when trust data is stale"},
+	"fleet_capacity":              {"容量：馆内最多人数（0 为不限；有出口读卡时计数）", "Capacity: most people inside at once (0: no limit; counted with exit scans)"},
+	"fleet_bad_capacity":          {"请写成 0 到 %s 的整数", "want a whole number from 0 to %s"},
 	"fleet_bad_duration":          {"请写成时长，如 10m 或 168h，最长 %s", "want a duration such as 10m or 168h, at most %s"},
 	"fleet_bad_category":          {"未知类别 %q", "category %q unknown"},
 	"fleet_need_max_age":          {"核验凭证的场所必须设置%s", "a verifying venue needs one%s"},

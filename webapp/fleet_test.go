@@ -148,10 +148,14 @@ func testFleet(t *testing.T, e *env) {
 	if code != 400 || !strings.Contains(page, "重复登记间隔（如 10m）: 请写成时长，如 10m 或 168h，最长 168h0m0s") || !strings.Contains(page, `value="ten minutes"`) {
 		t.Fatalf("bad policy: %d\n%s", code, page)
 	}
-	code, _ = a.post("/admin/venues/hall-1/policy", url.Values{"mode": {"verify"}, "duplicate_window": {"30m"}, "max_trust_age": {"72h"}, "companion_window": {"1m"}, "categories": {"elder", "companion"}, "fail_open": {"on"}})
+	code, page = a.post("/admin/venues/hall-1/policy", url.Values{"mode": {"verify"}, "duplicate_window": {"30m"}, "max_trust_age": {"72h"}, "companion_window": {"1m"}, "capacity": {"-3"}})
+	if code != 400 || !strings.Contains(page, "请写成 0 到 1000000 的整数") || !strings.Contains(page, `value="-3"`) {
+		t.Fatalf("bad capacity: %d\n%s", code, page)
+	}
+	code, _ = a.post("/admin/venues/hall-1/policy", url.Values{"mode": {"verify"}, "duplicate_window": {"30m"}, "max_trust_age": {"72h"}, "companion_window": {"1m"}, "capacity": {"120"}, "categories": {"elder", "companion"}, "fail_open": {"on"}})
 	v, _ := e.be.Venue(ctx, "hall-1")
 	if code != 200 || time.Duration(v.Policy.DuplicateWindow) != 30*time.Minute || time.Duration(v.Policy.MaxTrustAge) != 72*time.Hour ||
-		!v.Policy.FailOpen || strings.Join(v.Policy.Categories, ",") != "elder,companion" {
+		!v.Policy.FailOpen || strings.Join(v.Policy.Categories, ",") != "elder,companion" || v.Policy.Capacity != 120 {
 		t.Fatalf("policy saved: %d %+v", code, v.Policy)
 	}
 
