@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/store"
@@ -49,8 +50,12 @@ type Options struct {
 	// Synced reports whether the wall clock is confirmed, as the gate
 	// stamps its check-ins.
 	Synced func() bool
-	Clock  clock.Clock
-	Logger *slog.Logger
+	// Occupancy is people in now, as the gate counts it for its
+	// capacity; nil (or a nil answer) when the kiosk has neither exits nor
+	// a capacity, and the desk shows no such count.
+	Occupancy func(ctx context.Context) *control.OccupancyStatus
+	Clock     clock.Clock
+	Logger    *slog.Logger
 }
 
 // Audit actions.
@@ -248,6 +253,11 @@ func (d *Desk) handleDay(w http.ResponseWriter, r *http.Request, s statuspage.Se
 	day := summarise(rows, d.o.Device(), d.o.Location, now, "15:04:05")
 	day.Date, day.Now = from.Format("2006-01-02"), now.In(d.o.Location).Format("15:04:05")
 	data := map[string]any{"Day": day}
+	if d.o.Occupancy != nil {
+		if o := d.o.Occupancy(r.Context()); o != nil {
+			data["Occupancy"] = o
+		}
+	}
 	p := page{Staff: s.Account, CSRF: s.CSRF, D: data}
 	if q := r.URL.Query().Get("card"); q != "" {
 		data["Card"] = q

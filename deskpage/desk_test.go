@@ -20,6 +20,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/scangate/scangate/clock"
+	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/store"
@@ -39,6 +40,7 @@ type harness struct {
 	srv   *httptest.Server
 	desk  *Desk
 	quiet *slog.Logger
+	occ   *control.OccupancyStatus // what Options.Occupancy answers
 }
 
 func account(t testing.TB, id, name, pw string) statuspage.Account {
@@ -59,15 +61,18 @@ func newHarness(t testing.TB) *harness {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	h := &harness{}
 	d, err := New(Options{Staff: []statuspage.Account{account(t, "li", "李明", "li-password"), account(t, "wang", "王芳", "wang-password")},
 		Ledger: st, Location: shanghai, Kiosk: "east-gate", Venue: func() string { return "lib-7" }, Device: func() string { return "k-1" },
-		Synced: func() bool { return true }, Clock: clk, Logger: quiet})
+		Synced: func() bool { return true }, Occupancy: func(context.Context) *control.OccupancyStatus { return h.occ },
+		Clock: clk, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(d)
 	t.Cleanup(srv.Close)
-	return &harness{t: t, st: st, clk: clk, srv: srv, desk: d, quiet: quiet}
+	*h = harness{t: t, st: st, clk: clk, srv: srv, desk: d, quiet: quiet}
+	return h
 }
 
 // client is a browser without script: cookies, no redirects followed.
@@ -423,5 +428,17 @@ func TestDeskExitAndFull(t *testing.T) {
 	_, page := c.do("GET", "/", nil)
 	if today(t, page) != "2" || !strings.Contains(page, "venue_full: <strong>1</strong>") || strings.Count(page, `class="checkin`) != 3 {
 		t.Fatalf("day with an exit and a full venue:\n%s", page)
+	}
+	if strings.Contains(page, `id="count-in"`) {
+		t.Errorf("people in now shown on a kiosk with neither exits nor a capacity")
+	}
+	// With exits and a capacity: the gate's count, out of the capacity.
+	h.occ = &control.OccupancyStatus{PeopleIn: 3, Capacity: 5, Exits: []string{"serial0"}}
+	if _, page = c.do("GET", "/", nil); !strings.Contains(page, `id="count-in">3</strong><span id="capacity"> / 5</span>`) {
+		t.Errorf("people in now: want 3 / 5:\n%s", page)
+	}
+	h.occ = &control.OccupancyStatus{Error: "store: disk I/O error", Exits: []string{"serial0"}}
+	if _, page = c.do("GET", "/", nil); !strings.Contains(page, `id="count-in">?</strong>`) {
+		t.Errorf("a count that cannot be read: want ?:\n%s", page)
 	}
 }

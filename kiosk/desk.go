@@ -30,7 +30,7 @@ func (k *Kiosk) serveDesk(addr string) (stop func(), err error) {
 	}
 	desk, err := deskpage.New(deskpage.Options{Staff: staff, Ledger: k.store, Location: k.loc,
 		Kiosk: k.cfg.Device.Name, Venue: k.venue, Device: k.deviceID,
-		Synced: func() bool { _, ok := k.sync.SinceSync(); return ok }, Clock: k.clock, Logger: k.log})
+		Synced: func() bool { _, ok := k.sync.SinceSync(); return ok }, Occupancy: k.occupancy, Clock: k.clock, Logger: k.log})
 	if err != nil {
 		return nil, fmt.Errorf("kiosk: desk: %w", err)
 	}
