@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/scangate/scangate/sync/wire"
 )
 
 // TestFleetTexts: every text a fleet template names is in both languages
@@ -25,6 +27,17 @@ func TestFleetTexts(t *testing.T) {
 			if _, ok := messages[prefix+k]; !ok && (prefix == "why_") == !strings.Contains("green amber red revoked", k) {
 				t.Errorf("text %s%s missing", prefix, k)
 			}
+		}
+	}
+}
+
+// Every decision a record may carry has its words, for the pages that name
+// decisions (a person's visits, the fleet's search).
+func TestDecisionTexts(t *testing.T) {
+	for _, d := range []string{wire.DecisionPass, wire.DecisionAlreadyIn, wire.DecisionFail, wire.DecisionFault,
+		wire.DecisionNotEntered, wire.DecisionUndo, wire.DecisionExit, wire.DecisionFull} {
+		if v, ok := messages["decision_"+d]; !ok || v[0] == "" || v[1] == "" {
+			t.Errorf("decision %q has no words", d)
 		}
 	}
 }

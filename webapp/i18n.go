@@ -129,6 +129,8 @@ var messages = map[string][2]string{
 	"decision_fault":         {"设备故障", "Device fault"},
 	"decision_exit":          {"离场", "Left"},
 	"decision_full":          {"场所已满", "Venue full"},
+	"decision_undo":          {"已撤销", "Undone"},
+	"decision_not_entered":   {"未进入", "Did not enter"},
 	"home":                   {"首页", "Home"},
 	"signed_in_as":           {"已登录：", "Signed in as "},
 	"print_hint":             {"打印时请选择“实际大小”（100%），不要缩放。", "Print at actual size (100 %), no scaling."},
