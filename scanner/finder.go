@@ -48,6 +48,9 @@ const (
 	finderTriples  = 4 // triples tried per matrix (2 until the held set: +2 tuning, +3 synthetic)
 	finderMinTotal = 7
 	finderMaxCands = 10 // best-confirmed candidates kept for the triple search
+	// onceScore is added to a triple's score for each candidate in it seen
+	// once (0.45 and 0.6: +3 held tuning frames; 0.3: +0; 0.9: +2).
+	onceScore = 0.6
 )
 
 // bitImage is a binarized frame as plain words (bit x&31 of word x>>5 of
@@ -306,13 +309,10 @@ func triples(cands []finderCand, out []triple) []triple {
 	out = out[:0]
 	n := len(cands)
 	// Candidates are sorted by confirmations: seen once is noise more
-	// often than not, so they join only when fewer than three were seen
-	// more often.
-	if n > 3 && cands[2].n > 1 {
-		for n > 3 && cands[n-1].n == 1 {
-			n--
-		}
-	}
+	// often than not, so when three were seen more often, each one seen
+	// once costs its triples onceScore (dropping them: −3 held tuning
+	// frames; a pattern that noise or a thumb broke in most rows).
+	weak := n > 3 && cands[2].n > 1
 	for i := 0; i < n; i++ {
 		for j := i + 1; j < n; j++ {
 			for k := j + 1; k < n; k++ {
@@ -335,6 +335,13 @@ func triples(cands []finderCand, out []triple) []triple {
 				}
 				score := (math.Abs(d[2]-d[0]-d[1]) + math.Abs(d[1]-d[0])) / d[2]
 				score += (hi - lo) / hi
+				if weak {
+					for _, c := range [3]*finderCand{a, b, c} {
+						if c.n == 1 {
+							score += onceScore
+						}
+					}
+				}
 				// 1.5, not 0.8: a card tilted 30° on both axes is far from a
 				// right isosceles triangle (+5 held tuning frames); the
 				// timing check rejects the wrong triples this lets in.

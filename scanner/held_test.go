@@ -21,10 +21,10 @@ const (
 	heldCount     = 200 // frames in each half
 	heldEmpty     = 40  // frames with no code, each a new scene
 	// heldFloor is the tuning half's decoded count last measured
-	// (2026-12-04: 100 with the edges' corner and the alignment template;
-	// 89 before, 62 before tiles, the perspective alignment guess and size,
+	// (2026-12-04: 103 with candidates seen once in the triples, 100 with
+	// the edges' corner and the alignment template; 89 before, 62 before tiles, the perspective alignment guess and size,
 	// four triples and the looser triple score); fewer is a regression.
-	heldFloor = 100
+	heldFloor = 103
 )
 
 var held struct {
