@@ -190,7 +190,11 @@
 // triples), as an extra region retry (+1, synthetic +3, 13–37% slower),
 // in place of the global-histogram retry (−1, synthetic −1, corpus −1);
 // the version information (both blocks, BCH) choosing the dimension
-// (+1, but card frames 40% slower); the
+// (+1, but card frames 40% slower); gozxing's alignment finder at the
+// finder-centre guess only in its 4-module window when the edges traced
+// (+0 on all three sets, and the work it saves did not show against the
+// shared machine's swings; the bench run made with it read 79 of the
+// check half, the others 80); the
 // perspective fourth corner in
 // place of the affine one when no alignment pattern is found (+0); every
 // row in the finder scan (−5: more candidates crowd out the real ones);
