@@ -167,13 +167,8 @@
 //   - Finder candidates seen once take part in the triples when three were
 //     seen more often, each adding 0.6 to its triple's score instead of
 //     being left out (+3; 0.45: +3, 0.3: +0, 0.9: +2; synthetic +1,
-//     corpus +1; card frames about 20% slower, no code +14%, in one run
-//     of each binary after the other). As a second
+//     corpus +1; card frames about 20% slower, no code +14%). As a second
 //     round only after the first triples failed: +2 and as slow.
-//   - When the edges traced, gozxing's alignment finder at the
-//     finder-centre guess only in its 4-module window, not 8 and 16 (+0
-//     tuning, synthetic, corpus; less work, too little to show against
-//     the shared machine's swings).
 //
 // Tried and dropped on the tuning half: the template at the finder-centre
 // guess when the edges did not trace (+0); a grid through the edges'

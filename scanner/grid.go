@@ -95,13 +95,7 @@ func (g *gridReader) readDim(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoin
 				}
 			}
 		}
-		// The wider windows (8 and 16 modules) only when the edges did not
-		// trace: at the edges' corner they found nothing more (+0).
-		maxWin := 16.0
-		if eok {
-			maxWin = 4
-		}
-		for f := 4.0; f <= maxWin && ap == nil; f *= 2 {
+		for f := 4.0; f <= 16 && ap == nil; f *= 2 {
 			ap = findAlignment(m, ams, int(ax), int(ay), f)
 		}
 	}
