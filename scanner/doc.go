@@ -119,8 +119,9 @@
 // decoded 0.44 ms. The check half gained 14 where the tuning half gained
 // 27: part of the tuning fits its own frames.
 //
-// Measured 2026-12-04 with scripts/bench-decode.sh 400, two runs on a
-// shared machine (the ratios swing): held card frames 1.30–1.32 ms,
+// Measured 2026-12-04 with scripts/bench-decode.sh 400 on a shared
+// machine (the ratios swing; the first run was before the candidates seen
+// once, tuning 100 and check 80): held card frames 1.30–1.32 ms,
 // 1.25–1.31× zxing-cpp 1.4 (first run 1.68–1.71 ms, 1.41–1.72×; zxing-cpp
 // 3 2.5–3.3 ms); the synthetic set 0.97 ms, 0.91× (first run 1.15×);
 // held frames with no code 1.11 ms, 1.10× (first run 1.51 ms); the
