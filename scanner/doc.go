@@ -31,8 +31,9 @@
 //     every other row of a plain word copy of the matrix, a 1:1:3:1:1
 //     match confirmed in its column and row with outer runs of 0.3–2.1
 //     modules (gozxing: 0.5–1.5, plus a diagonal check), candidates
-//     clustered, and the two triples nearest a right isosceles triangle
-//     tried, module sizes up to 2× apart (a card turned 35° away).
+//     clustered, and the four triples nearest a right isosceles triangle
+//     tried (two until issue 16, below), module sizes up to 2× apart (a
+//     card turned 35° away).
 //     gozxing's finder keeps only near-equal module sizes and on noisy
 //     frames found one of the three real patterns. White-on-black row
 //     matches are only recorded; they are confirmed when the first pass
@@ -45,8 +46,8 @@
 //     synthetic); gozxing's alignment finder and transform. Before the
 //     full sample and gozxing's decoder, the two timing patterns are read:
 //     a grid with more than a fifth of them wrong (a wrong triple or
-//     dimension gets half) is dropped. Of 636 grids per 200 frames 142
-//     decode; the check spares the rest their error correction (−15% time,
+//     dimension gets half) is dropped. Of 636 grids per 200 synthetic
+//     frames 142 decoded when it was added (2026-11-25); the check spares the rest their error correction (−15% time,
 //     −60% allocations, +0/−0 decoded).
 //   - Retries, in order, each only when the previous pass failed: small
 //     frames at double size; then, when the first pass found a finder
