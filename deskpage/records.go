@@ -2,7 +2,6 @@ package deskpage
 
 import (
 	"cmp"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -16,7 +15,7 @@ import (
 
 	"github.com/scangate/scangate/door"
 	"github.com/scangate/scangate/idcode"
-	"github.com/scangate/scangate/internal/xlsx"
+	"github.com/scangate/scangate/internal/sheet"
 	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/store"
 )
@@ -369,32 +368,27 @@ func (d *Desk) handleExport(w http.ResponseWriter, r *http.Request, s statuspage
 // in the system's code page and garbles the names), times in loc with
 // their offset, cells that a spreadsheet would run as a formula quoted.
 func WriteCSV(w io.Writer, rows []store.Row, venue, device string, loc *time.Location) error {
-	if _, err := io.WriteString(w, "\ufeff"); err != nil {
-		return fmt.Errorf("deskpage: csv: %w", err)
+	c, err := sheet.NewCSV(w)
+	if err != nil {
+		return fmt.Errorf("deskpage: %w", err)
 	}
-	cw := csv.NewWriter(w)
-	cw.Write(CSVHeader)
+	c.Write(CSVHeader)
 	for _, r := range rows {
-		rec := fields(r, venue, device, loc)
-		for i := range rec {
-			rec[i] = cell(rec[i])
-		}
-		cw.Write(rec)
+		c.Write(fields(r, venue, device, loc))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("deskpage: csv: %w", err)
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("deskpage: %w", err)
 	}
 	return nil
 }
 
-// WriteXLSX writes rows as one sheet named sheet with the CSV's columns.
-func WriteXLSX(w io.Writer, rows []store.Row, venue, device string, loc *time.Location, sheet string) error {
+// WriteXLSX writes rows as one sheet called name with the CSV's columns.
+func WriteXLSX(w io.Writer, rows []store.Row, venue, device string, loc *time.Location, name string) error {
 	out := [][]string{CSVHeader}
 	for _, r := range rows {
 		out = append(out, fields(r, venue, device, loc))
 	}
-	return xlsx.Write(w, sheet, out)
+	return sheet.WriteXLSX(w, name, out)
 }
 
 // fields is a row as the columns of CSVHeader, unescaped: the one layout
@@ -411,14 +405,6 @@ func fields(r store.Row, venue, device string, loc *time.Location) []string {
 	return []string{ts(r.Time()), ts(r.At), corr, strconv.FormatBool(r.ClockSynced), venue, device,
 		strconv.FormatInt(r.Seq, 10), r.CardID, r.Holder, r.Name, r.Category, strconv.FormatInt(r.Group, 10),
 		r.Decision, r.Reason, r.Ledger, number, "false", r.Source}
-}
-
-// cell keeps a spreadsheet from running a cell as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
 }
 
 func safeFile(s string) string {

@@ -2,7 +2,6 @@ package webapp_test
 
 import (
 	"context"
-	"crypto/ed25519"
 	"net/url"
 	"regexp"
 	"strings"
@@ -19,25 +18,7 @@ var countInRE = regexp.MustCompile(`id="count-in">(\d+)<`)
 // reader, and stores its records as its uploads would.
 func (e *env) exitKiosk(venue string, recs ...wire.Record) {
 	e.t.Helper()
-	ctx := context.Background()
-	now := e.clock.Now()
-	hash := strings.Repeat("b", 63) + venue[len(venue)-1:]
-	if err := e.be.CreateEnrollToken(ctx, collector.EnrollToken{Hash: hash, Venue: venue, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
-		e.t.Fatal(err)
-	}
-	pub, _, _ := ed25519.GenerateKey(nil)
-	d, err := e.be.Enroll(ctx, hash, collector.Device{ID: "exit-" + venue, PublicKey: pub}, now)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	var cs []collector.Checkin
-	for i, r := range recs {
-		r.Seq, r.BootID, r.ClockSynced, r.Source = uint64(i+1), "boot", true, "serial0"
-		cs = append(cs, collector.Checkin{Device: d.ID, Venue: venue, Received: now, Record: r})
-	}
-	if _, err := e.be.InsertBatch(ctx, d, collector.Batch{Ledger: "X1", Records: cs, Now: now}); err != nil {
-		e.t.Fatal(err)
-	}
+	e.device("exit-"+venue, "b", venue, "X1", "serial0", recs...)
 }
 
 // TestDeskPeopleInNow: the desk shows people in now once the venue has

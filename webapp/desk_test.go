@@ -27,23 +27,30 @@ var (
 // uploads would.
 func (e *env) kiosk(venue string, recs ...wire.Record) collector.Device {
 	e.t.Helper()
+	return e.device("kiosk-"+venue, "a", venue, "L1", "camera", recs...)
+}
+
+// device enrolls id at venue (tokens start with tok, one per device) and
+// stores recs as its uploads of ledger would, read from source.
+func (e *env) device(id, tok, venue, ledger, source string, recs ...wire.Record) collector.Device {
+	e.t.Helper()
 	ctx := context.Background()
 	now := e.clock.Now()
-	hash := strings.Repeat("a", 63) + venue[len(venue)-1:]
+	hash := strings.Repeat(tok, 63) + venue[len(venue)-1:]
 	if err := e.be.CreateEnrollToken(ctx, collector.EnrollToken{Hash: hash, Venue: venue, CreatedAt: now, ExpiresAt: now.Add(time.Hour)}); err != nil {
 		e.t.Fatal(err)
 	}
 	pub, _, _ := ed25519.GenerateKey(nil)
-	d, err := e.be.Enroll(ctx, hash, collector.Device{ID: "kiosk-" + venue, PublicKey: pub}, now)
+	d, err := e.be.Enroll(ctx, hash, collector.Device{ID: id, PublicKey: pub}, now)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	var cs []collector.Checkin
 	for i, r := range recs {
-		r.Seq, r.BootID, r.ClockSynced, r.Source = uint64(i+1), "boot", true, "camera"
+		r.Seq, r.BootID, r.ClockSynced, r.Source = uint64(i+1), "boot", true, source
 		cs = append(cs, collector.Checkin{Device: d.ID, Venue: venue, Received: now, Record: r})
 	}
-	if _, err := e.be.InsertBatch(ctx, d, collector.Batch{Ledger: "L1", Records: cs, Now: now}); err != nil {
+	if _, err := e.be.InsertBatch(ctx, d, collector.Batch{Ledger: ledger, Records: cs, Now: now}); err != nil {
 		e.t.Fatal(err)
 	}
 	return d

@@ -309,15 +309,6 @@ func (s *Server) handleRevokeCard(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, map[string]string{"card_id": id, "status": "revoked", "etag": s.etag(rev, s.epoch(s.now()))})
 }
 
-// cell keeps a device-supplied value from being run as a spreadsheet
-// formula when the CSV is opened.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
 func sha256Hex(s string) string {
 	sum := sha256Sum([]byte(s))
 	return hex.EncodeToString(sum[:])

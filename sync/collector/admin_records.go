@@ -2,7 +2,6 @@ package collector
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scangate/scangate/internal/sheet"
 	"github.com/scangate/scangate/sync/wire"
 )
 
@@ -132,10 +132,6 @@ func (s *Server) handleCardVisits(w http.ResponseWriter, r *http.Request) {
 var VisitCSVHeader = []string{"time", "at", "corrected_at", "clock_synced", "venue", "device", "seq",
 	"card_id", "holder", "name", "category", "group", "decision", "reason", "ledger", "card_number", "erased"}
 
-// utf8BOM opens every CSV answer: Excel reads a file without it in the
-// system's code page (GBK on Chinese Windows) and garbles the names.
-const utf8BOM = "\ufeff"
-
 // writeVisits answers JSON (times in UTC) or CSV (times in loc, with their
 // offset, so a spreadsheet shows the venue's clock and stays exact).
 func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit, loc *time.Location) {
@@ -159,21 +155,16 @@ func (s *Server) writeVisits(w http.ResponseWriter, r *http.Request, vs []Visit,
 // VisitCSVHeader, times in loc with their offset. The admin API and the
 // staff desk's export both write it.
 func WriteVisitsCSV(w io.Writer, vs []Visit, loc *time.Location) error {
-	if _, err := io.WriteString(w, utf8BOM); err != nil {
-		return fmt.Errorf("collector: csv: %w", err)
+	c, err := sheet.NewCSV(w)
+	if err != nil {
+		return fmt.Errorf("collector: %w", err)
 	}
-	cw := csv.NewWriter(w)
-	cw.Write(VisitCSVHeader)
+	c.Write(VisitCSVHeader)
 	for _, v := range vs {
-		row := VisitFields(v, loc)
-		for i := range row {
-			row[i] = cell(row[i])
-		}
-		cw.Write(row)
+		c.Write(VisitFields(v, loc))
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("collector: csv: %w", err)
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("collector: %w", err)
 	}
 	return nil
 }

@@ -1,7 +1,8 @@
-package xlsx
+package sheet
 
 import (
 	"bytes"
+	"encoding/csv"
 	"slices"
 	"testing"
 
@@ -12,7 +13,7 @@ import (
 func TestWriteReadsBack(t *testing.T) {
 	rows := [][]string{{"name", "card_id", "n"}, {"=1+1", "0042", "7"}, {"王*英", "", "-1"}}
 	var b bytes.Buffer
-	if err := Write(&b, "2026-12-04", rows); err != nil {
+	if err := WriteXLSX(&b, "2026-12-04", rows); err != nil {
 		t.Fatal(err)
 	}
 	f, err := excelize.OpenReader(&b)
@@ -46,7 +47,36 @@ func trim(r []string) []string {
 }
 
 func TestWriteBadSheetName(t *testing.T) {
-	if err := Write(&bytes.Buffer{}, "a/b:c", nil); err == nil {
+	if err := WriteXLSX(&bytes.Buffer{}, "a/b:c", nil); err == nil {
 		t.Error("a sheet name with / and : was accepted")
+	}
+}
+
+// The CSV starts with a BOM and reads back with formula-like cells quoted.
+func TestCSV(t *testing.T) {
+	var b bytes.Buffer
+	c, err := NewCSV(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Write([]string{"name", "n"})
+	c.Write([]string{"=1+1", "-1"})
+	c.Write([]string{"王*英", "7"})
+	if err := c.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	body, ok := bytes.CutPrefix(b.Bytes(), []byte("\ufeff"))
+	if !ok {
+		t.Fatal("no BOM")
+	}
+	got, err := csv.NewReader(bytes.NewReader(body)).ReadAll()
+	want := [][]string{{"name", "n"}, {"'=1+1", "'-1"}, {"王*英", "7"}}
+	if err != nil || len(got) != len(want) {
+		t.Fatalf("read back %q, %v; want %q", got, err, want)
+	}
+	for i := range want {
+		if !slices.Equal(got[i], want[i]) {
+			t.Errorf("row %d: %q, want %q", i, got[i], want[i])
+		}
 	}
 }
