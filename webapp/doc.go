@@ -1,7 +1,11 @@
 // Package webapp is the collector's web application: family members
 // look after the people they care for (亲友关系管理) and print their cards,
 // community offices check documents and issue cards on the spot (线下申领),
-// administrators manage accounts and read the audit log.
+// venue staff keep the staff desk (desk.go: today's check-ins, register on
+// behalf, undo, CSV and Excel export), administrators manage accounts,
+// read the audit log and run the fleet (fleet.go: every device's health
+// green/amber/red, check-ins per hour as SVG, search, revoke, enrolment
+// tokens, issuers, venue policy).
 //
 // Pages are server-rendered (html/template, embedded), Chinese first with
 // English (Accept-Language, or the switch on every page), large type,

@@ -1,8 +1,10 @@
 // Package collector is the server side of scangate's sync: it enrolls
 // kiosks, ingests their check-ins idempotently, publishes each kiosk's
 // downlink bundle (trust list, revocations, venue policy, server time)
-// signed with the collector key, and answers an administrator's questions
-// (who was at venue V, where was card C) as JSON or CSV.
+// signed with the collector key, keeps the latest health report of each
+// device (Fleet, judged green/amber/red by FleetRules for the fleet page
+// and the metrics alike), and answers an administrator's questions (who
+// was at venue V, where was card C) as JSON or CSV.
 //
 // All state lives in a Backend: SQLite (the embedded default, one process)
 // or PostgreSQL (a fleet: many stateless collector instances behind a load

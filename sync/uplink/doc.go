@@ -1,7 +1,10 @@
 // Package uplink is the kiosk's side of scangate's sync: it enrolls the
 // device with the collector once, drains the store's outbox to the
 // collector in batches, and applies the collector's signed downlink bundle
-// (trust list, revocations, venue policy, server time).
+// (trust list, revocations, venue policy, server time). Each batch and
+// bundle request carries the kiosk's health report (Options.Health and the
+// outbox, clock offset and last error the uplink knows), which a collector
+// from before reports refuses in a batch and then gets without it.
 //
 // Never lose, never count twice: each batch is of one ledger (the database
 // file's incarnation, store.Ledger) and the outbox of that ledger is
