@@ -23,6 +23,7 @@ import (
 	"github.com/scangate/scangate/clock"
 	"github.com/scangate/scangate/control"
 	"github.com/scangate/scangate/door"
+	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/statuspage"
 	"github.com/scangate/scangate/store"
 )
@@ -84,8 +85,8 @@ const (
 	maxForm   = 8 << 10
 )
 
-// Categories are those staff may register.
-var Categories = []string{"elder", "child", "companion", "staff"}
+// Categories are those staff may register: every card category.
+var Categories = idcode.Categories()
 
 //go:embed templates/*.html
 var templateFS embed.FS

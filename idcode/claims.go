@@ -3,6 +3,7 @@ package idcode
 import (
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -37,14 +38,13 @@ type Claims struct {
 	Category  string    // private claim -65538: elder | child | companion | staff
 }
 
-// ValidCategory reports whether c is one of the card categories.
-func ValidCategory(c string) bool {
-	switch c {
-	case CategoryElder, CategoryChild, CategoryCompanion, CategoryStaff:
-		return true
-	}
-	return false
+// Categories lists the card categories, in the order forms show them.
+func Categories() []string {
+	return []string{CategoryElder, CategoryChild, CategoryCompanion, CategoryStaff}
 }
+
+// ValidCategory reports whether c is one of the card categories.
+func ValidCategory(c string) bool { return slices.Contains(Categories(), c) }
 
 // check enforces the structural rules shared by Sign and Parse.
 func (c *Claims) check() error {

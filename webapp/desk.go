@@ -41,7 +41,7 @@ const (
 func deskDevice(venue string) string { return "desk-" + venue }
 
 // deskCategories are the categories staff may register.
-var deskCategories = []string{"elder", "child", "companion", "staff"}
+var deskCategories = idcode.Categories()
 
 // mayDesk: staff at their own venues; administrators at any.
 func mayDesk(u registry.User, venue string) bool {

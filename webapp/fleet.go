@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scangate/scangate/idcode"
 	"github.com/scangate/scangate/registry"
 	"github.com/scangate/scangate/sync/collector"
 	"github.com/scangate/scangate/sync/wire"
@@ -389,7 +390,7 @@ type policyForm struct {
 	FailOpen                           bool
 }
 
-var policyCategories = []string{"elder", "child", "companion", "staff"}
+var policyCategories = idcode.Categories()
 
 func formOfPolicy(p wire.Policy) policyForm {
 	return policyForm{Mode: p.Mode, Duplicate: time.Duration(p.DuplicateWindow).String(), MaxAge: time.Duration(p.MaxTrustAge).String(),
