@@ -121,7 +121,15 @@ func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detec
 func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int, ver *decoder.Version, ms float64) (Result, error) {
 	t := detector.Detector_createTransform(tl, tr, bl, ap, dim)
 	if !g.timingOK(m, t, dim) {
-		return Result{}, ErrNotFound
+		p, wrong := fitPlane(m, bl, tl, tr, dim)
+		if wrong < 0 || 5*wrong > 2*(dim-16) {
+			return Result{}, ErrNotFound
+		}
+		var ok bool
+		if t, ok = p.transform(); !ok {
+			return Result{}, ErrNotFound
+		}
+		ap = nil // not on the fitted grid
 	}
 	bits, ok := g.sample(m, t, dim)
 	if !ok {
