@@ -93,7 +93,7 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 	// scan of the inverted matrix would find the same.
 	d.invTris = d.invTris[:0]
 	if opts.Invert {
-		d.invTris = triples(d.finder.invertedCands(), d.invTris)
+		d.invTris = confirmedTriples(triples(d.finder.invertedCands(), d.invTris))
 	}
 	if opts.Upscale && f.Width*f.Height <= 400*400 {
 		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
@@ -148,6 +148,20 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		}
 	}
 	return Result{}, ErrNotFound
+}
+
+// confirmedTriples keeps the triples whose three patterns were each seen
+// in more than one row: print and texture of black-on-white cards make
+// white-on-black triples of patterns seen once, which cost the inverted
+// retry its grids on most frames that do not decode.
+func confirmedTriples(tris []triple) []triple {
+	out := tris[:0]
+	for _, t := range tris {
+		if t.bl.GetCount() > 2 && t.tl.GetCount() > 2 && t.tr.GetCount() > 2 {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // invertedMin is how many white-on-black finder confirmations (rows) make

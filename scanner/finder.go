@@ -51,6 +51,11 @@ const (
 	// onceScore is added to a triple's score for each candidate in it seen
 	// once (0.45 and 0.6: +3 held tuning frames; 0.3: +0; 0.9: +2).
 	onceScore = 0.6
+	// seenScore weighs a candidate's confirmations against the best
+	// candidate's: a false pattern in the data is confirmed in fewer rows
+	// than the three real ones (0.2–0.4: +3–4 of 800 held tuning frames;
+	// 0.6: −3; 1.0: −16).
+	seenScore = 0.3
 )
 
 // bitImage is a binarized frame as plain words (bit x&31 of word x>>5 of
@@ -341,6 +346,9 @@ func triples(cands []finderCand, out []triple) []triple {
 							score += onceScore
 						}
 					}
+				}
+				for _, c := range [3]*finderCand{a, b, c} {
+					score += seenScore * (1 - float64(c.n)/float64(cands[0].n))
 				}
 				// 1.5, not 0.8: a card tilted 30° on both axes is far from a
 				// right isosceles triangle (+5 held tuning frames); the

@@ -121,26 +121,13 @@ func findAlignment(m *gozxing.BitMatrix, ms float64, x, y int, f float64) *detec
 func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, ap *detector.AlignmentPattern, dim int, ver *decoder.Version, ms float64) (Result, error) {
 	t := detector.Detector_createTransform(tl, tr, bl, ap, dim)
 	if !g.timingOK(m, t, dim) {
-		p, wrong := fitPlane(m, bl, tl, tr, dim)
-		if wrong < 0 || 5*wrong > 2*(dim-16) {
-			return Result{}, ErrNotFound
-		}
 		var ok bool
-		if t, ok = p.transform(); !ok {
+		if t, ok = g.fitted(m, bl, tl, tr, dim); !ok {
 			return Result{}, ErrNotFound
 		}
 		ap = nil // not on the fitted grid
 	}
-	bits, ok := g.sample(m, t, dim)
-	if !ok {
-		return Result{}, ErrNotFound
-	}
-	dr, err := g.dec.Decode(bits, nil)
-	if err != nil && g.tiles {
-		if bits, ok = g.sampleTiled(m, t, ver, ms); ok {
-			dr, err = g.dec.Decode(bits, nil)
-		}
-	}
+	dr, err := g.decodeGrid(m, t, dim, ver, ms)
 	if err != nil {
 		return Result{}, ErrNotFound
 	}
@@ -152,6 +139,32 @@ func (g *gridReader) sampleDecode(m *gozxing.BitMatrix, bl, tl, tr gozxing.Resul
 		md.ApplyMirroredCorrection(pts)
 	}
 	return Result{Text: dr.GetText(), Points: pts}, nil
+}
+
+// fitted is the grid of the plane fitted to the timing patterns, when
+// it passes the timing check.
+func (g *gridReader) fitted(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, dim int) (*common.PerspectiveTransform, bool) {
+	p, wrong := fitPlane(m, bl, tl, tr, dim)
+	if wrong < 0 || 5*wrong > 2*(dim-16) {
+		return nil, false
+	}
+	return p.transform()
+}
+
+// decodeGrid samples the grid of t and decodes it, tile by tile when the
+// single transform did not decode.
+func (g *gridReader) decodeGrid(m *gozxing.BitMatrix, t *common.PerspectiveTransform, dim int, ver *decoder.Version, ms float64) (*common.DecoderResult, error) {
+	bits, ok := g.sample(m, t, dim)
+	if !ok {
+		return nil, ErrNotFound
+	}
+	dr, err := g.dec.Decode(bits, nil)
+	if err != nil && g.tiles {
+		if bits, ok = g.sampleTiled(m, t, ver, ms); ok {
+			dr, err = g.dec.Decode(bits, nil)
+		}
+	}
+	return dr, err
 }
 
 // timingOK samples the two timing patterns (row and column 6 between the

@@ -168,6 +168,19 @@ func TestHeldExtra(t *testing.T) {
 	}
 	dir := os.Getenv("SCANGATE_HELD_DIR")
 	d := NewDecoder()
+	// SCANGATE_HELD_OFF=rotate,global,half,invert weighs the retries.
+	for _, off := range strings.Split(os.Getenv("SCANGATE_HELD_OFF"), ",") {
+		switch off {
+		case "rotate":
+			d.Opts.Rotate = false
+		case "global":
+			d.Opts.Global = false
+		case "half":
+			d.Opts.Downscale = false
+		case "invert":
+			d.Opts.Invert = false
+		}
+	}
 	total, n := 0, 0
 	for _, field := range strings.Split(env, ",") {
 		seed, err := strconv.ParseUint(strings.TrimSpace(field), 10, 64)

@@ -64,8 +64,8 @@ func (p *plane) transform() (*common.PerspectiveTransform, bool) {
 
 // timingWrong counts the timing pattern modules the plane puts on the
 // wrong colour: along row 6 when row, else along column 6; -1 when the
-// pattern leaves the frame.
-func (p *plane) timingWrong(m *gozxing.BitMatrix, row bool) int {
+// pattern leaves the frame. It stops counting past limit.
+func (p *plane) timingWrong(m *gozxing.BitMatrix, row bool, limit int) int {
 	w, h := m.GetWidth(), m.GetHeight()
 	wrong := 0
 	for i := 8; i <= p.dim-9; i++ {
@@ -78,7 +78,9 @@ func (p *plane) timingWrong(m *gozxing.BitMatrix, row bool) int {
 			return -1
 		}
 		if m.Get(clampInt(int(x), 0, w-1), clampInt(int(y), 0, h-1)) != (i%2 == 0) {
-			wrong++
+			if wrong++; wrong > limit {
+				return wrong
+			}
 		}
 	}
 	return wrong
@@ -115,7 +117,11 @@ func fitPlane(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, dim int) (pl
 			zz := z
 			zz[k] = r
 			p := newPlane(bl, tl, tr, zz[0], zz[1], dim)
-			wr := p.timingWrong(m, k == 0)
+			limit := p.dim
+			if bw >= 0 {
+				limit = bw
+			}
+			wr := p.timingWrong(m, k == 0, limit)
 			switch {
 			case wr < 0:
 			case bw < 0 || wr < bw:
@@ -130,7 +136,7 @@ func fitPlane(m *gozxing.BitMatrix, bl, tl, tr gozxing.ResultPoint, dim int) (pl
 		z[k] = math.Sqrt(steps[lo] * steps[hi])
 	}
 	p := newPlane(bl, tl, tr, z[0], z[1], dim)
-	wr, wc := p.timingWrong(m, true), p.timingWrong(m, false)
+	wr, wc := p.timingWrong(m, true, dim), p.timingWrong(m, false, dim)
 	if wr < 0 || wc < 0 {
 		return plane{}, -1
 	}
