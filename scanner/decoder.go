@@ -151,9 +151,9 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 }
 
 // confirmedTriples keeps the triples whose three patterns were each seen
-// in more than one row: print and texture of black-on-white cards make
-// white-on-black triples of patterns seen once, which cost the inverted
-// retry its grids on most frames that do not decode.
+// in three rows or more: print and texture of black-on-white cards make
+// white-on-black triples of patterns seen once or twice, which cost the
+// inverted retry its grids on most frames that do not decode.
 func confirmedTriples(tris []triple) []triple {
 	out := tris[:0]
 	for _, t := range tris {

@@ -46,7 +46,8 @@
 //     synthetic); gozxing's alignment finder and transform. Before the
 //     full sample and gozxing's decoder, the two timing patterns are read:
 //     a grid with more than a fifth of them wrong (a wrong triple or
-//     dimension gets half) is dropped. Of 636 grids per 200 synthetic
+//     dimension gets half) is refitted to them (plane.go, issue 16
+//     below) and dropped when that fails too. Of 636 grids per 200 synthetic
 //     frames 142 decoded when it was added (2026-11-25); the check spares the rest their error correction (−15% time,
 //     −60% allocations, +0/−0 decoded).
 //   - Retries, in order, each only when the previous pass failed: small
