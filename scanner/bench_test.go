@@ -184,5 +184,6 @@ func TestWriteBenchFrames(t *testing.T) {
 	tune, check, hempty := heldSets(t)
 	writeHeld(t, filepath.Join(dir, "held-tune"), tune, nil)
 	writeHeld(t, filepath.Join(dir, "held-check"), check, nil)
+	writeHeld(t, filepath.Join(dir, "held-more"), heldMore(t), nil)
 	writeHeld(t, filepath.Join(dir, "held-empty"), nil, hempty)
 }

@@ -9,7 +9,9 @@
 # under node: a test-only dependency, installed into a cache directory,
 # $SCANGATE_ZXING_WASM_DIR, default ~/.cache/scangate/zxing-wasm, never
 # into the product). Its tuning half is what the decoder was tuned on; the
-# check half, never looked at while tuning, is the target's yardstick.
+# check half, never looked at while tuning, is the target's yardstick; the
+# 600 more tuning frames (three more seeds) show whether a change carries
+# beyond the frames it was made on.
 #
 # usage: scripts/bench-decode.sh [FRAMES_PER_RUN]   (default 1000: shorter runs
 # swing by 20% on a busy machine)
@@ -76,17 +78,20 @@ fi
 zx3() { # dir → the zxing-wasm line, or empty
 	[ -n "$wasm" ] && NODE_PATH="$wasm_dir/node_modules" node bench/zxingwasm/bench.mjs "$@"
 }
-go test "${tags[@]}" -count=1 -run '^$' -cpu 1 -benchmem -benchtime 200x -bench '^BenchmarkDecodeHeld$' ./scanner >"$tmp/held.txt"
+go test "${tags[@]}" -count=1 -run '^$' -cpu 1 -benchmem -benchtime 200x -bench '^BenchmarkDecodeHeld/(tune|check|empty)$' ./scanner >"$tmp/held.txt"
+go test "${tags[@]}" -count=1 -run '^$' -cpu 1 -benchmem -benchtime 600x -bench '^BenchmarkDecodeHeld/more$' ./scanner >>"$tmp/held.txt"
 hmetric() { awk -v b="$1" -v u="$2" '$1 ~ "^"b"(-[0-9]+)?$" { for (i = 2; i <= NF; i++) if ($i == u) print $(i-1) }' "$tmp/held.txt"; }
 printf '\n%-30s %10s %12s %12s %9s %9s\n' "held cards (camsim.HeldSet)" scangate "zxing-cpp1.4" "zxing-cpp3" "vs 1.4" "vs 3"
-for half in tune check; do
+for half in tune check more; do
 	n_half=$(find "$tmp/frames/held-$half" -name '*.pgm' | wc -l)
 	go_n=$(hmetric "BenchmarkDecodeHeld/$half" decoded)
 	go_ms=$(hmetric "BenchmarkDecodeHeld/$half" cpu-ms/frame)
 	z1=$("$tmp/zxing-bench" -reps 1 "$tmp/frames/held-$half")
 	z3=$(zx3 -reps 1 "$tmp/frames/held-$half" || true)
 	z1n=$(field "$z1" decoded) z3n=$(field "$z3" decoded)
-	printf '%-30s %6s/%-3s %8s/%-3s %8s/%-3s %9s %9s\n' "$half half, decoded" "${go_n%.*}" "$n_half" "$z1n" "$n_half" "${z3n:-n/a}" "$n_half" \
+	label="$half half, decoded"
+	[ "$half" = more ] && label="600 more tuning, decoded"
+	printf '%-30s %6s/%-3s %8s/%-3s %8s/%-3s %9s %9s\n' "$label" "${go_n%.*}" "$n_half" "$z1n" "$n_half" "${z3n:-n/a}" "$n_half" \
 		"$(awk -v a="$go_n" -v b="$z1n" 'BEGIN { if (b > 0) printf "%.2f", a / b }')" \
 		"$(awk -v a="$go_n" -v b="$z3n" 'BEGIN { if (b > 0) printf "%.2f", a / b }')"
 	printf '%-30s %10.3f %12.3f %12s %9s\n' "  cpu ms/frame" "$go_ms" "$(field "$z1" cpu_ms)" "$(field "$z3" cpu_ms)" \
