@@ -27,6 +27,7 @@ type Decoder struct {
 	rotSrc          bitImage
 	rotBuf          []uint32
 	global          globalBinarizer
+	lens            lens // the camera in the pixels of the matrix scanned now
 	Opts            DecodeOptions
 }
 
@@ -76,6 +77,8 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
+	base := frameLens(f.Width, f.Height)
+	d.lens = base
 	// gozxing's finder as a second opinion costs a pass: only small frames
 	// (photos, crops) get it.
 	r, seen, err := d.decodeMatrix(m, f.Width*f.Height <= 400*400)
@@ -93,9 +96,10 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 	// scan of the inverted matrix would find the same.
 	d.invTris = d.invTris[:0]
 	if opts.Invert {
-		d.invTris = confirmedTriples(triples(d.finder.invertedCands(), d.invTris))
+		d.invTris = confirmedTriples(triples(d.finder.invertedCands(), d.invTris, base))
 	}
 	if opts.Upscale && f.Width*f.Height <= 400*400 {
+		d.lens = base.scale(2)
 		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
 			return r, nil
 		}
@@ -104,11 +108,13 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		fr := crop(f, roi)
 		off := roi.Min
 		if opts.Downscale {
+			d.lens = base.crop(off).scale(0.5)
 			if r, _, err := d.decodeScaled(d.sc.half(fr), 2); err == nil {
 				return shifted(r, off), nil
 			}
 		}
 		if opts.Rotate {
+			d.lens = base.turned(roi)
 			if r, _, err := d.decodeMatrix(d.rotated(m, roi), false); err == nil {
 				w := float64(roi.Dx() - 1)
 				for i, p := range r.Points {
@@ -118,6 +124,7 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 			}
 		}
 		if opts.Global {
+			d.lens = base.crop(off)
 			gm, gerr := d.global.binarize(fr)
 			if gerr == nil {
 				if r, _, err := d.decodeMatrix(gm, false); err == nil {
@@ -137,6 +144,7 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		}
 	}
 	if opts.Global && opts.Upscale && f.Width*f.Height <= 400*400 {
+		d.lens = base.scale(2)
 		gm, gerr := d.global.binarize(d.sc.double(f))
 		if gerr == nil {
 			if r, _, err := d.decodeMatrix(gm, false); err == nil {
@@ -198,7 +206,7 @@ func (d *Decoder) decodeScaled(f door.Frame, k float64) (Result, bool, error) {
 	}
 	r, seen, err := d.decodeMatrix(m, false)
 	if err != nil {
-		d.scTris = triples(d.finder.invertedCands(), d.scTris)
+		d.scTris = triples(d.finder.invertedCands(), d.scTris, d.lens)
 		if len(d.scTris) == 0 {
 			return r, seen, err
 		}
@@ -219,7 +227,7 @@ func (d *Decoder) decodeScaled(f door.Frame, k float64) (Result, bool, error) {
 func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, seen bool, err error) {
 	cands := d.finder.find(m)
 	seen = len(cands) > 0
-	d.finder.tris = triples(cands, d.finder.tris)
+	d.finder.tris = triples(cands, d.finder.tris, d.lens)
 	if r, err := d.readTriples(m, d.finder.tris); err == nil {
 		return r, true, nil
 	}

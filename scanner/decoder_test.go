@@ -52,7 +52,7 @@ func TestTimingCheck(t *testing.T) {
 	var b hybridBinarizer
 	var s finderScan
 	m := b.binarize(f)
-	tris := triples(s.find(m), nil)
+	tris := triples(s.find(m), nil, lens{})
 	if len(tris) == 0 {
 		t.Fatal("no finder triple in a clean frame")
 	}

@@ -59,7 +59,7 @@ func TestFinderScanCentres(t *testing.T) {
 	if s.invertedSeen() {
 		t.Errorf("black-on-white code: %d inverted row matches confirmed as white-on-black patterns", len(s.inverted))
 	}
-	tris := triples(cands, nil)
+	tris := triples(cands, nil, lens{})
 	if len(tris) == 0 || tris[0].tl.GetX() > tris[0].tr.GetX() || tris[0].tl.GetY() > tris[0].bl.GetY() {
 		t.Fatalf("best triple not ordered bottom-left, top-left, top-right: %+v", tris)
 	}
@@ -90,7 +90,7 @@ func TestGridReadsSecondDimension(t *testing.T) {
 	var b hybridBinarizer
 	var s finderScan
 	m := b.binarize(f)
-	tris := triples(s.find(m), nil)
+	tris := triples(s.find(m), nil, lens{})
 	if len(tris) == 0 {
 		t.Fatal("no finder triple")
 	}
