@@ -282,8 +282,9 @@
 // retries spread over a stream's frames, not tuning; for a code of 60 px
 // (under a pixel a module) no coarser scan can reject a frame, since
 // such a code is texture at half size. Of the 600 more tuning frames
-// zxing-cpp 3 still reads 9 we miss: most have their real triple outside
-// the four tried. Not built: zxing-cpp 3's reading with only one or two
+// zxing-cpp 3 still reads 6 we miss (we read 28 it misses; before the
+// timing fit 32 and 22): most have their real triple outside the four
+// tried. Not built: zxing-cpp 3's reading with only one or two
 // finder patterns, finder centres refined on the pattern's edges, the
 // timing patterns measured as rulers (their modules' positions fitted
 // by least squares) instead of the depth ratios searched.
