@@ -216,8 +216,9 @@
 //   - Finder triples scored in space: each candidate lifted onto its ray
 //     at the depth its module size gives (a lens of half the frame
 //     width's focal length; lensFocal has the numbers), so a card turned
-//     30° away scores as the right isosceles triangle it is (+4 of 800,
-//     tuning half 106 → 108, corpus 290 → 291, synthetic 157 → 156).
+//     30° away scores as the right isosceles triangle it is, and the
+//     module sizes' spread counts half (+5 of 800, tuning half 106 →
+//     109, corpus 290 → 291, synthetic 157 → 156).
 //   - White-on-black triples need patterns confirmed in three rows or
 //     more: print on black-on-white cards made such triples on most
 //     frames that did not decode (the inverted retry 0.2 → 0.08 ms on

@@ -385,7 +385,14 @@ func triples(cands []finderCand, out []triple, l lens) []triple {
 					continue
 				}
 				score := (math.Abs(d[2]-d[0]-d[1]) + math.Abs(d[1]-d[0])) / d[2]
-				score += (hi - lo) / hi
+				// Module sizes spread by perspective; in space the depths
+				// account for half of it (0.25: the same; 1: −1 of 800
+				// held tuning frames).
+				spread := (hi - lo) / hi
+				if l.f > 0 {
+					spread /= 2
+				}
+				score += spread
 				if weak {
 					for _, c := range [3]*finderCand{a, b, c} {
 						if c.n == 1 {

@@ -8,6 +8,7 @@ import (
 	"github.com/scangate/scangate/door"
 
 	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode/detector"
 
 	"github.com/scangate/scangate/camsim"
 )
@@ -148,5 +149,47 @@ func TestRowRuns(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestTriplesInSpace: a code turned 35° and 30° away is a right isosceles
+// triangle of finders only in space. Seen through a pinhole, its three
+// finders lose in the frame to a false pattern that makes a rounder
+// triangle with two of them; lifted to the depths their module sizes
+// give, they win.
+func TestTriplesInSpace(t *testing.T) {
+	const f, w, h = 320.0, 640.0, 480.0 // the lens of lensFocal on a 640-pixel frame
+	// Finder centres on the card (modules), the card turned about both
+	// axes and 250 modules of depth from the lens, a module 1 unit.
+	rot := func(p [3]float64) [3]float64 {
+		ax, ay := 35*math.Pi/180, 30*math.Pi/180
+		x, y, z := p[0], p[1]*math.Cos(ax)-p[2]*math.Sin(ax), p[1]*math.Sin(ax)+p[2]*math.Cos(ax)
+		return [3]float64{x*math.Cos(ay) + z*math.Sin(ay), y, -x*math.Sin(ay) + z*math.Cos(ay)}
+	}
+	see := func(u, v float64) finderCand {
+		p := rot([3]float64{u - 29, v - 29, 0})
+		z := p[2] + 250
+		return finderCand{x: w/2 + f*p[0]/z, y: h/2 + f*p[1]/z, ms: f / z, n: 5}
+	}
+	tl, tr, bl := see(3.5, 3.5), see(61.5, 3.5), see(3.5, 61.5)
+	// The false pattern: where a frame-square with tl and tr would put
+	// its third corner, the size of tl.
+	decoy := finderCand{x: tl.x - (tr.y - tl.y), y: tl.y + (tr.x - tl.x), ms: tl.ms, n: 5}
+	cands := []finderCand{tl, tr, bl, decoy}
+	isReal := func(tr triple) bool {
+		for _, p := range []*detector.FinderPattern{tr.bl, tr.tl, tr.tr} {
+			if math.Abs(p.GetX()-decoy.x) < 1 && math.Abs(p.GetY()-decoy.y) < 1 {
+				return false
+			}
+		}
+		return true
+	}
+	flat := triples(cands, nil, lens{})
+	if len(flat) == 0 || isReal(flat[0]) {
+		t.Fatalf("in the frame the real triple already wins (%d triples): the decoy does not test the lens", len(flat))
+	}
+	spaced := triples(cands, nil, frameLens(int(w), int(h)))
+	if len(spaced) == 0 || !isReal(spaced[0]) {
+		t.Errorf("in space the decoy's triple still wins (score %.2f)", spaced[0].score)
 	}
 }
