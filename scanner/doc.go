@@ -109,7 +109,7 @@
 //	                      scangate  12-03  12-04  12-04b  zxing-cpp 1.4  zxing-cpp 3
 //	tuning half           62/200    89     103    109     66             100
 //	check half            51/200    65     80     89      64             89
-//	600 more tuning       -         -      281    313     217            291
+//	600 more tuning       -         -      281    314     217            291
 //	false reads (40)      0         0      0      0       0              0
 //	synthetic (200)       142       148    157    156     139            154
 //	corpus photos (316)   279       283    287    291     271            -
@@ -276,7 +276,7 @@
 //
 // Open: the check half reads 89, zxing-cpp 3's count (the target; the
 // moonshot is 98), and the 600 more tuning frames, which no step before
-// the timing fit saw, 313 against its 291 (+8%). Held card frames take
+// the timing fit saw, 314 against its 291 (+8%). Held card frames take
 // 1.4–1.9× zxing-cpp 1.4's time (target ≤ 1.0×) and a changing scene
 // with print but no code 1.2–1.6 ms (target 0.3): the first pass alone
 // is 0.94 ms there, so that target needs a cheaper first pass or the
