@@ -219,7 +219,10 @@
 //     30° away scores as the right isosceles triangle it is, and the
 //     module sizes' spread counts half (+5 of 800, tuning half 106 →
 //     109, corpus 290 → 291, synthetic 157 → 156).
-//   - Retries read the two best triples of their matrix, not four: they
+//   - Three finder triples instead of four once they were scored in space
+//     (+0 of 800, synthetic and corpus; a quarter fewer grids on frames
+//     that do not decode). Retries read the two best triples of their
+//     matrix: they
 //     are mostly the first pass's patterns again (−1 of 800, frames that
 //     do not decode about 10% faster; three: +0, about 5%).
 //   - White-on-black triples need patterns confirmed in three rows or
