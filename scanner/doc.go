@@ -31,9 +31,9 @@
 //     every other row of a plain word copy of the matrix, a 1:1:3:1:1
 //     match confirmed in its column and row with outer runs of 0.3–2.1
 //     modules (gozxing: 0.5–1.5, plus a diagonal check), candidates
-//     clustered, and the four triples nearest a right isosceles triangle
-//     tried (two until issue 16, below), module sizes up to 2× apart (a
-//     card turned 35° away).
+//     clustered, and the three triples nearest a right isosceles triangle
+//     in space tried (two, then four and three in issue 16, below),
+//     module sizes up to 2× apart (a card turned 35° away).
 //     gozxing's finder keeps only near-equal module sizes and on noisy
 //     frames found one of the three real patterns. White-on-black row
 //     matches are only recorded; they are confirmed when the first pass
@@ -290,8 +290,8 @@
 // (under a pixel a module) no coarser scan can reject a frame, since
 // such a code is texture at half size. Of the 600 more tuning frames
 // zxing-cpp 3 still reads 6 we miss (we read 28 it misses; before the
-// timing fit 32 and 22): most have their real triple outside the four
-// tried. Not built: zxing-cpp 3's reading with only one or two
+// timing fit 32 and 22): most had their real triple outside the four
+// tried when counted. Not built: zxing-cpp 3's reading with only one or two
 // finder patterns, finder centres refined on the pattern's edges, the
 // timing patterns measured as rulers (their modules' positions fitted
 // by least squares) instead of the depth ratios searched.
