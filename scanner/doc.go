@@ -221,10 +221,11 @@
 //     109, corpus 290 → 291, synthetic 157 → 156).
 //   - Three finder triples instead of four once they were scored in space
 //     (+0 of 800, synthetic and corpus; a quarter fewer grids on frames
-//     that do not decode). Retries read the two best triples of their
-//     matrix: they
-//     are mostly the first pass's patterns again (−1 of 800, frames that
-//     do not decode about 10% faster; three: +0, about 5%).
+//     that do not decode); retries read at most three too, the best of
+//     their matrix: they are mostly the first pass's patterns again (+0,
+//     about 5% faster; two: −1 of 800 and 10%, dropped as a count loss,
+//     like every −1 here; the one bench run made with it read 88 of the
+//     check half).
 //   - White-on-black triples need patterns confirmed in three rows or
 //     more: print on black-on-white cards made such triples on most
 //     frames that did not decode (the inverted retry 0.2 → 0.08 ms on
