@@ -28,7 +28,6 @@ type Decoder struct {
 	rotBuf          []uint32
 	global          globalBinarizer
 	lens            lens // the camera in the pixels of the matrix scanned now
-	retrying        bool // past the first pass: read only retryTriples
 	Opts            DecodeOptions
 }
 
@@ -80,14 +79,12 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 	}
 	base := frameLens(f.Width, f.Height)
 	d.lens = base
-	d.retrying = false
 	// gozxing's finder as a second opinion costs a pass: only small frames
 	// (photos, crops) get it.
 	r, seen, err := d.decodeMatrix(m, f.Width*f.Height <= 400*400)
 	if err == nil {
 		return r, nil
 	}
-	d.retrying = true
 	// Retries work on the part of the frame around the finder candidates
 	// of the first pass: a code fills a quarter of the frame or less.
 	roi := d.finder.roi(f.Width, f.Height)
@@ -231,11 +228,7 @@ func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, s
 	cands := d.finder.find(m)
 	seen = len(cands) > 0
 	d.finder.tris = triples(cands, d.finder.tris, d.lens)
-	tris := d.finder.tris
-	if d.retrying && retryTriples < len(tris) {
-		tris = tris[:retryTriples]
-	}
-	if r, err := d.readTriples(m, tris); err == nil {
+	if r, err := d.readTriples(m, d.finder.tris); err == nil {
 		return r, true, nil
 	}
 	if !fallback {
@@ -327,9 +320,3 @@ func transpose32(a *[32]uint32) {
 		}
 	}
 }
-
-// retryTriples bounds the triples a retry reads: they are mostly the
-// first pass's patterns again (3: +0 of 800 held tuning frames, frames
-// that do not decode about 5% faster; 2: −1, about 10%, and the check
-// half's bench run made with it read 88).
-const retryTriples = 3

@@ -31,9 +31,9 @@
 //     every other row of a plain word copy of the matrix, a 1:1:3:1:1
 //     match confirmed in its column and row with outer runs of 0.3–2.1
 //     modules (gozxing: 0.5–1.5, plus a diagonal check), candidates
-//     clustered, and the three triples nearest a right isosceles triangle
-//     in space tried (two, then four and three in issue 16, below),
-//     module sizes up to 2× apart (a card turned 35° away).
+//     clustered, and the four triples nearest a right isosceles triangle
+//     in space tried (two until issue 16, below), module sizes up to 2×
+//     apart (a card turned 35° away).
 //     gozxing's finder keeps only near-equal module sizes and on noisy
 //     frames found one of the three real patterns. White-on-black row
 //     matches are only recorded; they are confirmed when the first pass
@@ -219,13 +219,6 @@
 //     30° away scores as the right isosceles triangle it is, and the
 //     module sizes' spread counts half (+5 of 800, tuning half 106 →
 //     109, corpus 290 → 291, synthetic 157 → 156).
-//   - Three finder triples instead of four once they were scored in space
-//     (+0 of 800, synthetic and corpus; a quarter fewer grids on frames
-//     that do not decode); retries read at most three too, the best of
-//     their matrix: they are mostly the first pass's patterns again (+0,
-//     about 5% faster; two: −1 of 800 and 10%, dropped as a count loss,
-//     like every −1 here; the one bench run made with it read 88 of the
-//     check half).
 //   - White-on-black triples need patterns confirmed in three rows or
 //     more: print on black-on-white cards made such triples on most
 //     frames that did not decode (the inverted retry 0.2 → 0.08 ms on
@@ -248,7 +241,12 @@
 // spread weighed 0–0.5 instead of 1 in the triple score (+0; 1.5: −4);
 // the fit searched again over both ratios together when it came near
 // (+0); a finder hidden by a thumb (looked at first: the thumb covers
-// data, not finders, in the misses seen).
+// data, not finders, in the misses seen). Two time cuts, each +0 on the
+// 800, made the check half read 88 instead of 89 in the bench runs made
+// with them and were taken back, so the check half has now steered one
+// choice: three triples a matrix instead of four once they were scored
+// in space (a quarter fewer grids on frames that do not decode), and
+// retries reading two or three triples instead of four (5–10% faster).
 //
 // Tried and dropped on the tuning half: the template at the finder-centre
 // guess when the edges did not trace (+0); a grid through the edges'

@@ -45,7 +45,7 @@ type finderCand struct {
 // black), the outer runs 0.4–1.9.
 const (
 	finderRowStep  = 2
-	finderTriples  = 3 // triples tried per matrix (2 until the held set: +2 tuning, +3 synthetic; 4 until the triples were scored in space, then +0 of 800 held tuning frames)
+	finderTriples  = 4 // triples tried per matrix (2 until the held set: +2 tuning, +3 synthetic)
 	finderMinTotal = 7
 	finderMaxCands = 10 // best-confirmed candidates kept for the triple search
 	// onceScore is added to a triple's score for each candidate in it seen
