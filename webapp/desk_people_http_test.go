@@ -40,16 +40,7 @@ func testDeskPeopleInNow(t *testing.T, e *env) {
 		wire.Record{At: time.Date(2026, 12, 3, 9, 5, 0, 0, sh), Decision: wire.DecisionPass, Reason: "pass", CardID: b, Name: "李*", Category: "child"},
 		wire.Record{At: time.Date(2026, 12, 3, 9, 6, 0, 0, sh), Decision: wire.DecisionFull, Reason: "venue_full", Name: "赵*", Category: "elder"})
 
-	adm := e.browser()
-	adm.login("admin", "admin password")
-	adm.get("/admin/users")
-	if code, _ := adm.post("/admin/users", url.Values{"login": {"desk"}, "password": {"staff password"}, "role": {"staff"}, "venues": {"hall-1"}}); code != 200 {
-		t.Fatalf("create staff: %d", code)
-	}
-	s := e.browser()
-	if code := s.login("desk", "staff password"); code != 200 {
-		t.Fatalf("staff sign-in: %d", code)
-	}
+	_, s := e.staff("hall-1")
 	_, page := s.get("/desk/hall-1")
 	if countInRE.MatchString(page) {
 		t.Fatalf("people in now shown at a venue without exits:\n%s", page)

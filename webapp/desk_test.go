@@ -82,16 +82,7 @@ func testDesk(t *testing.T, e *env) {
 		wire.Record{At: time.Date(2026, 12, 2, 23, 59, 0, 0, sh), Decision: wire.DecisionPass, Reason: "ok", Name: "钱*", Category: "elder"}) // yesterday
 	e.kiosk("hall-2", wire.Record{At: time.Date(2026, 12, 3, 10, 0, 0, 0, sh), Decision: wire.DecisionPass, Reason: "ok", Name: "李*明", Category: "elder"})
 
-	a := e.browser()
-	a.login("admin", "admin password")
-	a.get("/admin/users")
-	if code, _ := a.post("/admin/users", url.Values{"login": {"desk"}, "password": {"staff password"}, "role": {"staff"}, "venues": {"hall-1"}}); code != 200 {
-		t.Fatalf("create staff: %d", code)
-	}
-	s := e.browser()
-	if code := s.login("desk", "staff password"); code != 200 {
-		t.Fatalf("staff sign-in: %d", code)
-	}
+	a, s := e.staff("hall-1")
 	page := s.last
 	if !strings.Contains(page, `http-equiv="refresh"`) || !strings.Contains(page, "王*英") || strings.Contains(page, "李*明") || strings.Contains(page, "钱*") {
 		t.Fatalf("staff home is not hall-1's day (refreshing, its check-ins, no other venue's or day's):\n%s", page)

@@ -189,6 +189,30 @@ func (b *browser) login(login, password string) int {
 	return code
 }
 
+// addStaff creates a staff account for venues on an administrator's
+// browser: login, password "staff password".
+func (b *browser) addStaff(login string, venues ...string) {
+	b.e.t.Helper()
+	if code, _ := b.post("/admin/users", url.Values{"login": {login}, "password": {"staff password"}, "role": {"staff"}, "venues": venues}); code != 200 {
+		b.e.t.Fatalf("create staff %s: %d", login, code)
+	}
+}
+
+// staff signs in the administrator and a new staff account for venue
+// that the administrator creates, and returns both browsers.
+func (e *env) staff(venue string) (admin, staff *browser) {
+	e.t.Helper()
+	admin = e.browser()
+	admin.login("admin", "admin password")
+	admin.get("/admin/users")
+	admin.addStaff("desk", venue)
+	staff = e.browser()
+	if code := staff.login("desk", "staff password"); code != 200 {
+		e.t.Fatalf("staff sign-in: %d", code)
+	}
+	return admin, staff
+}
+
 // family registers a new family account with an invitation the office
 // makes.
 func (e *env) family(login string) *browser {
