@@ -27,7 +27,6 @@ type Decoder struct {
 	rotSrc          bitImage
 	rotBuf          []uint32
 	global          globalBinarizer
-	lens            lens // the camera in the pixels of the matrix scanned now
 	Opts            DecodeOptions
 }
 
@@ -78,10 +77,9 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		return Result{}, err
 	}
 	base := frameLens(f.Width, f.Height)
-	d.lens = base
 	// gozxing's finder as a second opinion costs a pass: only small frames
 	// (photos, crops) get it.
-	r, seen, err := d.decodeMatrix(m, f.Width*f.Height <= 400*400)
+	r, seen, err := d.decodeMatrix(m, base, f.Width*f.Height <= 400*400)
 	if err == nil {
 		return r, nil
 	}
@@ -99,8 +97,7 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		d.invTris = confirmedTriples(triples(d.finder.invertedCands(), d.invTris, base))
 	}
 	if opts.Upscale && f.Width*f.Height <= 400*400 {
-		d.lens = base.scale(2)
-		if r, _, err := d.decodeScaled(d.sc.double(f), 0.5); err == nil {
+		if r, _, err := d.decodeScaled(d.sc.double(f), base.scale(2), 0.5); err == nil {
 			return r, nil
 		}
 	}
@@ -108,14 +105,12 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		fr := crop(f, roi)
 		off := roi.Min
 		if opts.Downscale {
-			d.lens = base.crop(off).scale(0.5)
-			if r, _, err := d.decodeScaled(d.sc.half(fr), 2); err == nil {
+			if r, _, err := d.decodeScaled(d.sc.half(fr), base.crop(off).scale(0.5), 2); err == nil {
 				return shifted(r, off), nil
 			}
 		}
 		if opts.Rotate {
-			d.lens = base.turned(roi)
-			if r, _, err := d.decodeMatrix(d.rotated(m, roi), false); err == nil {
+			if r, _, err := d.decodeMatrix(d.rotated(m, roi), base.turned(roi), false); err == nil {
 				w := float64(roi.Dx() - 1)
 				for i, p := range r.Points {
 					r.Points[i] = gozxing.NewResultPoint(w-p.GetY(), p.GetX())
@@ -124,10 +119,9 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 			}
 		}
 		if opts.Global {
-			d.lens = base.crop(off)
 			gm, gerr := d.global.binarize(fr)
 			if gerr == nil {
-				if r, _, err := d.decodeMatrix(gm, false); err == nil {
+				if r, _, err := d.decodeMatrix(gm, base.crop(off), false); err == nil {
 					return shifted(r, off), nil
 				}
 			}
@@ -144,10 +138,9 @@ func (d *Decoder) decode(f door.Frame, opts DecodeOptions) (Result, error) {
 		}
 	}
 	if opts.Global && opts.Upscale && f.Width*f.Height <= 400*400 {
-		d.lens = base.scale(2)
 		gm, gerr := d.global.binarize(d.sc.double(f))
 		if gerr == nil {
-			if r, _, err := d.decodeMatrix(gm, false); err == nil {
+			if r, _, err := d.decodeMatrix(gm, base.scale(2), false); err == nil {
 				for i, p := range r.Points {
 					r.Points[i] = gozxing.NewResultPoint(p.GetX()/2, p.GetY()/2)
 				}
@@ -197,16 +190,16 @@ func (d *Decoder) matrix(b *hybridBinarizer, f door.Frame) (*gozxing.BitMatrix, 
 	return m, nil
 }
 
-// decodeScaled binarizes a resampled frame and maps the result's points
-// back by factor k.
-func (d *Decoder) decodeScaled(f door.Frame, k float64) (Result, bool, error) {
+// decodeScaled binarizes a resampled frame, seen through l, and maps the
+// result's points back by factor k.
+func (d *Decoder) decodeScaled(f door.Frame, l lens, k float64) (Result, bool, error) {
 	m, err := d.matrix(&d.bin2, f)
 	if err != nil {
 		return Result{}, false, err
 	}
-	r, seen, err := d.decodeMatrix(m, false)
+	r, seen, err := d.decodeMatrix(m, l, false)
 	if err != nil {
-		d.scTris = triples(d.finder.invertedCands(), d.scTris, d.lens)
+		d.scTris = triples(d.finder.invertedCands(), d.scTris, l)
 		if len(d.scTris) == 0 {
 			return r, seen, err
 		}
@@ -221,13 +214,14 @@ func (d *Decoder) decodeScaled(f door.Frame, k float64) (Result, bool, error) {
 	return r, seen, nil
 }
 
-// decodeMatrix runs detection and decoding on a binarized frame. seen
+// decodeMatrix runs detection and decoding on a binarized frame, whose
+// pixels the camera l sees (the triple score's lens). seen
 // reports whether finder-pattern candidates were found, which is what makes
 // a more expensive retry worth trying.
-func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, fallback bool) (r Result, seen bool, err error) {
+func (d *Decoder) decodeMatrix(m *gozxing.BitMatrix, l lens, fallback bool) (r Result, seen bool, err error) {
 	cands := d.finder.find(m)
 	seen = len(cands) > 0
-	d.finder.tris = triples(cands, d.finder.tris, d.lens)
+	d.finder.tris = triples(cands, d.finder.tris, l)
 	if r, err := d.readTriples(m, d.finder.tris); err == nil {
 		return r, true, nil
 	}
