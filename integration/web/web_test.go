@@ -264,8 +264,31 @@ func (c *chrome) submit(fields map[string]string, button string) {
 	for sel, v := range fields {
 		steps = append(steps, chromedp.SetValue(chromedp.CSS(sel), v))
 	}
-	steps = append(steps, chromedp.Click(chromedp.CSS(button)), chromedp.Sleep(300*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")))
-	c.do(steps...)
+	c.follow(button, steps...)
+}
+
+// follow runs steps, clicks sel and waits for the page the click leads
+// to. The old document is marked first and the wait is for a loaded
+// document without the mark: a fixed sleep raced a slow redirect (the
+// next read found the old page's nodes gone).
+func (c *chrome) follow(sel string, steps ...chromedp.Action[chromedp.Void]) {
+	c.t.Helper()
+	steps = append([]chromedp.Action[chromedp.Void]{chromedp.Evaluate[chromedp.Void](`window.scangateOld = true`)}, steps...)
+	c.do(append(steps, chromedp.Click(chromedp.CSS(sel)))...)
+	// Polled from here, not in the page: a navigation ends any script
+	// waiting inside the old document.
+	for end := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		ctx, cancel := context.WithTimeout(c.ctx, 5*time.Second)
+		loaded, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`!window.scangateOld && document.readyState === "complete"`))
+		cancel()
+		if err == nil && loaded {
+			break
+		}
+		if time.Now().After(end) {
+			c.t.Fatalf("no new page after clicking %s (last error: %v)", sel, err)
+		}
+	}
+	c.do(chromedp.WaitReady(chromedp.CSS("body")))
 }
 
 // download clicks sel and returns the downloaded file's bytes.
@@ -293,7 +316,7 @@ func (c *chrome) login(login, password string) {
 
 func (c *chrome) logout() {
 	c.t.Helper()
-	c.do(chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")))
+	c.follow(`form[action="/logout"] button`)
 }
 
 func writePhoto(t *testing.T) string {
@@ -423,12 +446,12 @@ func runBrowser(t *testing.T, pg bool) {
 	})
 
 	// English on request.
-	c.do(chromedp.Click(chromedp.CSS(`a[hreflang=en]`)), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady(chromedp.CSS("body")))
+	c.follow(`a[hreflang=en]`)
 	if !strings.Contains(c.text(), "Reported lost") {
 		t.Fatalf("English page: %s", c.text())
 	}
 	c.shot("person-english")
-	c.do(chromedp.Click(chromedp.CSS(`a[hreflang=zh]`)), chromedp.Sleep(200*time.Millisecond))
+	c.follow(`a[hreflang=zh]`)
 
 	// A form whose CSRF token was removed is refused.
 	c.do(chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('form[action$="/issue"] input[name=csrf]').forEach(e => e.remove())`))
@@ -557,7 +580,7 @@ func runBrowser(t *testing.T, pg bool) {
 	}
 	c.shot("desk-registered")
 	// Newest first: the first undo link is the manual check-in's.
-	c.do(chromedp.Click(chromedp.CSS(`tr.checkin a.undo-link`)), chromedp.Sleep(200*time.Millisecond), chromedp.WaitReady(chromedp.CSS("#undo")))
+	c.follow(`tr.checkin a.undo-link`)
 	if !strings.Contains(c.text(), "孙*兰") {
 		t.Fatalf("undo page is not the manual check-in's: %s", c.text())
 	}
